@@ -1,0 +1,329 @@
+import { join } from 'node:path'
+import { CLOSE_CODE } from '../../shared/src/protocol.js'
+import { chooseSubprotocol, codecFor } from '../../shared/src/frame_codec.js'
+import { createFrameParser } from '../../shared/src/frame_parser.js'
+import type { Bus } from './bus/bus.js'
+import { MemoryBus } from './bus/memory_bus.js'
+import { NatsBus } from './bus/nats_bus.js'
+import type { Config } from './config.js'
+import { ConnectionRegistry } from './connection_registry.js'
+import { AdminApi } from './http/admin_api.js'
+import { Reply, copyRequest, statusLine, type RequestInfo } from './http/http_io.js'
+import { StaticFiles } from './http/static_files.js'
+import { createLogger, type Logger } from './logger.js'
+import { Metrics } from './metrics.js'
+import { originAllowed } from './site/site.js'
+import { SiteRegistry } from './site/site_registry.js'
+import type { SocketData } from './socket_session.js'
+import { LmdbStore } from './store/lmdb_store.js'
+import { NatsStore } from './store/nats_store.js'
+import type { Store } from './store/store.js'
+import { uws, type HttpRequest, type HttpResponse, type us_listen_socket, type WebSocket } from './uws.js'
+import { clientIp, resolveClientInfo } from './visitor/client_info.js'
+import { VisitorHub } from './visitor/visitor_hub.js'
+import { VisitorSession, type VisitorFrameHandler } from './visitor/visitor_session.js'
+import type { LiveVisitor } from './visitor/live_visitor.js'
+import { VisitorFeed } from './operator/visitor_feed.js'
+import { VisitorDirectory } from './operator/visitor_directory.js'
+import { TeamPresence } from './operator/team_presence.js'
+import { OperatorHub } from './operator/operator_hub.js'
+import { OperatorSession } from './operator/operator_session.js'
+import { ChatService } from './chat/chat_service.js'
+import { CampaignRegistry } from './campaign/campaign_registry.js'
+import { CampaignStats } from './campaign/campaign_stats.js'
+import { CampaignRunner } from './campaign/campaign_runner.js'
+import { registerCampaignRoutes } from './campaign/campaign_api.js'
+import { CAMPAIGN_LIMIT_DEFAULTS } from './rules/campaign.js'
+import type { InviteFrame } from '../../shared/src/protocol.js'
+import { ERROR_CODE } from '../../shared/src/protocol.js'
+import { FrameError } from '../../shared/src/frame_parser.js'
+
+/**
+ * One beckon edge node: an HTTP port with the visitor and operator WebSockets, the admin API,
+ * health and metrics, static files (widget, console, demo). Without a NATS URL it runs alone
+ * with a MemoryBus and an LmdbStore; with one it joins the cluster through NatsBus/NatsStore.
+ */
+export class BeckonNode {
+  readonly metrics: Metrics
+  readonly sites: SiteRegistry
+  readonly hub: VisitorHub
+  readonly admin: AdminApi
+  readonly feed: VisitorFeed
+  readonly directory: VisitorDirectory
+  readonly presence: TeamPresence
+  readonly operators: OperatorHub
+  readonly chat: ChatService
+  readonly campaigns: CampaignRegistry
+  readonly campaignStats: CampaignStats
+  readonly runner: CampaignRunner
+  private readonly connections: ConnectionRegistry
+  private readonly parser
+  private readonly files: StaticFiles
+  private listenSocket: us_listen_socket | undefined
+  private draining = false
+  private stopped: Promise<void> | undefined
+  port = 0
+
+  private constructor(
+    readonly config: Config,
+    readonly log: Logger,
+    readonly store: Store,
+    readonly bus: Bus,
+  ) {
+    this.metrics = new Metrics(config.nodeId)
+    this.sites = new SiteRegistry(store, bus, log)
+    this.hub = new VisitorHub(store, config, log, this.metrics)
+    this.admin = new AdminApi(config.adminToken, config.limits.maxBodyBytes, (id) => this.sites.get(id), log).withSites(this.sites)
+    this.connections = new ConnectionRegistry(config.limits.maxConnectionsPerIp)
+    this.parser = createFrameParser(config.limits)
+    this.files = new StaticFiles(config.staticDir)
+    const refreshMs = config.refreshSeconds * 1000
+    this.feed = new VisitorFeed(config.nodeId, this.hub, this.sites, bus, config.feedIntervalMs, refreshMs)
+    this.directory = new VisitorDirectory(bus, refreshMs)
+    this.presence = new TeamPresence(config.nodeId, bus, refreshMs, (site, online) => this.teamChanged(site, online))
+    this.operators = new OperatorHub(this.directory, this.presence)
+    this.chat = new ChatService(
+      store,
+      bus,
+      this.hub,
+      this.sites,
+      this.directory,
+      this.presence,
+      { operators: (site) => this.operators.sessionsOf(site), invited: (visitor, frame) => this.invited(visitor, frame) },
+      { acceptTimeoutMs: config.acceptTimeoutSeconds * 1000, replayMessages: config.replayMessages },
+      this.metrics,
+      log,
+    )
+    this.operators.useChat(this.chat)
+    const campaignLimits = { ...CAMPAIGN_LIMIT_DEFAULTS, maxTextLength: config.limits.maxTextLength, maxValueLength: config.limits.maxUrlLength }
+    this.campaigns = new CampaignRegistry(config.nodeId, store, bus, campaignLimits, log)
+    this.campaignStats = new CampaignStats(config.nodeId, store, bus, () => this.runner.eligibleCounts(), 1000, refreshMs, log)
+    this.runner = new CampaignRunner(this.hub, this.campaigns, this.campaignStats, this.metrics, log)
+    registerCampaignRoutes(this.admin, { sites: this.sites, campaigns: this.campaigns, stats: this.campaignStats, hub: this.hub, feed: this.feed, limits: campaignLimits })
+  }
+
+  private teamChanged(site: string, online: boolean): void {
+    for (const visitor of this.hub.visitors(site)) {
+      visitor.setTeamOnline(online)
+      this.hub.emit(visitor)
+    }
+  }
+
+  /** A manual invitation reached a visitor of this node. */
+  private invited(visitor: LiveVisitor, frame: InviteFrame): void {
+    visitor.invited(undefined, frame.at)
+    visitor.broadcast(frame)
+    this.runner.operatorInvited(visitor, frame.id)
+    this.hub.emit(visitor)
+  }
+
+  private readonly visitorFrames: VisitorFrameHandler = {
+    attached: (visitor, session) => {
+      visitor.setTeamOnline(this.presence.isOnline(visitor.site))
+      this.chat.replayToVisitor(visitor, (frame) => session.send(frame as never)).catch((error: unknown) => this.log.error({ err: error }, 'chat replay failed'))
+    },
+    handle: (visitor, _tabId, frame, session) => {
+      if (frame.t === 'inv') return this.runner.lifecycle(visitor, frame.id, frame.action)
+      this.runner.replied(visitor)
+      this.chat.visitorMessage(visitor, frame.text).catch((error: unknown) => {
+        if (error instanceof FrameError) return session.error(error.code, error.message, 'msg')
+        this.log.error({ err: error }, 'visitor message failed')
+        session.error(ERROR_CODE.internal, 'message not stored, try again', 'msg')
+      })
+    },
+  }
+
+  /** Opens the store and bus, loads sites and listens; resolves once the port accepts sockets. */
+  static async start(config: Config, log: Logger = createLogger(config.logLevel, { node: config.nodeId })): Promise<BeckonNode> {
+    let bus: Bus
+    let store: Store
+    if (config.natsUrl) {
+      const natsBus = await NatsBus.connect({ servers: config.natsUrl.split(','), name: config.nodeId, log: (msg) => log.info(msg) })
+      bus = natsBus
+      store = await NatsStore.open(natsBus.nc)
+    } else {
+      bus = new MemoryBus()
+      store = await LmdbStore.open(join(config.dataDir, 'beckon.lmdb'))
+    }
+    const node = new BeckonNode(config, log, store, bus)
+    await node.sites.load()
+    await node.campaigns.load((site) => node.runner.recompiled(site))
+    await node.listen()
+    log.info({ port: node.port, cluster: Boolean(config.natsUrl) }, 'beckon node listening')
+    return node
+  }
+
+  private listen(): Promise<void> {
+    const app = uws.App()
+    const limits = this.config.limits
+    app.ws<SocketData>('/v1/visitor', {
+      // uWS drops the TCP connection above its cap; frames between the limit and 4x it get a proper 1009.
+      maxPayloadLength: limits.maxFrameBytes * 4,
+      idleTimeout: limits.idleTimeoutSeconds,
+      sendPingsAutomatically: true,
+      maxBackpressure: limits.maxBackpressureBytes * 2,
+      closeOnBackpressureLimit: 0,
+      upgrade: (res, req, context) => this.upgradeVisitor(res, req, context),
+      open: (ws) => this.opened(ws),
+      message: (ws, message, isBinary) => this.received(ws, message, isBinary),
+      close: (ws) => this.closed(ws),
+    })
+    app.ws<SocketData>('/v1/operator', {
+      maxPayloadLength: limits.maxFrameBytes * 4,
+      idleTimeout: limits.idleTimeoutSeconds,
+      sendPingsAutomatically: true,
+      maxBackpressure: limits.maxBackpressureBytes * 2,
+      closeOnBackpressureLimit: 0,
+      upgrade: (res, req, context) => this.upgradeOperator(res, req, context),
+      open: (ws) => this.opened(ws),
+      message: (ws, message, isBinary) => this.received(ws, message, isBinary),
+      close: (ws) => this.closed(ws),
+    })
+    app.get('/healthz', (res) => new Reply(res).json(200, { ok: true, node: this.config.nodeId }))
+    app.get('/readyz', (res) => {
+      const ready = !this.draining
+      new Reply(res).json(ready ? 200 : 503, { ready, node: this.config.nodeId })
+    })
+    app.get('/metrics', (res) => {
+      const reply = new Reply(res)
+      void this.metrics.text().then((text) => reply.send(200, text, this.metrics.registry.contentType))
+    })
+    app.any('/v1/*', (res, req) => {
+      const reply = new Reply(res)
+      const info = copyRequest(req)
+      if (info.method === 'PUT' || info.method === 'POST') reply.body(limits.maxBodyBytes).catch(() => undefined)
+      void this.admin.handle(info, reply).catch((error: unknown) => this.failed(reply, info, error))
+    })
+    app.get('/', (res) => {
+      res.cork(() => res.writeStatus(statusLine(302)).writeHeader('location', '/demo/').end())
+    })
+    app.get('/*', (res, req) => {
+      const reply = new Reply(res)
+      const info = copyRequest(req)
+      void this.files.read(info.url).then((file) => {
+        if (file) reply.send(200, file.body, file.type, { 'cache-control': 'no-cache' })
+        else reply.error(404, 'not_found', `no file ${info.url}`)
+      })
+    })
+    app.any('/*', (res) => new Reply(res).error(404, 'not_found', 'no such route'))
+    return new Promise((resolve, reject) => {
+      app.listen(this.config.host, this.config.port, (socket) => {
+        if (!socket) return reject(new Error(`cannot listen on ${this.config.host}:${this.config.port}`))
+        this.listenSocket = socket
+        this.port = uws.us_socket_local_port(socket)
+        resolve()
+      })
+    })
+  }
+
+  private failed(reply: Reply, info: RequestInfo, error: unknown): void {
+    this.log.error({ err: error, url: info.url }, 'request failed')
+    reply.error(500, 'internal', 'internal error')
+  }
+
+  private upgradeVisitor(res: HttpResponse, req: HttpRequest, context: unknown): void {
+    const reply = (status: number, code: string, message: string): void => {
+      this.metrics.rejectedUpgrades.inc({ status: String(status) })
+      new Reply(res).error(status, code, message)
+    }
+    if (this.draining) return reply(503, 'draining', 'node is shutting down: reconnect elsewhere')
+    const key = req.getHeader('sec-websocket-key')
+    const protocols = req.getHeader('sec-websocket-protocol')
+    const extensions = req.getHeader('sec-websocket-extensions')
+    const origin = req.getHeader('origin')
+    const siteId = new URLSearchParams(req.getQuery() ?? '').get('site') ?? ''
+    const site = this.sites.get(siteId)
+    if (!site) return reply(404, 'site_unknown', `unknown site ${JSON.stringify(siteId.slice(0, 64))}`)
+    if (!originAllowed(site, origin)) return reply(403, 'origin_forbidden', `origin ${JSON.stringify(origin.slice(0, 256))} not allowed for site ${site.id}`)
+    const subprotocol = chooseSubprotocol(protocols)
+    if (!subprotocol) return reply(400, 'subprotocol_unsupported', 'offer beckon.v1.json or beckon.v1.msgpack')
+    const peer = Buffer.from(res.getRemoteAddressAsText()).toString()
+    const client = resolveClientInfo(
+      peer,
+      {
+        forwardedFor: req.getHeader('x-forwarded-for'),
+        userAgent: req.getHeader('user-agent'),
+        acceptLanguage: req.getHeader('accept-language'),
+      },
+      this.config.trustedProxies,
+    )
+    if (!this.connections.admit(client.ip)) return reply(429, 'too_many_connections', `more than ${this.config.limits.maxConnectionsPerIp} sockets from ${client.ip}`)
+    const session = new VisitorSession(codecFor(subprotocol), site, client, this.config, this.metrics, this.parser, this.hub, this.visitorFrames, this.log)
+    res.upgrade<SocketData>({ session }, key, protocols ? subprotocol : '', extensions, context as never)
+  }
+
+  private upgradeOperator(res: HttpResponse, req: HttpRequest, context: unknown): void {
+    if (this.draining) {
+      this.metrics.rejectedUpgrades.inc({ status: '503' })
+      return new Reply(res).error(503, 'draining', 'node is shutting down: reconnect elsewhere')
+    }
+    const key = req.getHeader('sec-websocket-key')
+    const protocols = req.getHeader('sec-websocket-protocol')
+    const extensions = req.getHeader('sec-websocket-extensions')
+    const subprotocol = chooseSubprotocol(protocols)
+    if (!subprotocol) {
+      this.metrics.rejectedUpgrades.inc({ status: '400' })
+      return new Reply(res).error(400, 'subprotocol_unsupported', 'offer beckon.v1.json or beckon.v1.msgpack')
+    }
+    const peer = Buffer.from(res.getRemoteAddressAsText()).toString()
+    const ip = clientIp(peer, req.getHeader('x-forwarded-for'), this.config.trustedProxies)
+    if (!this.connections.admit(ip)) {
+      this.metrics.rejectedUpgrades.inc({ status: '429' })
+      return new Reply(res).error(429, 'too_many_connections', `more than ${this.config.limits.maxConnectionsPerIp} sockets from ${ip}`)
+    }
+    const session = new OperatorSession(ip, codecFor(subprotocol), this.config.limits, this.metrics, this.parser, (id) => this.sites.get(id), this.operators, this.log)
+    res.upgrade<SocketData>({ session }, key, protocols ? subprotocol : '', extensions, context as never)
+  }
+
+  private opened(ws: WebSocket<SocketData>): void {
+    const { session } = ws.getUserData()
+    this.connections.add(session)
+    session.opened(ws)
+  }
+
+  private received(ws: WebSocket<SocketData>, message: ArrayBuffer, isBinary: boolean): void {
+    const { session } = ws.getUserData()
+    try {
+      session.received(message, isBinary)
+    } catch (error) {
+      this.log.error({ err: error, role: session.role }, 'frame handling failed')
+      session.error('internal', 'internal error')
+    }
+  }
+
+  private closed(ws: WebSocket<SocketData>): void {
+    const { session } = ws.getUserData()
+    this.connections.remove(session)
+    this.connections.release(session.ip)
+    session.closedByPeer()
+  }
+
+  /**
+   * Graceful stop: readiness goes 503, the port closes, every socket is told to reconnect
+   * (close 1012) and given BECKON_DRAIN_SECONDS to go; then profiles are flushed and the
+   * store and bus closed. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.stopped ??= this.shutdown()
+    return this.stopped
+  }
+
+  private async shutdown(): Promise<void> {
+    this.draining = true
+    if (this.listenSocket) uws.us_listen_socket_close(this.listenSocket)
+    this.listenSocket = undefined
+    await this.connections.drain(CLOSE_CODE.serviceRestart, 'node draining: reconnect', this.config.drainSeconds * 1000)
+    this.runner.close()
+    await this.hub.flush()
+    await this.campaignStats.close()
+    this.campaigns.close()
+    this.feed.close()
+    this.directory.close()
+    this.presence.close()
+    this.chat.stop()
+    this.sites.close()
+    await this.bus.close()
+    await this.store.close()
+    this.log.info('beckon node stopped')
+  }
+}

@@ -1,0 +1,195 @@
+import { randomBytes } from 'node:crypto'
+import type { InvitationAction, InviteFrame } from '../../../shared/src/protocol.js'
+import type { Logger } from '../logger.js'
+import type { Metrics } from '../metrics.js'
+import type { CampaignEngine, Invitation } from '../rules/campaign_engine.js'
+import type { VisitorMatcher } from '../rules/visitor_matcher.js'
+import type { LiveVisitor } from '../visitor/live_visitor.js'
+import type { VisitorHub, VisitorObserver } from '../visitor/visitor_hub.js'
+import type { CampaignRegistry } from './campaign_registry.js'
+import type { CampaignStats } from './campaign_stats.js'
+
+/** One live visitor's matching state on this node. */
+interface Matching {
+  engine: CampaignEngine
+  matcher: VisitorMatcher
+  /** Visit number the matcher's memory belongs to: a new visit re-attaches. */
+  visit: number
+  timer: NodeJS.Timeout | undefined
+  /** Invitations sent in this attachment: id → campaign (undefined for an operator's). */
+  sent: Map<string, string | undefined>
+  /** Lifecycle actions already counted, per invitation (`id:action`). */
+  counted: Set<string>
+  /** The invitation holding the one visible slot, until opened or dismissed. */
+  visible: string | undefined
+  /** Latest campaign invitation not yet answered by a visitor message. */
+  awaitingReply: string | undefined
+}
+
+export const newInvitationId = (): string => `i${Date.now().toString(36)}${randomBytes(4).toString('hex')}`
+
+/**
+ * Runs the campaign matcher for every live visitor of this node: feeds it the facts each
+ * event changed, wakes it when a time condition comes due (so an invitation fires on time,
+ * with no new event), delivers invitations to all the visitor's tabs and tracks their
+ * lifecycle for stats and the one-visible-invitation slot.
+ */
+export class CampaignRunner implements VisitorObserver {
+  private readonly matchings = new Map<LiveVisitor, Matching>()
+
+  constructor(
+    private readonly hub: VisitorHub,
+    private readonly registry: CampaignRegistry,
+    private readonly stats: CampaignStats,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {
+    hub.observe(this)
+  }
+
+  changed(visitor: LiveVisitor, changes: ReadonlyMap<string, unknown>, now: number): void {
+    const engine = this.registry.engine(visitor.site)
+    let m = this.matchings.get(visitor)
+    if (!engine) {
+      if (m) this.detach(visitor, m)
+      return
+    }
+    if (!m || m.engine !== engine || m.visit !== visitor.visit.n) {
+      m = this.attach(visitor, engine, m, now)
+      this.run(visitor, m, m.matcher.wake(now))
+      return
+    }
+    this.run(visitor, m, m.matcher.update(changes as ReadonlyMap<string, never>, now))
+  }
+
+  gone(visitor: LiveVisitor): void {
+    const m = this.matchings.get(visitor)
+    if (m) this.detach(visitor, m)
+  }
+
+  /** The site's campaigns changed: every visitor of the site moves to the new engine. */
+  recompiled(site: string): void {
+    for (const visitor of this.hub.visitors(site)) this.changed(visitor, new Map(), Date.now())
+  }
+
+  private attach(visitor: LiveVisitor, engine: CampaignEngine, previous: Matching | undefined, now: number): Matching {
+    if (previous) clearTimeout(previous.timer)
+    const sameVisit = previous?.visit === visitor.visit.n
+    const memory = {
+      firedEver: new Set(visitor.profile.firedEver),
+      firedThisVisit: new Set(visitor.visit.firedThisVisit),
+      lastFiredAt: new Map(Object.entries(visitor.profile.lastFiredAt)),
+    }
+    const m: Matching = {
+      engine,
+      matcher: engine.attach(visitor.facts, memory, now),
+      visit: visitor.visit.n,
+      timer: undefined,
+      sent: sameVisit ? previous.sent : new Map(),
+      counted: sameVisit ? previous.counted : new Set(),
+      visible: sameVisit ? previous.visible : undefined,
+      awaitingReply: sameVisit ? previous.awaitingReply : undefined,
+    }
+    if (m.visible) m.matcher.occupy()
+    this.matchings.set(visitor, m)
+    return m
+  }
+
+  private detach(visitor: LiveVisitor, m: Matching): void {
+    clearTimeout(m.timer)
+    this.matchings.delete(visitor)
+  }
+
+  /** Delivers what the matcher fired and sets the timer for its next wake-up. */
+  private run(visitor: LiveVisitor, m: Matching, invitations: Invitation[]): void {
+    for (const invitation of invitations) this.deliver(visitor, m, invitation)
+    clearTimeout(m.timer)
+    m.timer = undefined
+    const wakeAt = m.matcher.nextWakeAt
+    if (wakeAt === undefined) return
+    m.timer = setTimeout(() => {
+      m.timer = undefined
+      if (this.matchings.get(visitor) !== m) return
+      try {
+        this.run(visitor, m, m.matcher.wake(Date.now()))
+      } catch (error) {
+        this.log.error({ err: error, visitor: visitor.id }, 'campaign wake-up failed')
+      }
+    }, Math.max(0, wakeAt - Date.now()))
+  }
+
+  private deliver(visitor: LiveVisitor, m: Matching, invitation: Invitation): void {
+    const now = Date.now()
+    const frame: InviteFrame = {
+      t: 'invite',
+      id: newInvitationId(),
+      campaign: invitation.campaign,
+      text: invitation.text,
+      ...(invitation.followUp !== undefined ? { followUp: invitation.followUp } : {}),
+      ...(invitation.collect !== undefined ? { collect: invitation.collect } : {}),
+      startChat: invitation.startChat,
+      at: now,
+    }
+    m.sent.set(frame.id, invitation.campaign)
+    m.visible = frame.id
+    m.awaitingReply = frame.id
+    visitor.invited(invitation.campaign, now)
+    visitor.broadcast(frame)
+    this.stats.count(visitor.site, invitation.campaign, 'sent')
+    this.metrics.invitations.inc({ origin: 'campaign' })
+    // once_per_visitor must survive a crash right after this: write the profile now.
+    void this.hub.saveNow(visitor)
+    // The invitation changed invitations.* facts: let the matcher see them after this step.
+    queueMicrotask(() => this.hub.emit(visitor))
+  }
+
+  /** An operator's invitation reached the visitor: it takes the visible slot too. */
+  operatorInvited(visitor: LiveVisitor, id: string): void {
+    const m = this.matchings.get(visitor)
+    if (!m) return
+    m.sent.set(id, undefined)
+    m.visible = id
+    m.matcher.occupy()
+  }
+
+  /** `inv {id, action}` from a tab: counts it once per invitation and frees the slot on opened/dismissed. */
+  lifecycle(visitor: LiveVisitor, id: string, action: InvitationAction): void {
+    const m = this.matchings.get(visitor)
+    if (!m || !m.sent.has(id)) return
+    const campaign = m.sent.get(id)
+    const key = `${id}:${action}`
+    if (campaign !== undefined && !m.counted.has(key)) {
+      m.counted.add(key)
+      this.stats.count(visitor.site, campaign, action)
+    }
+    if (action !== 'shown' && m.visible === id) {
+      m.visible = undefined
+      this.run(visitor, m, m.matcher.resolved(Date.now()))
+    }
+  }
+
+  /** The visitor wrote a chat message: the latest campaign invitation counts as replied. */
+  replied(visitor: LiveVisitor): void {
+    const m = this.matchings.get(visitor)
+    const id = m?.awaitingReply
+    if (!m || id === undefined) return
+    m.awaitingReply = undefined
+    const campaign = m.sent.get(id)
+    if (campaign !== undefined) this.stats.count(visitor.site, campaign, 'replied')
+  }
+
+  /** Campaign id → visitors of this node eligible right now, per site. */
+  eligibleCounts(): Map<string, Record<string, number>> {
+    const bySite = new Map<string, Record<string, number>>()
+    for (const [visitor, m] of this.matchings) {
+      let counts = bySite.get(visitor.site)
+      if (!counts) bySite.set(visitor.site, (counts = {}))
+      for (const id of m.matcher.eligibleNow()) counts[id] = (counts[id] ?? 0) + 1
+    }
+    return bySite
+  }
+
+  close(): void {
+    for (const [visitor, m] of this.matchings) this.detach(visitor, m)
+  }
+}

@@ -1,0 +1,330 @@
+import { ERROR_CODE, type InviteFrame, type OperatorInviteFrame } from '../../../shared/src/protocol.js'
+import { FrameError } from '../../../shared/src/frame_parser.js'
+import type { Bus, Subscription } from '../bus/bus.js'
+import type { Logger } from '../logger.js'
+import type { Metrics } from '../metrics.js'
+import type { OperatorSession } from '../operator/operator_session.js'
+import type { OperatorIdentity } from '../operator/operator_token.js'
+import type { TeamPresence } from '../operator/team_presence.js'
+import type { VisitorDirectory } from '../operator/visitor_directory.js'
+import { visitorDepartments } from '../operator/visitor_feed.js'
+import type { SiteRegistry } from '../site/site_registry.js'
+import type { Store } from '../store/store.js'
+import type { LiveVisitor } from '../visitor/live_visitor.js'
+import type { VisitorHub } from '../visitor/visitor_hub.js'
+import {
+  chatFrame,
+  conversationKey,
+  inviteKey,
+  messageLog,
+  msgFrame,
+  newConversationId,
+  openKey,
+  parseConversation,
+  parseStoredMessage,
+  type Conversation,
+  type PendingInvite,
+  type StoredMessage,
+} from './conversation.js'
+
+/** Cluster events of a site's chats (subject `beckon.chat.<site>`). */
+type ChatEvent =
+  | { kind: 'state'; conversation: Conversation }
+  | { kind: 'msg'; conversation: Conversation; msg: StoredMessage }
+  | { kind: 'invite'; visitor: string; frame: InviteFrame }
+
+const chatSubject = (site: string): string => `beckon.chat.${site}`
+
+/** Where chat frames go on this node. */
+export interface ChatDelivery {
+  /** Operator sessions of this node for a site. */
+  operators(site: string): Iterable<OperatorSession>
+  /** A manual invitation reached a visitor of this node. */
+  invited(visitor: LiveVisitor, frame: InviteFrame): void
+}
+
+export interface ChatOptions {
+  /** How long an auto-assigned operator has to accept before the next one is offered the chat. */
+  acceptTimeoutMs: number
+  /** Messages replayed to a reconnecting visitor or operator. */
+  replayMessages: number
+}
+
+/**
+ * Conversations and their messages, consistent cluster-wide: records change by
+ * compare-and-set in the Store, messages are appended to a durable log before anyone sees
+ * them, and every change is then published to all nodes, which deliver to their own
+ * visitor tabs and operator sockets. Guarantee: a message that was delivered is stored;
+ * within one conversation, messages carry increasing ids in log order.
+ */
+export class ChatService {
+  private readonly subscription: Subscription
+  private readonly offerTimers = new Map<string, NodeJS.Timeout>()
+
+  constructor(
+    private readonly store: Store,
+    private readonly bus: Bus,
+    private readonly hub: VisitorHub,
+    private readonly sites: SiteRegistry,
+    private readonly directory: VisitorDirectory,
+    private readonly presence: TeamPresence,
+    private readonly delivery: ChatDelivery,
+    private readonly options: ChatOptions,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {
+    this.subscription = bus.subscribe('beckon.chat.*', (msg, subject) => this.deliver(subject.slice('beckon.chat.'.length), msg as ChatEvent))
+  }
+
+  // ---- visitor side
+
+  /** A visitor wrote: into its open conversation, or a new one (assigned per pending invite, else offered). */
+  async visitorMessage(visitor: LiveVisitor, text: string): Promise<void> {
+    let conversation = await this.openConversation(visitor.site, visitor.id)
+    if (!conversation) conversation = await this.startConversation(visitor)
+    await this.append(conversation, { from: 'visitor', text })
+  }
+
+  private async startConversation(visitor: LiveVisitor): Promise<Conversation> {
+    const site = visitor.site
+    const invite = await this.store.get<PendingInvite>('conversations', inviteKey(site, visitor.id))
+    const conversation: Conversation = {
+      id: newConversationId(),
+      site,
+      visitor: visitor.id,
+      departments: visitorDepartments(visitor, this.sites.get(site)?.departments ?? []),
+      state: 'open',
+      accepted: false,
+      declined: [],
+      createdAt: Date.now(),
+    }
+    if (invite?.value.assignToMe) {
+      // Assigned to the inviting operator even if it went offline since: it asked for this chat.
+      conversation.state = 'assigned'
+      conversation.operator = invite.value.operator
+      conversation.accepted = true
+    }
+    const claimed = await this.store.create('conversations', openKey(site, visitor.id), { conversation: conversation.id })
+    if (claimed === false) {
+      // Another tab or node opened one first: use it.
+      const existing = await this.openConversation(site, visitor.id)
+      if (existing) return existing
+      throw new FrameError(ERROR_CODE.conflict, 'conversation is being opened, try again')
+    }
+    await this.store.put('conversations', conversationKey(site, conversation.id), conversation)
+    if (invite) await this.store.delete('conversations', inviteKey(site, visitor.id))
+    this.publish(site, { kind: 'state', conversation })
+    if (!conversation.accepted) await this.offer(conversation)
+    return conversation
+  }
+
+  /** Replays the open conversation (state and recent messages) to a tab that just attached. */
+  async replayToVisitor(visitor: LiveVisitor, send: (frame: { t: string }) => void): Promise<void> {
+    const conversation = await this.openConversation(visitor.site, visitor.id)
+    if (!conversation) return
+    visitor.chat = { conversation: conversation.id, state: conversation.state, operator: conversation.operator }
+    send(chatFrame(conversation))
+    for (const message of await this.recent(conversation)) send(msgFrame(conversation, message))
+  }
+
+  // ---- operator side
+
+  /** A manual invitation: the chat starts now (assigned to the sender) or when the visitor replies. */
+  async invite(session: OperatorSession, frame: OperatorInviteFrame): Promise<void> {
+    const op = session.operator
+    const summary = this.directory.get(op.site, frame.visitor)
+    if (!summary || !session.canSee(summary)) throw new FrameError(ERROR_CODE.notFound, `no visitor ${frame.visitor} online`, 'invite')
+    const now = Date.now()
+    const invite: InviteFrame = { t: 'invite', id: `m${now.toString(36)}${Math.random().toString(36).slice(2, 8)}`, operator: op.name, text: frame.text, startChat: frame.startChat, at: now }
+    this.metrics.invitations.inc({ origin: 'operator' })
+    if (!frame.startChat) {
+      const pending: PendingInvite = { operator: op.id, assignToMe: frame.assignToMe, at: now }
+      await this.store.put('conversations', inviteKey(op.site, frame.visitor), pending)
+      this.publish(op.site, { kind: 'invite', visitor: frame.visitor, frame: invite })
+      return
+    }
+    let conversation = await this.openConversation(op.site, frame.visitor)
+    if (!conversation) {
+      conversation = {
+        id: newConversationId(),
+        site: op.site,
+        visitor: frame.visitor,
+        departments: summary.departments,
+        state: 'assigned',
+        operator: op.id,
+        accepted: true,
+        declined: [],
+        createdAt: now,
+      }
+      if ((await this.store.create('conversations', openKey(op.site, frame.visitor), { conversation: conversation.id })) === false) {
+        throw new FrameError(ERROR_CODE.conflict, 'the visitor is already in a chat', 'invite')
+      }
+      await this.store.put('conversations', conversationKey(op.site, conversation.id), conversation)
+      this.publish(op.site, { kind: 'state', conversation })
+    }
+    this.publish(op.site, { kind: 'invite', visitor: frame.visitor, frame: invite })
+    await this.append(conversation, { from: 'operator', operator: op.id, text: frame.text })
+  }
+
+  async operatorMessage(session: OperatorSession, conversationId: string, text: string): Promise<void> {
+    const op = session.operator
+    let conversation = await this.reachable(session, conversationId)
+    if (conversation.state === 'closed') throw new FrameError(ERROR_CODE.conflict, 'conversation is closed', 'msg')
+    if (conversation.operator !== op.id || !conversation.accepted) conversation = await this.assign(conversation, op)
+    await this.append(conversation, { from: 'operator', operator: op.id, text })
+  }
+
+  async accept(session: OperatorSession, conversationId: string): Promise<void> {
+    const conversation = await this.reachable(session, conversationId)
+    if (conversation.state === 'closed') throw new FrameError(ERROR_CODE.conflict, 'conversation is closed', 'accept')
+    if (conversation.accepted && conversation.operator !== session.operator.id) {
+      throw new FrameError(ERROR_CODE.conflict, `already taken by ${conversation.operator}`, 'accept')
+    }
+    await this.assign(conversation, session.operator)
+  }
+
+  async close(session: OperatorSession, conversationId: string): Promise<void> {
+    const conversation = await this.reachable(session, conversationId)
+    if (conversation.state === 'closed') return
+    const closed = await this.change(conversation, (c) => ({ ...c, state: 'closed', closedAt: Date.now() }))
+    await this.store.delete('conversations', openKey(closed.site, closed.visitor))
+    this.clearOffer(closed.id)
+  }
+
+  /** Replays the open conversations an operator is assigned to, after it authenticated. */
+  async replayToOperator(session: OperatorSession): Promise<void> {
+    const op = session.operator
+    for (const pointer of await this.store.list<{ conversation: string }>('conversations', `${op.site}.open.`)) {
+      const conversation = await this.load(op.site, pointer.value.conversation)
+      if (!conversation || conversation.operator !== op.id) continue
+      session.send(chatFrame(conversation))
+      for (const message of await this.recent(conversation)) session.send(msgFrame(conversation, message))
+    }
+  }
+
+  // ---- internals
+
+  private async reachable(session: OperatorSession, conversationId: string): Promise<Conversation> {
+    const op = session.operator
+    const conversation = await this.load(op.site, conversationId)
+    if (!conversation || (conversation.operator !== op.id && !session.canSee(conversation))) {
+      throw new FrameError(ERROR_CODE.notFound, `no conversation ${conversationId}`)
+    }
+    return conversation
+  }
+
+  private assign(conversation: Conversation, op: Pick<OperatorIdentity, 'id'>): Promise<Conversation> {
+    this.clearOffer(conversation.id)
+    return this.change(conversation, (c) => ({ ...c, state: 'assigned', operator: op.id, accepted: true }))
+  }
+
+  /**
+   * Offers an unaccepted conversation to the next online operator who may see it (in id
+   * order, skipping those who let it lapse); the offer lapses after acceptTimeoutMs.
+   */
+  private async offer(conversation: Conversation): Promise<void> {
+    const candidates = this.presence
+      .online(conversation.site)
+      .filter((op) => !conversation.declined.includes(op.id) && op.id !== conversation.operator)
+      .filter((op) => op.seesAll || conversation.departments.length === 0 || conversation.departments.some((d) => op.departments.includes(d)))
+    const next = candidates[0]
+    if (!next) return
+    const offered = await this.change(conversation, (c) => ({
+      ...c,
+      state: 'assigned',
+      operator: next.id,
+      accepted: false,
+      declined: c.operator && !c.declined.includes(c.operator) ? [...c.declined, c.operator] : c.declined,
+    }))
+    this.clearOffer(offered.id)
+    this.offerTimers.set(
+      offered.id,
+      setTimeout(() => {
+        this.offerTimers.delete(offered.id)
+        void this.lapse(offered).catch((error: unknown) => this.log.error({ err: error }, 'reassignment failed'))
+      }, this.options.acceptTimeoutMs),
+    )
+  }
+
+  private async lapse(offered: Conversation): Promise<void> {
+    const current = await this.load(offered.site, offered.id)
+    if (!current || current.accepted || current.state === 'closed' || current.operator !== offered.operator) return
+    await this.offer(current)
+  }
+
+  private clearOffer(id: string): void {
+    clearTimeout(this.offerTimers.get(id))
+    this.offerTimers.delete(id)
+  }
+
+  /** Compare-and-set loop on the conversation record; publishes the new state. */
+  private async change(conversation: Conversation, update: (c: Conversation) => Conversation): Promise<Conversation> {
+    const key = conversationKey(conversation.site, conversation.id)
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const entry = await this.store.get<unknown>('conversations', key)
+      if (!entry) throw new FrameError(ERROR_CODE.notFound, `no conversation ${conversation.id}`)
+      const next = update(parseConversation(entry.value))
+      if ((await this.store.update('conversations', key, next, entry.revision)) !== false) {
+        this.publish(next.site, { kind: 'state', conversation: next })
+        return next
+      }
+    }
+    throw new FrameError(ERROR_CODE.conflict, 'conversation changed concurrently, try again')
+  }
+
+  private async append(conversation: Conversation, message: Omit<StoredMessage, 'id' | 'at'>): Promise<void> {
+    const at = Date.now()
+    const log = messageLog(conversation.site, conversation.id)
+    // The id needs the log seq, known only after the append: store the message, then derive its id.
+    const seq = await this.store.append(log, { ...message, at })
+    this.publish(conversation.site, { kind: 'msg', conversation, msg: { id: `${conversation.id}-${seq}`, ...message, at } })
+  }
+
+  private async recent(conversation: Conversation): Promise<StoredMessage[]> {
+    const records = await this.store.read<Record<string, unknown>>(messageLog(conversation.site, conversation.id), 0)
+    return records.slice(-this.options.replayMessages).map((r) => parseStoredMessage({ ...r.value, id: `${conversation.id}-${r.seq}` }))
+  }
+
+  private async openConversation(site: string, visitor: string): Promise<Conversation | undefined> {
+    const pointer = await this.store.get<{ conversation: string }>('conversations', openKey(site, visitor))
+    return pointer ? this.load(site, pointer.value.conversation) : undefined
+  }
+
+  private async load(site: string, id: string): Promise<Conversation | undefined> {
+    const entry = await this.store.get<unknown>('conversations', conversationKey(site, id))
+    return entry ? parseConversation(entry.value) : undefined
+  }
+
+  private publish(site: string, event: ChatEvent): void {
+    this.bus.publish(chatSubject(site), event)
+  }
+
+  /** Every node: hand a chat event to this node's tabs and operator sockets that may see it. */
+  private deliver(site: string, event: ChatEvent): void {
+    if (event.kind === 'invite') {
+      const visitor = this.hub.get(site, event.visitor)
+      if (visitor) this.delivery.invited(visitor, event.frame)
+      return
+    }
+    const conversation = event.conversation
+    const frame = event.kind === 'state' ? chatFrame(conversation) : msgFrame(conversation, event.msg)
+    const visitor = this.hub.get(site, conversation.visitor)
+    if (visitor) {
+      if (event.kind === 'state') {
+        visitor.chatUpdate(conversation.id, conversation.state, conversation.operator)
+      } else {
+        visitor.chatMessage(event.msg.from, event.msg.at)
+      }
+      visitor.broadcast(frame)
+      this.hub.emit(visitor)
+    }
+    for (const session of this.delivery.operators(site)) {
+      if (session.ready && (conversation.operator === session.operator.id || session.canSee(conversation))) session.send(frame)
+    }
+  }
+
+  stop(): void {
+    for (const timer of this.offerTimers.values()) clearTimeout(timer)
+    this.subscription.unsubscribe()
+  }
+}

@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto'
+import { z } from 'zod'
+import type { ChatFrame, ChatState, MsgFrame } from '../../../shared/src/protocol.js'
+
+/**
+ * A chat between one visitor and the site's operators (bucket `conversations`, key
+ * `SITE.c.ID`). At most one is open per visitor, enforced by the `SITE.open.VISITOR` pointer
+ * created atomically. Messages live in the log `SITE.ID`.
+ */
+export interface Conversation {
+  id: string
+  site: string
+  visitor: string
+  /** The visitor's departments when the chat began: decides which operators see it. */
+  departments: string[]
+  state: ChatState
+  operator?: string
+  /** The assigned operator confirmed (accept, reply, invite-and-start or assign-to-me). */
+  accepted: boolean
+  /** Operators who let an offer lapse; auto-assignment skips them. */
+  declined: string[]
+  createdAt: number
+  closedAt?: number
+}
+
+/** A pending manual invitation: whom the chat goes to if the visitor replies. */
+export interface PendingInvite {
+  operator: string
+  assignToMe: boolean
+  at: number
+}
+
+export const conversationKey = (site: string, id: string): string => `${site}.c.${id}`
+export const openKey = (site: string, visitor: string): string => `${site}.open.${visitor}`
+export const inviteKey = (site: string, visitor: string): string => `${site}.invite.${visitor}`
+export const messageLog = (site: string, id: string): string => `${site}.${id}`
+
+export function newConversationId(): string {
+  return `c${Date.now().toString(36)}${randomBytes(5).toString('hex')}`
+}
+
+const conversationSchema = z.object({
+  id: z.string(),
+  site: z.string(),
+  visitor: z.string(),
+  departments: z.array(z.string()),
+  state: z.enum(['open', 'assigned', 'closed']),
+  operator: z.string().optional(),
+  accepted: z.boolean(),
+  declined: z.array(z.string()),
+  createdAt: z.number(),
+  closedAt: z.number().optional(),
+})
+
+export function parseConversation(input: unknown): Conversation {
+  return conversationSchema.parse(input) as Conversation
+}
+
+const messageSchema = z.object({
+  id: z.string(),
+  from: z.enum(['operator', 'visitor']),
+  operator: z.string().optional(),
+  text: z.string(),
+  at: z.number(),
+})
+
+export type StoredMessage = z.infer<typeof messageSchema>
+
+export function parseStoredMessage(input: unknown): StoredMessage {
+  return messageSchema.parse(input)
+}
+
+export function chatFrame(c: Conversation): ChatFrame & { visitor: string } {
+  return c.operator === undefined
+    ? { t: 'chat', conversation: c.id, state: c.state, visitor: c.visitor }
+    : { t: 'chat', conversation: c.id, state: c.state, operator: c.operator, visitor: c.visitor }
+}
+
+export function msgFrame(c: Conversation, m: StoredMessage): MsgFrame & { visitor: string } {
+  return { t: 'msg', conversation: c.id, visitor: c.visitor, ...m }
+}

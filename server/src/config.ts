@@ -1,0 +1,185 @@
+import { hostname } from 'node:os'
+import { randomBytes } from 'node:crypto'
+import { BlockList, isIP } from 'node:net'
+
+/** Thrown by parseConfig() for an environment variable it cannot use. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`)
+    this.name = 'ConfigError'
+  }
+}
+
+/** Per-connection and per-request limits. Every field has an env var; defaults in LIMIT_DEFAULTS. */
+export interface Limits {
+  /** BECKON_MAX_FRAME_BYTES: largest accepted WebSocket frame; bigger closes with 1009 (over 4x: connection dropped). */
+  maxFrameBytes: number
+  /** BECKON_MAX_BODY_BYTES: largest accepted HTTP request body (413 beyond). */
+  maxBodyBytes: number
+  /** BECKON_EVENTS_PER_SECOND: sustained frames per second per socket (token bucket rate). */
+  eventsPerSecond: number
+  /** BECKON_EVENTS_BURST: token bucket size, frames allowed in a burst. */
+  eventsBurst: number
+  /** BECKON_MAX_VIOLATIONS: rate-limit or bad-frame strikes before a socket is closed with 4009. */
+  maxViolations: number
+  /** BECKON_MAX_CONNECTIONS_PER_IP: concurrent sockets per client IP (HTTP 429 beyond). */
+  maxConnectionsPerIp: number
+  /** BECKON_MAX_BACKPRESSURE_BYTES: unsent bytes queued for one socket before it is closed with 4010. */
+  maxBackpressureBytes: number
+  /** BECKON_HELLO_TIMEOUT_MS: time allowed for the first frame (`hello`/`auth`) before close 4008. */
+  helloTimeoutMs: number
+  /** BECKON_IDLE_TIMEOUT_SECONDS: silent sockets are pinged and closed after this (uWS idleTimeout). */
+  idleTimeoutSeconds: number
+  /** BECKON_MAX_TABS_PER_VISITOR: concurrent sockets (tabs) one visitor may hold; the oldest is closed. */
+  maxTabsPerVisitor: number
+  /** BECKON_MAX_TEXT_LENGTH: longest chat message, title or invitation text in characters. */
+  maxTextLength: number
+  /** BECKON_MAX_URL_LENGTH: longest page URL or referrer. */
+  maxUrlLength: number
+  /** BECKON_MAX_CONTEXT_KEYS: most keys in a visitor's merged custom context. */
+  maxContextKeys: number
+  /** BECKON_MAX_CONTEXT_BYTES: largest JSON size of a visitor's merged custom context. */
+  maxContextBytes: number
+  /** BECKON_MAX_TRACKED_URLS: distinct URLs counted for `page.views` per visit. */
+  maxTrackedUrls: number
+}
+
+export const LIMIT_DEFAULTS: Limits = {
+  maxFrameBytes: 16 * 1024,
+  maxBodyBytes: 256 * 1024,
+  eventsPerSecond: 20,
+  eventsBurst: 40,
+  maxViolations: 20,
+  maxConnectionsPerIp: 100,
+  maxBackpressureBytes: 1024 * 1024,
+  helloTimeoutMs: 10_000,
+  idleTimeoutSeconds: 120,
+  maxTabsPerVisitor: 20,
+  maxTextLength: 4000,
+  maxUrlLength: 2048,
+  maxContextKeys: 50,
+  maxContextBytes: 4096,
+  maxTrackedUrls: 200,
+}
+
+const LIMIT_ENV: Record<keyof Limits, string> = {
+  maxFrameBytes: 'BECKON_MAX_FRAME_BYTES',
+  maxBodyBytes: 'BECKON_MAX_BODY_BYTES',
+  eventsPerSecond: 'BECKON_EVENTS_PER_SECOND',
+  eventsBurst: 'BECKON_EVENTS_BURST',
+  maxViolations: 'BECKON_MAX_VIOLATIONS',
+  maxConnectionsPerIp: 'BECKON_MAX_CONNECTIONS_PER_IP',
+  maxBackpressureBytes: 'BECKON_MAX_BACKPRESSURE_BYTES',
+  helloTimeoutMs: 'BECKON_HELLO_TIMEOUT_MS',
+  idleTimeoutSeconds: 'BECKON_IDLE_TIMEOUT_SECONDS',
+  maxTabsPerVisitor: 'BECKON_MAX_TABS_PER_VISITOR',
+  maxTextLength: 'BECKON_MAX_TEXT_LENGTH',
+  maxUrlLength: 'BECKON_MAX_URL_LENGTH',
+  maxContextKeys: 'BECKON_MAX_CONTEXT_KEYS',
+  maxContextBytes: 'BECKON_MAX_CONTEXT_BYTES',
+  maxTrackedUrls: 'BECKON_MAX_TRACKED_URLS',
+}
+
+export interface Config {
+  /** BECKON_HOST (0.0.0.0). */
+  host: string
+  /** BECKON_PORT (8080); 0 picks a free port. */
+  port: number
+  /** BECKON_ADMIN_TOKEN: bearer token of the admin routes; unset switches them off. */
+  adminToken: string | undefined
+  /** BECKON_NATS_URL: unset runs one node with an in-process bus and an embedded store. */
+  natsUrl: string | undefined
+  /** BECKON_DATA_DIR (./data): where the embedded store lives. */
+  dataDir: string
+  /** BECKON_TRUSTED_PROXIES: CIDR list whose X-Forwarded-For is believed. */
+  trustedProxies: BlockList
+  /** BECKON_VISIT_GAP_SECONDS (1800): a visit ends after this long without a connected tab. */
+  visitGapSeconds: number
+  /** BECKON_LINGER_SECONDS (10): a visitor with no tab stays listed this long (page reloads). */
+  lingerSeconds: number
+  /** BECKON_DRAIN_SECONDS (10): on SIGTERM, how long to wait for sockets to close before exiting. */
+  drainSeconds: number
+  /** BECKON_NODE_ID (hostname-random): this node's name in logs, metrics and the cluster. */
+  nodeId: string
+  /** BECKON_FEED_INTERVAL_MS (100): visitor-list changes are coalesced and pushed to operators this often. */
+  feedIntervalMs: number
+  /** BECKON_REFRESH_SECONDS (10): nodes republish visitors and presence this often; silent for 3x means gone. */
+  refreshSeconds: number
+  /** BECKON_ACCEPT_TIMEOUT_SECONDS (30): an offered chat not accepted in this time goes to the next operator. */
+  acceptTimeoutSeconds: number
+  /** BECKON_REPLAY_MESSAGES (100): chat messages replayed to a reconnecting visitor or operator. */
+  replayMessages: number
+  /** BECKON_LOG_LEVEL (info). */
+  logLevel: string
+  /** BECKON_STATIC_DIR (web/): widget bundle, operator console and demo site. */
+  staticDir: string
+  limits: Limits
+}
+
+type Env = Record<string, string | undefined>
+
+function int(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `expected a whole number, got ${JSON.stringify(raw)}`)
+  const value = Number(raw)
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`)
+  return value
+}
+
+/** Parses a comma-separated CIDR (or bare address) list into a BlockList. */
+export function parseCidrList(name: string, raw: string | undefined): BlockList {
+  const list = new BlockList()
+  for (const item of (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [address = '', prefixText] = item.split('/')
+    const family = isIP(address)
+    if (family === 0) throw new ConfigError(name, `not an IP address: ${JSON.stringify(item)}`)
+    const type = family === 4 ? 'ipv4' : 'ipv6'
+    if (prefixText === undefined) {
+      list.addAddress(address, type)
+      continue
+    }
+    const prefix = Number(prefixText)
+    if (!/^\d+$/.test(prefixText) || prefix > (family === 4 ? 32 : 128)) {
+      throw new ConfigError(name, `bad prefix length in ${JSON.stringify(item)}`)
+    }
+    list.addSubnet(address, prefix, type)
+  }
+  return list
+}
+
+export function parseConfig(env: Env = process.env): Config {
+  const limits = { ...LIMIT_DEFAULTS }
+  for (const key of Object.keys(LIMIT_ENV) as Array<keyof Limits>) {
+    limits[key] = int(env, LIMIT_ENV[key], LIMIT_DEFAULTS[key], 1)
+  }
+  if (limits.eventsBurst < limits.eventsPerSecond) {
+    throw new ConfigError('BECKON_EVENTS_BURST', 'must be at least BECKON_EVENTS_PER_SECOND')
+  }
+  const adminToken = env.BECKON_ADMIN_TOKEN || undefined
+  if (adminToken !== undefined && adminToken.length < 16) {
+    throw new ConfigError('BECKON_ADMIN_TOKEN', 'must be at least 16 characters')
+  }
+  return {
+    host: env.BECKON_HOST || '0.0.0.0',
+    port: int(env, 'BECKON_PORT', 8080, 0, 65535),
+    adminToken,
+    natsUrl: env.BECKON_NATS_URL || undefined,
+    dataDir: env.BECKON_DATA_DIR || './data',
+    trustedProxies: parseCidrList('BECKON_TRUSTED_PROXIES', env.BECKON_TRUSTED_PROXIES),
+    visitGapSeconds: int(env, 'BECKON_VISIT_GAP_SECONDS', 1800, 1),
+    lingerSeconds: int(env, 'BECKON_LINGER_SECONDS', 10, 0),
+    drainSeconds: int(env, 'BECKON_DRAIN_SECONDS', 10, 0),
+    feedIntervalMs: int(env, 'BECKON_FEED_INTERVAL_MS', 100, 1),
+    refreshSeconds: int(env, 'BECKON_REFRESH_SECONDS', 10, 1),
+    acceptTimeoutSeconds: int(env, 'BECKON_ACCEPT_TIMEOUT_SECONDS', 30, 1),
+    replayMessages: int(env, 'BECKON_REPLAY_MESSAGES', 100, 0, 10_000),
+    nodeId: env.BECKON_NODE_ID || `${hostname()}-${randomBytes(3).toString('hex')}`,
+    logLevel: env.BECKON_LOG_LEVEL || 'info',
+    staticDir: env.BECKON_STATIC_DIR || 'web',
+    limits,
+  }
+}

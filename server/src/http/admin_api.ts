@@ -1,0 +1,105 @@
+import { timingSafeEqual } from 'node:crypto'
+import type { Logger } from '../logger.js'
+import { InputError } from '../input_error.js'
+import { OperatorTokenError, verifyOperatorToken } from '../operator/operator_token.js'
+import { parseSite, parseSiteId, publicSite, type Site } from '../site/site.js'
+import type { SiteRegistry } from '../site/site_registry.js'
+import type { RequestInfo, Reply } from './http_io.js'
+
+/** A route handler: returns the status and JSON body, or throws InputError. */
+export type AdminHandler = (req: RequestInfo, params: string[], reply: Reply) => Promise<{ status: number; body: unknown }>
+
+interface Route {
+  method: string
+  pattern: RegExp
+  handler: AdminHandler
+  /** Also open to operators of the site named by the first param (their JWT as bearer). */
+  operators: boolean
+}
+
+const SEGMENT = '([^/]+)'
+
+/**
+ * The admin HTTP API under /v1/sites, guarded by `Authorization: Bearer $BECKON_ADMIN_TOKEN`.
+ * Off (404) when no admin token is configured. Errors are `{error:{code,message,path}}`.
+ */
+export class AdminApi {
+  private readonly routes: Route[] = []
+
+  constructor(
+    private readonly adminToken: string | undefined,
+    private readonly maxBodyBytes: number,
+    private readonly site: (id: string) => Site | undefined,
+    private readonly log: Logger,
+  ) {}
+
+  /** Registers `METHOD /v1/sites/:site/...`; `:x` segments become handler params in order. */
+  route(method: string, path: string, handler: AdminHandler, opts: { operators?: boolean } = {}): this {
+    const pattern = new RegExp(`^${path.replace(/:[a-z]+/g, SEGMENT)}$`)
+    this.routes.push({ method, pattern, handler, operators: opts.operators ?? false })
+    return this
+  }
+
+  /** Reads the JSON body of a PUT/POST (bounded by BECKON_MAX_BODY_BYTES). */
+  body(reply: Reply): Promise<unknown> {
+    return reply.jsonBody(this.maxBodyBytes)
+  }
+
+  /** The sites routes; campaign routes are added by their owner. */
+  withSites(sites: SiteRegistry): this {
+    return this.route('PUT', '/v1/sites/:site', async (_req, [id], reply) => {
+      const site = parseSite(id ?? '', await this.body(reply))
+      const created = await sites.put(site)
+      return { status: created ? 201 : 200, body: publicSite(site) }
+    }).route('GET', '/v1/sites/:site', async (_req, [id]) => {
+      const site = sites.get(parseSiteId(id))
+      if (!site) throw new InputError('not_found', `no site ${id}`, 'site', 404)
+      return { status: 200, body: publicSite(site) }
+    })
+  }
+
+  private isAdmin(bearer: string): boolean {
+    if (!this.adminToken) return false
+    const given = Buffer.from(bearer)
+    const expected = Buffer.from(this.adminToken)
+    return given.length === expected.length && timingSafeEqual(given, expected)
+  }
+
+  private async isOperatorOf(bearer: string, site: string | undefined): Promise<boolean> {
+    try {
+      return (await verifyOperatorToken(bearer, this.site)).site === site
+    } catch (error) {
+      if (error instanceof OperatorTokenError) return false
+      throw error
+    }
+  }
+
+  async handle(req: RequestInfo, reply: Reply): Promise<void> {
+    if (!this.adminToken) return reply.error(404, 'admin_disabled', 'admin routes are off: set BECKON_ADMIN_TOKEN')
+    const matching = this.routes.filter((r) => r.pattern.test(req.url))
+    if (matching.length === 0) return reply.error(404, 'not_found', `no route ${req.url}`)
+    const route = matching.find((r) => r.method === req.method)
+    if (!route) return reply.error(405, 'method_not_allowed', `${req.method} not allowed on ${req.url}`)
+    const params = (route.pattern.exec(req.url)?.slice(1) ?? []).map((p) => {
+      try {
+        return decodeURIComponent(p)
+      } catch {
+        return p
+      }
+    })
+    const header = req.headers.authorization ?? ''
+    const bearer = header.startsWith('Bearer ') ? header.slice(7) : ''
+    const allowed = this.isAdmin(bearer) || (route.operators && bearer !== '' && (await this.isOperatorOf(bearer, params[0])))
+    if (!allowed) {
+      return reply.error(401, 'unauthorized', route.operators ? 'expected Authorization: Bearer <admin token or operator JWT of this site>' : 'expected Authorization: Bearer <BECKON_ADMIN_TOKEN>')
+    }
+    try {
+      const { status, body } = await route.handler(req, params, reply)
+      reply.json(status, body)
+    } catch (error) {
+      if (error instanceof InputError) return reply.error(error.status, error.code, error.message, error.path)
+      this.log.error({ err: error, url: req.url }, 'admin request failed')
+      reply.error(500, 'internal', 'internal error')
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+/** The node's Prometheus metrics; one registry per node so several nodes can share a process in tests. */
+export class Metrics {
+  readonly registry = new Registry()
+  readonly sockets = new Gauge({
+    name: 'beckon_sockets',
+    help: 'Open WebSockets by role',
+    labelNames: ['role'] as const,
+    registers: [this.registry],
+  })
+  readonly visitors = new Gauge({ name: 'beckon_live_visitors', help: 'Visitors with at least one tab on this node', registers: [this.registry] })
+  readonly framesIn = new Counter({
+    name: 'beckon_frames_in_total',
+    help: 'Frames received by role and type',
+    labelNames: ['role', 'type'] as const,
+    registers: [this.registry],
+  })
+  readonly framesOut = new Counter({
+    name: 'beckon_frames_out_total',
+    help: 'Frames sent by role and type',
+    labelNames: ['role', 'type'] as const,
+    registers: [this.registry],
+  })
+  readonly errors = new Counter({
+    name: 'beckon_error_frames_total',
+    help: 'Error frames sent by code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  })
+  readonly closes = new Counter({
+    name: 'beckon_closes_total',
+    help: 'Sockets closed by the server, by close code',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  })
+  readonly rejectedUpgrades = new Counter({
+    name: 'beckon_rejected_upgrades_total',
+    help: 'WebSocket upgrades refused, by HTTP status',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  })
+  readonly invitations = new Counter({
+    name: 'beckon_invitations_total',
+    help: 'Invitations sent by origin (campaign or operator)',
+    labelNames: ['origin'] as const,
+    registers: [this.registry],
+  })
+  readonly eventSeconds = new Histogram({
+    name: 'beckon_event_seconds',
+    help: 'Time to apply one visitor event, matcher included',
+    buckets: [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05],
+    registers: [this.registry],
+  })
+
+  constructor(nodeId: string) {
+    this.registry.setDefaultLabels({ node: nodeId })
+    collectDefaultMetrics({ register: this.registry })
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics()
+  }
+}

@@ -1,0 +1,95 @@
+import type { OperatorFrame, VisitorSummary } from '../../../shared/src/protocol.js'
+import type { ChatService } from '../chat/chat_service.js'
+import type { DirectoryListener, VisitorDirectory } from './visitor_directory.js'
+import type { OperatorActions, OperatorSession } from './operator_session.js'
+import { PERMISSION } from './operator_token.js'
+import type { TeamPresence } from './team_presence.js'
+
+/**
+ * This node's operator sockets: registers them with team presence, answers `watch` with a
+ * snapshot of the site's visitors and forwards the directory's coalesced deltas, each
+ * filtered by what the operator may see; chat actions go to the ChatService.
+ */
+export class OperatorHub implements OperatorActions, DirectoryListener {
+  private readonly sessions = new Map<string, Set<OperatorSession>>()
+  private chat: ChatService | undefined
+
+  constructor(
+    private readonly directory: VisitorDirectory,
+    private readonly presence: TeamPresence,
+  ) {
+    directory.listen(this)
+  }
+
+  /** Wires the chat service (it needs this hub for delivery, so it is built after). */
+  useChat(chat: ChatService): void {
+    this.chat = chat
+  }
+
+  private get chatService(): ChatService {
+    if (!this.chat) throw new Error('chat service not wired')
+    return this.chat
+  }
+
+  sessionsOf(site: string): Iterable<OperatorSession> {
+    return this.sessions.get(site) ?? []
+  }
+
+  async authenticated(session: OperatorSession): Promise<void> {
+    const op = session.operator
+    let set = this.sessions.get(op.site)
+    if (!set) this.sessions.set(op.site, (set = new Set()))
+    set.add(session)
+    this.presence.add(op.site, { id: op.id, departments: op.departments, seesAll: op.perms.includes(PERMISSION.seesAllOnlineVisitors) })
+    await this.chatService.replayToOperator(session)
+  }
+
+  watch(session: OperatorSession): void {
+    const site = session.operator.site
+    const list = this.directory.list(site).filter((v) => session.canSee(v))
+    session.listed = new Set(list.map((v) => v.id))
+    session.send({ t: 'visitors', site, list })
+  }
+
+  async frame(session: OperatorSession, frame: Exclude<OperatorFrame, { t: 'auth' | 'watch' }>): Promise<void> {
+    const chat = this.chatService
+    switch (frame.t) {
+      case 'invite':
+        return chat.invite(session, frame)
+      case 'msg':
+        return chat.operatorMessage(session, frame.conversation, frame.text)
+      case 'accept':
+        return chat.accept(session, frame.conversation)
+      case 'close':
+        return chat.close(session, frame.conversation)
+    }
+  }
+
+  closed(session: OperatorSession): void {
+    const op = session.operator
+    this.sessions.get(op.site)?.delete(session)
+    this.presence.remove(op.site, op.id)
+  }
+
+  upserted(site: string, summaries: VisitorSummary[]): void {
+    for (const session of this.sessionsOf(site)) {
+      if (!session.watching) continue
+      for (const summary of summaries) {
+        if (session.canSee(summary)) {
+          session.listed.add(summary.id)
+          session.send({ t: 'visitor', ...summary })
+        } else if (session.listed.delete(summary.id)) {
+          // Moved out of the operator's departments: it must vanish from the list.
+          session.send({ t: 'gone', visitor: summary.id })
+        }
+      }
+    }
+  }
+
+  removed(site: string, summaries: VisitorSummary[]): void {
+    for (const session of this.sessionsOf(site)) {
+      if (!session.watching) continue
+      for (const summary of summaries) if (session.listed.delete(summary.id)) session.send({ t: 'gone', visitor: summary.id })
+    }
+  }
+}

@@ -1,0 +1,133 @@
+import { CLOSE_CODE, ERROR_CODE, type OperatorFrame, type ServerToOperatorFrame, type VisitorSummary } from '../../../shared/src/protocol.js'
+import type { FrameCodec } from '../../../shared/src/frame_codec.js'
+import { FrameError, type FrameParser } from '../../../shared/src/frame_parser.js'
+import type { Limits } from '../config.js'
+import type { Logger } from '../logger.js'
+import type { Metrics } from '../metrics.js'
+import type { Site } from '../site/site.js'
+import { SocketSession } from '../socket_session.js'
+import { OperatorTokenError, PERMISSION, verifyOperatorToken, type OperatorIdentity } from './operator_token.js'
+
+/** What an authenticated operator socket asks of the node. */
+export interface OperatorActions {
+  /** Resolves once the operator is registered (presence, chat replay). */
+  authenticated(session: OperatorSession): Promise<void>
+  watch(session: OperatorSession): void
+  frame(session: OperatorSession, frame: Exclude<OperatorFrame, { t: 'auth' | 'watch' }>): Promise<void>
+  closed(session: OperatorSession): void
+}
+
+type State =
+  | { name: 'awaiting_auth'; timer: NodeJS.Timeout }
+  | { name: 'authenticating' }
+  | { name: 'ready'; operator: OperatorIdentity }
+
+/**
+ * One operator console socket. The first frame must be `auth` with a JWT of the site; then
+ * `watch` subscribes to the live visitor list and the rest act on visitors and chats.
+ * Guarantee: an operator only ever receives visitors and chats it may see (canSee()).
+ */
+export class OperatorSession extends SocketSession {
+  private state: State
+  watching = false
+  /** Visitors this operator's list currently shows. */
+  listed = new Set<string>()
+
+  constructor(
+    ip: string,
+    codec: FrameCodec,
+    limits: Limits,
+    metrics: Metrics,
+    private readonly parser: FrameParser,
+    private readonly site: (id: string) => Site | undefined,
+    private readonly actions: OperatorActions,
+    private readonly log: Logger,
+  ) {
+    super('operator', ip, codec, limits, metrics)
+    const timer = setTimeout(() => this.close(CLOSE_CODE.unauthorized, 'no auth in time'), limits.helloTimeoutMs)
+    this.state = { name: 'awaiting_auth', timer }
+  }
+
+  /** The authenticated operator; throws before auth completed. */
+  get operator(): OperatorIdentity {
+    if (this.state.name !== 'ready') throw new Error('operator not authenticated')
+    return this.state.operator
+  }
+
+  get ready(): boolean {
+    return this.state.name === 'ready'
+  }
+
+  override send(frame: ServerToOperatorFrame): void {
+    super.send(frame)
+  }
+
+  /** Site and department rule: a visitor with no department is site-wide. */
+  canSee(visitor: Pick<VisitorSummary, 'site' | 'departments'>): boolean {
+    if (this.state.name !== 'ready') return false
+    const op = this.state.operator
+    if (visitor.site !== op.site) return false
+    if (op.perms.includes(PERMISSION.seesAllOnlineVisitors) || visitor.departments.length === 0) return true
+    return visitor.departments.some((d) => op.departments.includes(d))
+  }
+
+  protected onFrame(input: unknown): void {
+    const state = this.state
+    if (state.name === 'authenticating') throw new FrameError(ERROR_CODE.badFrame, 'wait for ready before sending more')
+    let frame: OperatorFrame
+    if (state.name === 'awaiting_auth') {
+      try {
+        frame = this.parser.parseOperatorFrame(input)
+      } catch (error) {
+        if (error instanceof FrameError) return this.close(CLOSE_CODE.protocolError, `first frame: ${error.message}`)
+        throw error
+      }
+      if (frame.t !== 'auth') return this.close(CLOSE_CODE.protocolError, 'first frame must be auth')
+      clearTimeout(state.timer)
+      this.state = { name: 'authenticating' }
+      void this.authenticate(frame.token)
+      return
+    }
+    frame = this.parser.parseOperatorFrame(input)
+    this.metrics.framesIn.inc({ role: 'operator', type: frame.t })
+    switch (frame.t) {
+      case 'auth':
+        throw new FrameError(ERROR_CODE.badFrame, 'already authenticated', 'auth')
+      case 'watch':
+        if (frame.site !== state.operator.site) throw new FrameError(ERROR_CODE.forbidden, `not an operator of site ${frame.site}`, 'watch')
+        this.watching = true
+        this.actions.watch(this)
+        return
+      default:
+        this.actions.frame(this, frame).catch((error: unknown) => {
+          if (error instanceof FrameError) {
+            this.error(error.code, error.message, error.ref)
+            return
+          }
+          this.log.error({ err: error, frame: frame.t }, 'operator action failed')
+          this.error(ERROR_CODE.internal, 'internal error', frame.t)
+        })
+    }
+  }
+
+  private async authenticate(token: string): Promise<void> {
+    this.metrics.framesIn.inc({ role: 'operator', type: 'auth' })
+    let operator: OperatorIdentity
+    try {
+      operator = await verifyOperatorToken(token, this.site)
+    } catch (error) {
+      if (error instanceof OperatorTokenError) return this.close(CLOSE_CODE.unauthorized, error.message)
+      throw error
+    }
+    if (this.closed) return
+    this.state = { name: 'ready', operator }
+    this.send({ t: 'ready', operator: operator.id, site: operator.site, departments: operator.departments })
+    await this.actions.authenticated(this)
+  }
+
+  protected onClose(): void {
+    const state = this.state
+    if (state.name === 'awaiting_auth') clearTimeout(state.timer)
+    if (state.name === 'ready') this.actions.closed(this)
+  }
+}

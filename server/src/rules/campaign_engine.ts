@@ -1,0 +1,108 @@
+import type { Campaign } from './campaign.js'
+import { CompiledCampaign, normalize, type Leaf } from './compiled_campaign.js'
+import type { Facts } from './facts.js'
+import { FieldIndex } from './field_index.js'
+import { fieldSpec } from './fields.js'
+import { VisitorMatcher, type CampaignMemory } from './visitor_matcher.js'
+
+export type { CampaignMemory, Invitation } from './visitor_matcher.js'
+
+/**
+ * A site's campaigns compiled for incremental matching. Immutable: recompile when a campaign
+ * changes (and re-attach the visitors). Enabled campaigns only; their order is the
+ * tie-break between equal priorities.
+ *
+ * Each campaign gets a gate (CompiledCampaign.gate): its most selective indexable
+ * condition(s), one of which must hold for the campaign to hold. Gates go into one
+ * discrimination index per field (FieldIndex), shared by all visitors. A visitor evaluates
+ * only the campaigns whose gate holds, so the work per event depends on how many campaigns
+ * concern that visitor, not on how many the site has.
+ */
+export class CampaignEngine {
+  /** Scratch stamps per predicate for set differences in VisitorMatcher (single-threaded use). */
+  readonly stamps: Int32Array
+  private generation = 0
+
+  private constructor(
+    readonly campaigns: readonly CompiledCampaign[],
+    readonly indexes: ReadonlyMap<string, FieldIndex>,
+    /** Predicate id → indexes of the campaigns it gates. */
+    readonly gated: ReadonlyArray<readonly number[]>,
+    /** Campaigns without a gate: evaluated for every visitor. */
+    readonly ungated: readonly number[],
+  ) {
+    this.stamps = new Int32Array(gated.length)
+  }
+
+  /** Compiles parsed campaigns (parseCampaign output); disabled ones are left out. */
+  static compile(campaigns: readonly Campaign[]): CampaignEngine {
+    const compiled: CompiledCampaign[] = []
+    const indexes = new Map<string, FieldIndex>()
+    const gated: number[][] = []
+    const ungated: number[] = []
+    const next = () => gated.push([]) - 1
+    for (const campaign of campaigns) {
+      if (!campaign.enabled) continue
+      const c = new CompiledCampaign(campaign, compiled.length)
+      compiled.push(c)
+      if (!c.gate) {
+        ungated.push(c.index)
+        continue
+      }
+      const preds = new Set<number>()
+      for (const i of c.gate) {
+        const leaf = c.leaves[i] as Leaf
+        let index = indexes.get(leaf.field)
+        if (!index) {
+          index = new FieldIndex(fieldSpec(leaf.field)?.clock ?? false)
+          indexes.set(leaf.field, index)
+        }
+        preds.add(index.add(leaf, next))
+      }
+      for (const p of preds) gated[p]?.push(c.index)
+    }
+    for (const index of indexes.values()) index.seal()
+    return new CampaignEngine(compiled, indexes, gated, ungated)
+  }
+
+  /**
+   * Starts matching one visitor (one attachment = one tab connection): evaluates `facts` at
+   * `now` but fires nothing; when an invitation is due, nextWakeAt is `now`, so the caller's
+   * usual "wake at nextWakeAt" delivers it. `memory` is read and updated in place.
+   */
+  attach(facts: Facts, memory: CampaignMemory, now: number): VisitorMatcher {
+    return new VisitorMatcher(this, facts, memory, now)
+  }
+
+  /**
+   * Two fresh generation numbers for `stamps` (g: "was in the old set", g + 1: "seen in the
+   * new set"), clearing the stamps when the counter would overflow.
+   */
+  nextGeneration(): number {
+    if (this.generation > 0x3fff_fff0) {
+      this.stamps.fill(0)
+      this.generation = 0
+    }
+    this.generation += 2
+    return this.generation
+  }
+
+  /**
+   * One-shot check for previews (e.g. a draft campaign): `when`, audience, team and schedule
+   * at `now`. Ignores `enabled`, frequency and cooldown, which need a visitor's memory.
+   */
+  static matches(campaign: Campaign, facts: Facts, now: number): boolean {
+    const c = new CompiledCampaign(campaign, 0)
+    const lookup = (field: string) => {
+      const spec = fieldSpec(field)
+      return spec && normalize(spec, facts.get(field))
+    }
+    const truth = new Uint8Array(c.leaves.length)
+    c.fill(truth, lookup, now)
+    return (
+      c.evaluate(truth) &&
+      c.admits(lookup('user.authenticated') === true, lookup('team.online') === true) &&
+      (c.schedule?.state(now).open ?? true)
+    )
+  }
+}

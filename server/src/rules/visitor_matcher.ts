@@ -1,0 +1,395 @@
+import type { CampaignEngine } from './campaign_engine.js'
+import type { CollectField } from './campaign.js'
+import { holds, normalize, sameNorm, type CompiledCampaign, type Leaf, type Norm } from './compiled_campaign.js'
+import { isClock, type Clock, type FactValue, type Facts } from './facts.js'
+import type { FieldIndex } from './field_index.js'
+import { fieldSpec } from './fields.js'
+import { renderTemplate } from './template.js'
+
+/**
+ * What a visitor's campaigns remember across attachments. The caller persists it: firedEver
+ * for the visitor's lifetime (once_per_visitor holds across tabs, reconnects and restarts),
+ * firedThisVisit cleared when a new visit starts, lastFiredAt for cooldowns. The matcher
+ * adds to all three when a campaign fires.
+ */
+export interface CampaignMemory {
+  firedEver: Set<string>
+  firedThisVisit: Set<string>
+  lastFiredAt: Map<string, number>
+}
+
+/** A campaign invitation to show, message rendered for the visitor (plain text). */
+export interface Invitation {
+  campaign: string
+  text: string
+  /** Omitted when the campaign has none (or it renders empty). */
+  followUp?: string
+  /** Omitted when empty. */
+  collect?: CollectField[]
+  startChat: boolean
+  priority: number
+}
+
+/** A campaign evaluated for this visitor because its gate holds (or it has none). */
+interface Active {
+  readonly campaign: CompiledCampaign
+  /** Per leaf: 1 when it holds. */
+  readonly truth: Uint8Array
+  /** Whether `when` holds. */
+  root: boolean
+  /** Earliest time a clock leaf flips; Infinity when none will. */
+  nextClock: number
+  /** Activated in the current step, not evaluated yet. */
+  fresh: boolean
+  /** A leaf changed in the current step. */
+  dirty: boolean
+}
+
+/** One field's gate predicates that hold: `preds` (hash/pattern/exists) and a threshold prefix. */
+interface GateState {
+  readonly index: FieldIndex
+  preds: number[]
+  prefix: number
+}
+
+const NONE: Invitation[] = []
+
+/**
+ * Matches one attached visitor against a CampaignEngine, incrementally (semantics in
+ * campaign.ts). Per-visitor state is sparse: the facts, the gate predicates that hold, and
+ * the campaigns whose gate holds (each with one byte per leaf).
+ *
+ * - update() re-evaluates only what reads the changed fields: the field's gate index
+ *   yields the predicates that flipped; only active campaigns reading the field re-check
+ *   those leaves.
+ * - Time: nextWakeAt is the earliest moment anything can change without an event (a clock
+ *   condition crossing its threshold either way, a schedule boundary, a cooldown ending).
+ *   The caller calls wake() then; update() and wake() also catch up on anything due since.
+ * Every method takes the current time; time never runs backwards (an older `now` is treated
+ * as the latest one seen). Not thread-safe: one visitor's calls are serialized by the caller.
+ */
+export class VisitorMatcher {
+  /** When to call wake(); undefined: nothing time-based is pending. */
+  nextWakeAt: number | undefined
+  private now: number
+  private slotTaken = false
+  private readonly raw = new Map<string, FactValue | Clock>()
+  private readonly norm = new Map<string, Norm>()
+  private readonly gates = new Map<string, GateState>()
+  /** Clock fields with thresholds still ahead. */
+  private readonly running = new Map<string, GateState>()
+  /** Campaign index → number of its gate predicates that hold (only when > 0). */
+  private readonly gateCount = new Map<number, number>()
+  private readonly active = new Map<number, Active>()
+  /** Field → active campaigns reading it. */
+  private readonly watch = new Map<string, Set<Active>>()
+  /** Active campaigns with clock leaves. */
+  private readonly timed = new Set<Active>()
+  /** Campaigns whose `when` holds → whether they fired since it became true. */
+  private readonly episodes = new Map<number, { fired: boolean }>()
+  private readonly todo: Active[] = []
+  private readonly lookup = (field: string) => this.norm.get(field)
+
+  /** Use CampaignEngine.attach(). */
+  constructor(
+    private readonly engine: CampaignEngine,
+    facts: Facts,
+    private readonly memory: CampaignMemory,
+    now: number,
+  ) {
+    this.now = now
+    for (const index of engine.ungated) this.activate(index)
+    this.apply(facts)
+    this.schedule(true)
+  }
+
+  /** Whether an invitation (from a campaign or an operator) is showing. */
+  get occupied(): boolean {
+    return this.slotTaken
+  }
+
+  /** Facts changed (only the changed ones need be given; null = now absent). Returns what fires. */
+  update(changes: Facts, now: number): Invitation[] {
+    this.advance(now)
+    this.apply(changes)
+    return this.step()
+  }
+
+  /** Time passed (call at nextWakeAt). Returns what fires. */
+  wake(now: number): Invitation[] {
+    this.advance(now)
+    return this.step()
+  }
+
+  /** The showing invitation was opened or dismissed: the slot is free for pending campaigns. */
+  resolved(now: number): Invitation[] {
+    this.slotTaken = false
+    return this.wake(now)
+  }
+
+  /** A manual (operator) invitation is showing: campaigns wait until resolved(). */
+  occupy(): void {
+    this.slotTaken = true
+    this.schedule(false)
+  }
+
+  /**
+   * How many campaigns are evaluated for this visitor (gate holds, or no gate): the
+   * per-event cost driver, worth exporting as a metric.
+   */
+  get activeCampaigns(): number {
+    return this.active.size
+  }
+
+  /** Ids of the campaigns eligible as of the last call (definition order), for live stats. */
+  eligibleNow(): string[] {
+    const ids: string[] = []
+    for (const index of [...this.episodes.keys()].sort((a, b) => a - b)) {
+      const c = this.engine.campaigns[index] as CompiledCampaign
+      if (this.eligible(c)) ids.push(c.id)
+    }
+    return ids
+  }
+
+  private step(): Invitation[] {
+    const fired = this.fire()
+    this.schedule(false)
+    return fired
+  }
+
+  private apply(changes: Facts): void {
+    const changed: string[] = []
+    for (const [field, value] of changes) {
+      const spec = fieldSpec(field)
+      if (!spec) continue
+      const v = normalize(spec, value)
+      if (v === undefined) {
+        this.raw.delete(field)
+        if (!this.norm.delete(field)) continue
+      } else {
+        this.raw.set(field, value as FactValue | Clock)
+        if (sameNorm(this.norm.get(field), v)) continue
+        this.norm.set(field, v)
+      }
+      changed.push(field)
+    }
+    // Rises before falls: a campaign whose gate moves from one predicate to another in the
+    // same step stays active, so its `when` sees no false edge.
+    const falls: number[] = []
+    for (const field of changed) this.regate(field, falls)
+    for (const p of falls) this.flip(p, false)
+    for (const field of changed) {
+      for (const a of this.watch.get(field) ?? []) {
+        if (a.fresh) continue
+        for (const i of a.campaign.leavesByField.get(field) ?? []) {
+          a.truth[i] = holds(a.campaign.leaves[i] as Leaf, this.norm.get(field), this.now) ? 1 : 0
+        }
+        this.touch(a)
+      }
+    }
+    this.settle()
+  }
+
+  /** Moves time to `now`: clock thresholds crossed since the last call. */
+  private advance(now: number): void {
+    if (now > this.now) this.now = now
+    for (const [field, g] of this.running) {
+      const clock = this.norm.get(field) as Clock
+      const elapsed = this.now - clock.since
+      const thresholds = g.index.thresholds
+      for (let t = thresholds[g.prefix]; t && t.at <= elapsed; t = thresholds[g.prefix]) {
+        g.prefix++
+        this.flip(t.pred, true)
+      }
+      if (g.prefix >= thresholds.length) this.running.delete(field)
+    }
+    for (const a of this.timed) {
+      if (a.fresh || a.nextClock > this.now) continue
+      for (const i of a.campaign.clockLeaves) {
+        const leaf = a.campaign.leaves[i] as Leaf
+        a.truth[i] = holds(leaf, this.norm.get(leaf.field), this.now) ? 1 : 0
+      }
+      this.touch(a)
+    }
+    this.settle()
+  }
+
+  /** Recomputes which gate predicates of `field` hold: flips the risen ones, adds the fallen to `falls`. */
+  private regate(field: string, falls: number[]): void {
+    const index = this.engine.indexes.get(field)
+    if (!index) return
+    const v = this.norm.get(field)
+    const g = this.gates.get(field) ?? { index, preds: [], prefix: 0 }
+    const found: number[] = []
+    index.collect(v, found)
+    const stamps = this.engine.stamps
+    const old = this.engine.nextGeneration()
+    const seen = old + 1
+    for (const p of g.preds) stamps[p] = old
+    const preds: number[] = []
+    for (const p of found) {
+      if (stamps[p] === seen) continue
+      if (stamps[p] !== old) this.flip(p, true)
+      stamps[p] = seen
+      preds.push(p)
+    }
+    for (const p of g.preds) if (stamps[p] === old) falls.push(p)
+    g.preds = preds
+
+    const prefix = isClock(v) ? index.clockPrefix(this.now - v.since) : index.prefix(v)
+    for (let i = g.prefix; i < prefix; i++) this.flip((index.thresholds[i] as { pred: number }).pred, true)
+    for (let i = prefix; i < g.prefix; i++) falls.push((index.thresholds[i] as { pred: number }).pred)
+    g.prefix = prefix
+    if (isClock(v) && prefix < index.thresholds.length) this.running.set(field, g)
+    else this.running.delete(field)
+    if (preds.length > 0 || prefix > 0) this.gates.set(field, g)
+    else this.gates.delete(field)
+  }
+
+  private flip(pred: number, up: boolean): void {
+    for (const index of this.engine.gated[pred] ?? []) {
+      const count = (this.gateCount.get(index) ?? 0) + (up ? 1 : -1)
+      if (count > 0) {
+        this.gateCount.set(index, count)
+        if (up && count === 1) this.activate(index)
+      } else {
+        this.gateCount.delete(index)
+        this.deactivate(index)
+      }
+    }
+  }
+
+  private activate(index: number): void {
+    const campaign = this.engine.campaigns[index] as CompiledCampaign
+    const a: Active = {
+      campaign,
+      truth: new Uint8Array(campaign.leaves.length),
+      root: false,
+      nextClock: Infinity,
+      fresh: true,
+      dirty: true,
+    }
+    this.active.set(index, a)
+    for (const field of campaign.leavesByField.keys()) {
+      let set = this.watch.get(field)
+      if (!set) this.watch.set(field, (set = new Set()))
+      set.add(a)
+    }
+    if (campaign.clockLeaves.length > 0) this.timed.add(a)
+    this.todo.push(a)
+  }
+
+  private deactivate(index: number): void {
+    const a = this.active.get(index)
+    if (!a) return
+    this.active.delete(index)
+    for (const field of a.campaign.leavesByField.keys()) {
+      const set = this.watch.get(field)
+      set?.delete(a)
+      if (set?.size === 0) this.watch.delete(field)
+    }
+    this.timed.delete(a)
+    this.episodes.delete(index)
+  }
+
+  private touch(a: Active): void {
+    if (a.dirty) return
+    a.dirty = true
+    this.todo.push(a)
+  }
+
+  /** Recomputes the condition of every touched or newly active campaign. */
+  private settle(): void {
+    for (const a of this.todo) {
+      a.dirty = false
+      if (this.active.get(a.campaign.index) !== a) continue
+      if (a.fresh) {
+        a.fresh = false
+        a.campaign.fill(a.truth, this.lookup, this.now)
+      }
+      if (a.campaign.clockLeaves.length > 0) a.nextClock = a.campaign.nextClockChange(this.lookup, this.now)
+      const root = a.campaign.evaluate(a.truth)
+      if (root === a.root) continue
+      a.root = root
+      if (root) this.episodes.set(a.campaign.index, { fired: false })
+      else this.episodes.delete(a.campaign.index)
+    }
+    this.todo.length = 0
+  }
+
+  private frequencyAllows(c: CompiledCampaign): boolean {
+    if (c.frequency === 'once_per_visitor') return !this.memory.firedEver.has(c.id)
+    if (c.frequency === 'once_per_visit') return !this.memory.firedThisVisit.has(c.id)
+    return true
+  }
+
+  private cooldownEnd(c: CompiledCampaign): number {
+    const last = c.cooldownMs > 0 ? this.memory.lastFiredAt.get(c.id) : undefined
+    return last === undefined ? -Infinity : last + c.cooldownMs
+  }
+
+  /** The gates beyond `when` (which the caller has checked). */
+  private eligible(c: CompiledCampaign): boolean {
+    return (
+      c.admits(this.norm.get('user.authenticated') === true, this.norm.get('team.online') === true) &&
+      this.frequencyAllows(c) &&
+      this.now >= this.cooldownEnd(c) &&
+      (c.schedule?.state(this.now).open ?? true)
+    )
+  }
+
+  /** The pending campaign to fire next: highest priority, then definition order. */
+  private best(): CompiledCampaign | undefined {
+    let best: CompiledCampaign | undefined
+    for (const [index, episode] of this.episodes) {
+      if (episode.fired) continue
+      const c = this.engine.campaigns[index] as CompiledCampaign
+      if (best && (c.priority < best.priority || (c.priority === best.priority && c.index > best.index))) continue
+      if (this.eligible(c)) best = c
+    }
+    return best
+  }
+
+  private fire(): Invitation[] {
+    if (this.slotTaken) return NONE
+    const c = this.best()
+    if (!c) return NONE
+    const episode = this.episodes.get(c.index)
+    if (episode) episode.fired = true
+    this.slotTaken = true
+    this.memory.firedEver.add(c.id)
+    this.memory.firedThisVisit.add(c.id)
+    this.memory.lastFiredAt.set(c.id, this.now)
+    const m = c.message
+    const invitation: Invitation = {
+      campaign: c.id,
+      text: renderTemplate(m.text, this.raw, this.now),
+      startChat: m.startChat,
+      priority: c.priority,
+    }
+    const followUp = m.followUp && renderTemplate(m.followUp, this.raw, this.now)
+    if (followUp) invitation.followUp = followUp
+    if (m.collect && m.collect.length > 0) invitation.collect = [...m.collect]
+    return [invitation]
+  }
+
+  /** Sets nextWakeAt; with `dueNow`, to now when a campaign is ready to fire (after attach). */
+  private schedule(dueNow: boolean): void {
+    let next = Infinity
+    for (const [field, g] of this.running) {
+      const at = (this.norm.get(field) as Clock).since + (g.index.thresholds[g.prefix]?.at ?? Infinity)
+      if (at < next) next = at
+    }
+    for (const a of this.timed) if (a.nextClock < next) next = a.nextClock
+    for (const index of this.episodes.keys()) {
+      const c = this.engine.campaigns[index] as CompiledCampaign
+      if (!this.frequencyAllows(c)) continue
+      const cooled = this.cooldownEnd(c)
+      if (cooled > this.now && cooled < next) next = cooled
+      const until = c.schedule?.state(this.now).until ?? Infinity
+      if (until < next) next = until
+    }
+    if (dueNow && !this.slotTaken && this.best()) next = this.now
+    this.nextWakeAt = next === Infinity ? undefined : next
+  }
+}

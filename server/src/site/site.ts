@@ -1,0 +1,61 @@
+import { z } from 'zod'
+import { InputError } from '../input_error.js'
+
+/** A website served by beckon. The secret signs user hashes, resume tokens and operator JWTs. */
+export interface Site {
+  id: string
+  name: string
+  /** Allowed `Origin`s of widget sockets (`scheme://host[:port]`); `*` allows any, even none. */
+  origins: string[]
+  secret: string
+  departments: string[]
+}
+
+export const SITE_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/
+
+const origin = z.union([
+  z.literal('*'),
+  z
+    .string()
+    .max(256)
+    .refine((s) => {
+      try {
+        const u = new URL(s)
+        return (u.protocol === 'http:' || u.protocol === 'https:') && u.origin === s
+      } catch {
+        return false
+      }
+    }, 'expected an origin like https://example.com (scheme, host and optional port, no path)'),
+])
+
+const siteBody = z.object({
+  name: z.string().min(1).max(200),
+  origins: z.array(origin).max(100),
+  secret: z.string().min(16, 'at least 16 characters').max(512),
+  departments: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected 1-64 characters of A-Z a-z 0-9 _ -')).max(200).default([]),
+})
+
+export function parseSiteId(input: unknown): string {
+  if (typeof input !== 'string' || !SITE_ID.test(input)) {
+    throw new InputError('invalid_site', 'site id must be 1-64 characters of a-z 0-9 _ - starting with a letter or digit', 'site')
+  }
+  return input
+}
+
+/** Validates a `PUT /v1/sites/SITE` body; throws InputError. */
+export function parseSite(id: string, body: unknown): Site {
+  const result = siteBody.safeParse(body)
+  if (!result.success) throw InputError.fromZod('invalid_site', result.error)
+  return { id: parseSiteId(id), ...result.data, departments: [...new Set(result.data.departments)] }
+}
+
+/** The site as GET returns it: never the secret. */
+export function publicSite(site: Site): Omit<Site, 'secret'> {
+  const { secret: _secret, ...rest } = site
+  return rest
+}
+
+export function originAllowed(site: Site, origin: string): boolean {
+  if (site.origins.includes('*')) return true
+  return origin !== '' && site.origins.includes(origin)
+}

@@ -1,0 +1,117 @@
+import { ERROR_CODE, CLOSE_CODE, type ErrorCode, type ErrorFrame } from '../../shared/src/protocol.js'
+import { FrameDecodeError, type FrameCodec } from '../../shared/src/frame_codec.js'
+import { FrameError } from '../../shared/src/frame_parser.js'
+import type { Limits } from './config.js'
+import type { Metrics } from './metrics.js'
+import { TokenBucket } from './token_bucket.js'
+import type { WebSocket } from './uws.js'
+
+export type Role = 'visitor' | 'operator'
+
+/** uWS user data: the session that owns the socket. */
+export interface SocketData {
+  session: SocketSession
+}
+
+/**
+ * One WebSocket's protocol plumbing, shared by visitor and operator sockets: rate limit,
+ * decoding, error frames, strikes and backpressure-aware sends. Subclasses handle frames.
+ * Guarantee: nothing is written to the socket after it closed; frames leave in send() order.
+ */
+export abstract class SocketSession {
+  private ws: WebSocket<SocketData> | undefined
+  closed = false
+  private violations = 0
+  private readonly bucket: TokenBucket
+
+  constructor(
+    readonly role: Role,
+    /** Client IP, for per-IP admission. */
+    readonly ip: string,
+    readonly codec: FrameCodec,
+    protected readonly limits: Limits,
+    protected readonly metrics: Metrics,
+  ) {
+    this.bucket = new TokenBucket(limits.eventsPerSecond, limits.eventsBurst)
+  }
+
+  /** uWS `open`. */
+  opened(ws: WebSocket<SocketData>): void {
+    this.ws = ws
+    this.metrics.sockets.inc({ role: this.role })
+  }
+
+  /** uWS `close`: the socket is gone; never touch it again. */
+  closedByPeer(): void {
+    if (this.closed) return
+    this.closed = true
+    this.ws = undefined
+    this.metrics.sockets.dec({ role: this.role })
+    this.onClose()
+  }
+
+  protected abstract onClose(): void
+  /** A decoded frame that passed the rate limit. Throw FrameError for a bad request. */
+  protected abstract onFrame(frame: unknown): void
+
+  /** uWS `message`. */
+  received(message: ArrayBuffer, isBinary: boolean): void {
+    if (this.closed) return
+    if (message.byteLength > this.limits.maxFrameBytes) {
+      return this.close(CLOSE_CODE.tooLarge, `frame over ${this.limits.maxFrameBytes} bytes`)
+    }
+    if (!this.bucket.take()) {
+      this.error(ERROR_CODE.rateLimited, `more than ${this.limits.eventsPerSecond} frames per second`)
+      this.strike()
+      return
+    }
+    let decoded: unknown
+    try {
+      decoded = this.codec.decode(message, isBinary)
+    } catch (error) {
+      if (error instanceof FrameDecodeError) return this.close(CLOSE_CODE.protocolError, error.message)
+      throw error
+    }
+    try {
+      this.onFrame(decoded)
+    } catch (error) {
+      if (!(error instanceof FrameError)) throw error
+      this.error(error.code, error.message, error.ref)
+      this.strike()
+    }
+  }
+
+  /** Counts a bad or excess frame; too many close the socket with 4009. */
+  protected strike(): void {
+    this.violations += 1
+    if (this.violations > this.limits.maxViolations) this.close(CLOSE_CODE.policyViolation, 'too many bad or excess frames')
+  }
+
+  send(frame: { t: string }): void {
+    const ws = this.ws
+    if (this.closed || !ws) return
+    const data = this.codec.encode(frame)
+    let dropped = false
+    ws.cork(() => {
+      dropped = ws.send(data, this.codec.binary) === 2
+    })
+    this.metrics.framesOut.inc({ role: this.role, type: frame.t })
+    if (dropped || ws.getBufferedAmount() > this.limits.maxBackpressureBytes) {
+      this.close(CLOSE_CODE.backpressure, 'client too slow: send buffer full')
+    }
+  }
+
+  error(code: ErrorCode, message: string, ref?: string): void {
+    this.metrics.errors.inc({ code })
+    const frame: ErrorFrame = ref === undefined ? { t: 'error', code, message } : { t: 'error', code, message, ref }
+    this.send(frame)
+  }
+
+  /** Closes with a WebSocket close code; the reason is cut to the 123 bytes a close frame holds. */
+  close(code: number, reason: string): void {
+    const ws = this.ws
+    if (this.closed || !ws) return
+    this.metrics.closes.inc({ code: String(code) })
+    ws.cork(() => ws.end(code, Buffer.from(reason).subarray(0, 123).toString()))
+  }
+}

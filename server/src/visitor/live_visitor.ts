@@ -1,0 +1,361 @@
+import {
+  UTM_KEYS,
+  type ChatState,
+  type HelloFrame,
+  type PageInfo,
+  type Rating,
+  type ServerToVisitorFrame,
+  type VisitorSummary,
+} from '../../../shared/src/protocol.js'
+import type { Limits } from '../config.js'
+import type { Clock, FactValue } from '../rules/facts.js'
+import type { ClientInfo } from './client_info.js'
+import type { VisitRecord, VisitorProfile } from './visitor_profile.js'
+
+/** Where a visitor's frames go: one open socket (tab). */
+export interface TabSink {
+  send(frame: ServerToVisitorFrame): void
+  close(code: number, reason: string): void
+}
+
+export interface Tab {
+  id: number
+  sink: TabSink
+  page: PageInfo
+  /** When this tab's current page was viewed (epoch ms). */
+  pageSince: number
+  client: ClientInfo
+}
+
+type Fact = FactValue | Clock
+
+function sameFact(a: Fact | undefined, b: Fact): boolean {
+  if (a === b) return true
+  if (a === undefined || a === null || b === null) return false
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => x === b[i])
+  if (typeof a === 'object' && typeof b === 'object' && 'since' in a && 'since' in b) return a.since === b.since
+  return false
+}
+
+/** URL with its fragment removed: `/a#x` and `/a#y` are one page. */
+export function pageKey(url: string): string {
+  const hash = url.indexOf('#')
+  return hash === -1 ? url : url.slice(0, hash)
+}
+
+export function utmOf(url: string): Partial<Record<(typeof UTM_KEYS)[number], string>> {
+  const utm: Partial<Record<(typeof UTM_KEYS)[number], string>> = {}
+  let params: URLSearchParams
+  try {
+    params = new URL(url).searchParams
+  } catch {
+    return utm
+  }
+  for (const key of UTM_KEYS) {
+    const value = params.get(`utm_${key}`)
+    if (value) utm[key] = value.slice(0, 256)
+  }
+  return utm
+}
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
+
+function contextFact(value: unknown): FactValue {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value
+  if (Array.isArray(value)) {
+    const scalars = value.filter((v): v is string | number | boolean => ['string', 'number', 'boolean'].includes(typeof v))
+    return scalars.length === value.length ? scalars : null
+  }
+  return null
+}
+
+/**
+ * The live state of one visitor on this node: its tabs, durable profile and the facts the
+ * campaign matcher reads. Mutators record which facts changed; takeChanges() hands them over.
+ * Not thread-safe by design: one node owns a live visitor and mutates it on its event loop.
+ */
+export class LiveVisitor {
+  readonly tabs = new Map<number, Tab>()
+  readonly facts = new Map<string, Fact>()
+  private changes = new Map<string, Fact>()
+  widgetOpen = false
+  authenticated = false
+  chat: { conversation: string; state: ChatState; operator?: string } | undefined
+  /** The last tab that left, so a visitor between page loads still shows where it was. */
+  private lastTab: Tab | undefined
+
+  constructor(
+    readonly site: string,
+    readonly id: string,
+    public profile: VisitorProfile,
+    private readonly limits: Limits,
+  ) {
+    this.set('visitor.visits', profile.visits)
+    this.set('visitor.returning', profile.visits > 1)
+    this.set('visitor.name', profile.name ?? null)
+    this.set('visitor.email', profile.email ?? null)
+    this.set('chat.history', profile.chatHistory)
+    this.set('chat.rating', profile.rating ?? null)
+    this.set('user.authenticated', false)
+    this.set('widget.open', false)
+    this.set('widget.secondsSinceClosed', null)
+    this.set('chat.secondsWithoutReply', null)
+  }
+
+  get visit(): VisitRecord {
+    if (!this.profile.visit) throw new Error('visitor has no visit yet')
+    return this.profile.visit
+  }
+
+  /** The tab whose page was viewed last: its page is the visitor's current page. */
+  currentTab(): Tab | undefined {
+    let latest: Tab | undefined
+    for (const tab of this.tabs.values()) if (!latest || tab.pageSince >= latest.pageSince) latest = tab
+    return latest
+  }
+
+  private set(field: string, value: Fact): void {
+    if (sameFact(this.facts.get(field), value)) return
+    this.facts.set(field, value)
+    this.changes.set(field, value)
+  }
+
+  /** Facts changed since the last call, for the matcher. */
+  takeChanges(): Map<string, Fact> {
+    const changes = this.changes
+    this.changes = new Map()
+    return changes
+  }
+
+  /** Starts visit number visits+1 landing on `page`. */
+  startVisit(page: PageInfo, now: number): void {
+    const profile = this.profile
+    profile.visits += 1
+    profile.visit = {
+      n: profile.visits,
+      startedAt: now,
+      pageViews: 0,
+      referrer: page.referrer || undefined,
+      source: page.url,
+      utm: utmOf(page.url),
+      urlViews: {},
+      context: {},
+      firedThisVisit: [],
+      invitationsSent: 0,
+    }
+    this.set('visitor.visits', profile.visits)
+    this.set('visitor.returning', profile.visits > 1)
+    this.set('visit.seconds', { since: now })
+    this.set('visit.referrer', page.referrer || null)
+    this.set('visit.source', page.url)
+    this.set('invitations.sent', 0)
+    this.set('invitations.secondsSinceLast', null)
+    this.syncUtm()
+    for (const field of this.facts.keys()) if (field.startsWith('context.')) this.set(field, null)
+  }
+
+  /** Restores the visit-scoped facts of a visit that continues (node restart, linger, other tab). */
+  continueVisit(): void {
+    const visit = this.visit
+    this.set('visit.seconds', { since: visit.startedAt })
+    this.set('visit.referrer', visit.referrer ?? null)
+    this.set('visit.source', visit.source ?? null)
+    this.set('visit.pageViews', visit.pageViews)
+    this.set('invitations.sent', visit.invitationsSent)
+    this.set('invitations.secondsSinceLast', visit.lastInvitationAt === undefined ? null : { since: visit.lastInvitationAt })
+    this.syncUtm()
+    for (const [key, value] of Object.entries(visit.context)) this.set(`context.${key}`, contextFact(value))
+  }
+
+  private syncUtm(): void {
+    const utm = this.visit.utm
+    for (const key of UTM_KEYS) this.set(`utm.${key}`, utm[key] ?? null)
+  }
+
+  addTab(tab: Tab, countView: boolean): void {
+    this.tabs.set(tab.id, tab)
+    if (countView) this.countView(tab.page)
+    this.syncClient(tab.client)
+    this.syncPage()
+  }
+
+  removeTab(id: number): void {
+    this.lastTab = this.tabs.get(id) ?? this.lastTab
+    this.tabs.delete(id)
+    if (this.tabs.size > 0) this.syncPage()
+  }
+
+  /** A page view (full load or SPA navigation) in tab `id`. */
+  page(id: number, page: PageInfo, now: number): void {
+    const tab = this.tabs.get(id)
+    if (!tab) return
+    tab.page = page
+    tab.pageSince = now
+    this.countView(page)
+    const utm = utmOf(page.url)
+    if (Object.keys(utm).length > 0) {
+      this.visit.utm = utm
+      this.syncUtm()
+    }
+    this.syncPage()
+  }
+
+  private countView(page: PageInfo): void {
+    const visit = this.visit
+    visit.pageViews += 1
+    const key = pageKey(page.url)
+    if (key in visit.urlViews || Object.keys(visit.urlViews).length < this.limits.maxTrackedUrls) {
+      visit.urlViews[key] = (visit.urlViews[key] ?? 0) + 1
+    }
+    this.set('visit.pageViews', visit.pageViews)
+    this.set('exit.seconds', null)
+  }
+
+  private syncPage(): void {
+    const tab = this.currentTab()
+    if (!tab) return
+    this.set('page.url', tab.page.url)
+    this.set('page.title', tab.page.title)
+    this.set('page.seconds', { since: tab.pageSince })
+    this.set('page.views', this.visit.urlViews[pageKey(tab.page.url)] ?? 1)
+  }
+
+  private syncClient(client: ClientInfo): void {
+    this.set('geo.country', client.geo.country ?? null)
+    this.set('geo.region', client.geo.region ?? null)
+    this.set('geo.city', client.geo.city ?? null)
+    this.set('device.platform', client.device.platform)
+    this.set('device.os', client.device.os ?? null)
+    this.set('device.browser', client.device.browser ?? null)
+    this.set('device.ua', client.device.ua)
+    if (!this.facts.get('visitor.language') && client.language) this.set('visitor.language', client.language)
+  }
+
+  language(lang: string | undefined): void {
+    if (lang) this.set('visitor.language', lang)
+  }
+
+  exit(id: number, now: number): void {
+    const tab = this.tabs.get(id)
+    if (tab) this.set('exit.seconds', Math.max(0, Math.floor((now - tab.pageSince) / 1000)))
+  }
+
+  widget(open: boolean, now: number): void {
+    if (open === this.widgetOpen) return
+    this.widgetOpen = open
+    this.set('widget.open', open)
+    if (!open) this.set('widget.secondsSinceClosed', { since: now })
+  }
+
+  /** Shallow-merges custom context; a key set to null is removed. False when limits would be exceeded. */
+  mergeContext(data: Record<string, unknown>): boolean {
+    const merged: Record<string, unknown> = { ...this.visit.context }
+    for (const [key, value] of Object.entries(data)) {
+      if (FORBIDDEN_KEYS.has(key)) continue
+      if (value === null) delete merged[key]
+      else merged[key] = value
+    }
+    if (Object.keys(merged).length > this.limits.maxContextKeys) return false
+    if (JSON.stringify(merged).length > this.limits.maxContextBytes) return false
+    for (const key of Object.keys(this.visit.context)) if (!(key in merged)) this.set(`context.${key}`, null)
+    this.visit.context = merged
+    for (const [key, value] of Object.entries(merged)) this.set(`context.${key}`, contextFact(value))
+    return true
+  }
+
+  identify(user: { id: string; name?: string; email?: string } | undefined): void {
+    this.authenticated = user !== undefined
+    this.set('user.authenticated', this.authenticated)
+    if (!user) return
+    this.profile.userId = user.id
+    this.contact(user.name, user.email)
+  }
+
+  contact(name: string | undefined, email: string | undefined): void {
+    if (name !== undefined) this.profile.name = name
+    if (email !== undefined) this.profile.email = email
+    this.set('visitor.name', this.profile.name ?? null)
+    this.set('visitor.email', this.profile.email ?? null)
+  }
+
+  rate(value: Rating): void {
+    this.profile.rating = value
+    this.set('chat.rating', value)
+  }
+
+  /** Records an invitation sent to this visitor (campaign or operator). */
+  invited(campaign: string | undefined, now: number): void {
+    const visit = this.visit
+    visit.invitationsSent += 1
+    visit.lastInvitationAt = now
+    this.set('invitations.sent', visit.invitationsSent)
+    this.set('invitations.secondsSinceLast', { since: now })
+    if (campaign === undefined) return
+    if (!this.profile.firedEver.includes(campaign)) this.profile.firedEver.push(campaign)
+    if (!visit.firedThisVisit.includes(campaign)) visit.firedThisVisit.push(campaign)
+    this.profile.lastFiredAt[campaign] = now
+  }
+
+  /** A conversation of this visitor changed state; closing one adds to `chat.history`. */
+  chatUpdate(conversation: string, state: ChatState, operator: string | undefined): void {
+    if (state !== 'closed') {
+      this.chat = operator === undefined ? { conversation, state } : { conversation, state, operator }
+      return
+    }
+    if (this.chat?.conversation !== conversation) return
+    this.chat = undefined
+    this.profile.chatHistory += 1
+    this.set('chat.history', this.profile.chatHistory)
+    this.set('chat.secondsWithoutReply', null)
+  }
+
+  /** A chat message: the clock of `chat.secondsWithoutReply` runs from the first unanswered visitor message. */
+  chatMessage(from: 'visitor' | 'operator', at: number): void {
+    if (from === 'operator') this.set('chat.secondsWithoutReply', null)
+    else if (!this.facts.get('chat.secondsWithoutReply')) this.set('chat.secondsWithoutReply', { since: at })
+  }
+
+  setTeamOnline(online: boolean): void {
+    this.set('team.online', online)
+  }
+
+  /** Sends a frame to every tab of this visitor. */
+  broadcast(frame: ServerToVisitorFrame): void {
+    for (const tab of this.tabs.values()) tab.sink.send(frame)
+  }
+
+  summary(departments: string[]): VisitorSummary {
+    const tab = this.currentTab() ?? this.lastTab
+    const visit = this.visit
+    const client = tab?.client
+    return {
+      id: this.id,
+      site: this.site,
+      departments,
+      name: this.profile.name,
+      email: this.profile.email,
+      authenticated: this.authenticated,
+      page: tab?.page ?? { url: visit.source ?? '', title: '' },
+      pageSince: tab?.pageSince ?? visit.startedAt,
+      visitSince: visit.startedAt,
+      visits: this.profile.visits,
+      pageViews: visit.pageViews,
+      referrer: visit.referrer,
+      source: visit.source,
+      utm: visit.utm,
+      geo: client?.geo ?? {},
+      device: client ? { platform: client.device.platform, os: client.device.os, browser: client.device.browser } : { platform: 'desktop' },
+      language: (this.facts.get('visitor.language') as string | null) ?? undefined,
+      widgetOpen: this.widgetOpen,
+      tabs: this.tabs.size,
+      chat: this.chat,
+    }
+  }
+
+  /** The hello that attached a tab may carry language, user and context. */
+  applyHello(hello: HelloFrame, userValid: boolean): void {
+    this.language(hello.lang)
+    if (hello.user && userValid) this.identify(hello.user)
+    if (hello.context) this.mergeContext(hello.context)
+  }
+}

@@ -1,0 +1,244 @@
+import { CLOSE_CODE, type HelloFrame, type VisitorFrame } from '../../../shared/src/protocol.js'
+import type { Config } from '../config.js'
+import type { Logger } from '../logger.js'
+import type { Metrics } from '../metrics.js'
+import type { Site } from '../site/site.js'
+import type { Store } from '../store/store.js'
+import type { ClientInfo } from './client_info.js'
+import { LiveVisitor, type TabSink } from './live_visitor.js'
+import { newProfile, parseProfile, profileKey, type VisitorProfile } from './visitor_profile.js'
+
+/** Told about every visitor whose state changed, after each applied event. */
+export interface VisitorObserver {
+  /** The visitor's facts changed (`changes` holds only what changed) or a tab came or went. */
+  changed(visitor: LiveVisitor, changes: ReadonlyMap<string, unknown>, now: number): void
+  /** The visitor has no tab left and its linger time passed: it is gone from this node. */
+  gone(visitor: LiveVisitor): void
+}
+
+export interface Attached {
+  visitor: LiveVisitor
+  tabId: number
+  /** The profile existed before this hello. */
+  resumed: boolean
+}
+
+/** Unsaved changes are written at most this often per visitor (plus at visit start, tab loss and shutdown). */
+const SAVE_DELAY_MS = 1000
+
+/**
+ * All live visitors of this node. Owns visit boundaries (BECKON_VISIT_GAP_SECONDS), tab
+ * bookkeeping and profile persistence; observers (matcher, operator feed) react to changes.
+ * Guarantee: events of one visitor are applied in arrival order, each exactly once, and a
+ * visitor's profile writes reach the Store in the order they were made.
+ */
+export class VisitorHub {
+  private readonly live = new Map<string, LiveVisitor>()
+  private readonly loading = new Map<string, Promise<LiveVisitor>>()
+  private readonly saveTimers = new Map<string, NodeJS.Timeout>()
+  private readonly lingerTimers = new Map<string, NodeJS.Timeout>()
+  private readonly writes = new Map<string, Promise<void>>()
+  private readonly observers: VisitorObserver[] = []
+  private nextTabId = 1
+
+  constructor(
+    private readonly store: Store,
+    private readonly config: Config,
+    private readonly log: Logger,
+    private readonly metrics: Metrics,
+  ) {}
+
+  observe(observer: VisitorObserver): void {
+    this.observers.push(observer)
+  }
+
+  get size(): number {
+    return this.live.size
+  }
+
+  get(site: string, visitor: string): LiveVisitor | undefined {
+    return this.live.get(profileKey(site, visitor))
+  }
+
+  *visitors(site?: string): Iterable<LiveVisitor> {
+    for (const visitor of this.live.values()) if (site === undefined || visitor.site === site) yield visitor
+  }
+
+  /** Attaches a tab (the caller must then emit()) (a socket that sent `hello`) to its visitor, loading or creating the profile. */
+  async attach(
+    site: Site,
+    visitorId: string,
+    sink: TabSink,
+    hello: HelloFrame,
+    client: ClientInfo,
+    userValid: boolean,
+  ): Promise<Attached> {
+    const key = profileKey(site.id, visitorId)
+    let visitor = this.live.get(key)
+    let resumed = true
+    if (!visitor) {
+      let pending = this.loading.get(key)
+      if (!pending) {
+        pending = this.load(site.id, visitorId)
+        this.loading.set(key, pending)
+        void pending.finally(() => this.loading.delete(key))
+      }
+      visitor = await pending
+      resumed = visitor.profile.visits > 0
+      this.live.set(key, visitor)
+      this.metrics.visitors.set(this.live.size)
+    }
+    const now = Date.now()
+    clearTimeout(this.lingerTimers.get(key))
+    this.lingerTimers.delete(key)
+
+    const gapMs = this.config.visitGapSeconds * 1000
+    const idle = visitor.tabs.size === 0
+    const newVisit = !visitor.profile.visit || (idle && now - visitor.profile.lastSeenAt > gapMs)
+    if (newVisit) visitor.startVisit(hello.page, now)
+    else if (idle) visitor.continueVisit()
+
+    const current = visitor.currentTab()
+    const sameInstance = hello.reconnect === true && !newVisit
+    const pageSince = sameInstance && current?.page.url === hello.page.url ? current.pageSince : now
+    const tabId = this.nextTabId++
+    if (visitor.tabs.size >= this.config.limits.maxTabsPerVisitor) {
+      const oldest = visitor.tabs.values().next().value
+      if (oldest) {
+        visitor.removeTab(oldest.id)
+        oldest.sink.close(CLOSE_CODE.replaced, 'replaced by a newer tab')
+      }
+    }
+    visitor.addTab({ id: tabId, sink, page: hello.page, pageSince, client }, !sameInstance)
+    visitor.applyHello(hello, userValid)
+    visitor.profile.lastSeenAt = now
+    if (newVisit) void this.saveNow(visitor)
+    else this.saveSoon(visitor)
+    // The caller emits once it has sent `welcome`, so nothing reaches the tab before it.
+    return { visitor, tabId, resumed }
+  }
+
+  private async load(site: string, visitorId: string): Promise<LiveVisitor> {
+    const entry = await this.store.get<unknown>('profiles', profileKey(site, visitorId))
+    let profile: VisitorProfile
+    try {
+      profile = entry ? parseProfile(entry.value) : newProfile(Date.now())
+    } catch (error) {
+      this.log.warn({ site, visitor: visitorId, err: error }, 'starting a fresh profile')
+      profile = newProfile(Date.now())
+    }
+    return new LiveVisitor(site, visitorId, profile, this.config.limits)
+  }
+
+  /** Applies one event from tab `tabId`; returns false when the event was refused (context limits). */
+  apply(visitor: LiveVisitor, tabId: number, frame: VisitorFrame, userValid = true): boolean {
+    const now = Date.now()
+    let accepted = true
+    switch (frame.t) {
+      case 'page':
+        visitor.page(tabId, { url: frame.url, title: frame.title, referrer: frame.referrer }, now)
+        break
+      case 'exit':
+        visitor.exit(tabId, now)
+        break
+      case 'widget':
+        visitor.widget(frame.open, now)
+        break
+      case 'context':
+        accepted = visitor.mergeContext(frame.data)
+        break
+      case 'identify':
+        visitor.identify(userValid ? frame.user : undefined)
+        break
+      case 'contact':
+        visitor.contact(frame.name, frame.email)
+        break
+      case 'rate':
+        visitor.rate(frame.value)
+        break
+      default:
+        return true
+    }
+    visitor.profile.lastSeenAt = now
+    this.saveSoon(visitor)
+    this.emit(visitor, now)
+    return accepted
+  }
+
+  /** Runs observers with what changed; call after any mutation of a live visitor. */
+  emit(visitor: LiveVisitor, now = Date.now()): void {
+    const changes = visitor.takeChanges()
+    for (const observer of this.observers) {
+      try {
+        observer.changed(visitor, changes, now)
+      } catch (error) {
+        this.log.error({ err: error, visitor: visitor.id }, 'visitor observer failed')
+      }
+    }
+  }
+
+  detach(visitor: LiveVisitor, tabId: number): void {
+    if (!visitor.tabs.has(tabId)) return
+    const now = Date.now()
+    visitor.removeTab(tabId)
+    visitor.profile.lastSeenAt = now
+    this.emit(visitor, now)
+    if (visitor.tabs.size > 0) {
+      this.saveSoon(visitor)
+      return
+    }
+    void this.saveNow(visitor)
+    const key = profileKey(visitor.site, visitor.id)
+    const linger = Math.min(this.config.lingerSeconds, this.config.visitGapSeconds) * 1000
+    this.lingerTimers.set(
+      key,
+      setTimeout(() => this.evict(key), linger),
+    )
+  }
+
+  private evict(key: string): void {
+    this.lingerTimers.delete(key)
+    const visitor = this.live.get(key)
+    if (!visitor || visitor.tabs.size > 0) return
+    this.live.delete(key)
+    this.metrics.visitors.set(this.live.size)
+    for (const observer of this.observers) observer.gone(visitor)
+  }
+
+  saveSoon(visitor: LiveVisitor): void {
+    const key = profileKey(visitor.site, visitor.id)
+    if (this.saveTimers.has(key)) return
+    this.saveTimers.set(
+      key,
+      setTimeout(() => void this.saveNow(visitor), SAVE_DELAY_MS),
+    )
+  }
+
+  /** Queues a write of the visitor's profile behind its earlier writes; returns when it is durable. */
+  saveNow(visitor: LiveVisitor): Promise<void> {
+    const key = profileKey(visitor.site, visitor.id)
+    clearTimeout(this.saveTimers.get(key))
+    this.saveTimers.delete(key)
+    const snapshot = structuredClone(visitor.profile)
+    const previous = this.writes.get(key) ?? Promise.resolve()
+    const write = previous
+      .then(() => this.store.put('profiles', key, snapshot))
+      .then(
+        () => undefined,
+        (error: unknown) => this.log.error({ err: error, key }, 'profile write failed'),
+      )
+    this.writes.set(key, write)
+    void write.then(() => {
+      if (this.writes.get(key) === write) this.writes.delete(key)
+    })
+    return write
+  }
+
+  /** Writes every live visitor's profile and stops timers (shutdown). */
+  async flush(): Promise<void> {
+    for (const timer of this.lingerTimers.values()) clearTimeout(timer)
+    this.lingerTimers.clear()
+    await Promise.all([...this.live.values()].map((v) => this.saveNow(v)))
+    await Promise.all(this.writes.values())
+  }
+}

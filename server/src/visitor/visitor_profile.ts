@@ -1,0 +1,89 @@
+import { z } from 'zod'
+import { UTM_KEYS, type Rating, type UtmKey } from '../../../shared/src/protocol.js'
+
+/** One visit: from the first tab until BECKON_VISIT_GAP_SECONDS pass with no tab connected. */
+export interface VisitRecord {
+  n: number
+  startedAt: number
+  pageViews: number
+  referrer?: string
+  /** Landing URL. */
+  source?: string
+  utm: Partial<Record<UtmKey, string>>
+  /** Views per URL (fragment stripped), bounded by BECKON_MAX_TRACKED_URLS. */
+  urlViews: Record<string, number>
+  context: Record<string, unknown>
+  firedThisVisit: string[]
+  invitationsSent: number
+  lastInvitationAt?: number
+}
+
+/** What beckon remembers of a visitor across visits, tabs, nodes and restarts (bucket `profiles`). */
+export interface VisitorProfile {
+  v: 1
+  createdAt: number
+  /** Last moment a tab was seen; decides whether the next tab continues the visit. */
+  lastSeenAt: number
+  visits: number
+  userId?: string
+  name?: string
+  email?: string
+  /** Campaigns ever fired (once_per_visitor). */
+  firedEver: string[]
+  /** Last time each campaign fired (cooldown). */
+  lastFiredAt: Record<string, number>
+  chatHistory: number
+  rating?: Rating
+  visit?: VisitRecord
+}
+
+const visitSchema = z.object({
+  n: z.number().int().min(1),
+  startedAt: z.number(),
+  pageViews: z.number().int().min(0),
+  referrer: z.string().optional(),
+  source: z.string().optional(),
+  utm: z.partialRecord(z.enum(UTM_KEYS), z.string()),
+  urlViews: z.record(z.string(), z.number()),
+  context: z.record(z.string(), z.unknown()),
+  firedThisVisit: z.array(z.string()),
+  invitationsSent: z.number().int().min(0),
+  lastInvitationAt: z.number().optional(),
+})
+
+const profileSchema = z.object({
+  v: z.literal(1),
+  createdAt: z.number(),
+  lastSeenAt: z.number(),
+  visits: z.number().int().min(0),
+  userId: z.string().optional(),
+  name: z.string().optional(),
+  email: z.string().optional(),
+  firedEver: z.array(z.string()),
+  lastFiredAt: z.record(z.string(), z.number()),
+  chatHistory: z.number().int().min(0),
+  rating: z.enum(['great', 'average', 'poor']).optional(),
+  visit: visitSchema.optional(),
+})
+
+export class ProfileError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ProfileError'
+  }
+}
+
+/** Validates a stored profile (it may come from an older or foreign writer). */
+export function parseProfile(input: unknown): VisitorProfile {
+  const result = profileSchema.safeParse(input)
+  if (!result.success) throw new ProfileError(`stored profile unreadable: ${result.error.issues[0]?.message ?? 'invalid'}`)
+  return result.data as VisitorProfile
+}
+
+export function newProfile(now: number): VisitorProfile {
+  return { v: 1, createdAt: now, lastSeenAt: now, visits: 0, firedEver: [], lastFiredAt: {}, chatHistory: 0 }
+}
+
+export function profileKey(site: string, visitor: string): string {
+  return `${site}.${visitor}`
+}

@@ -1,0 +1,156 @@
+import { CLOSE_CODE, ERROR_CODE, type HelloFrame, type ServerToVisitorFrame, type VisitorFrame } from '../../../shared/src/protocol.js'
+import type { FrameCodec } from '../../../shared/src/frame_codec.js'
+import { FrameError, type FrameParser } from '../../../shared/src/frame_parser.js'
+import type { Config } from '../config.js'
+import type { Logger } from '../logger.js'
+import type { Metrics } from '../metrics.js'
+import type { Site } from '../site/site.js'
+import { SocketSession } from '../socket_session.js'
+import type { ClientInfo } from './client_info.js'
+import type { LiveVisitor, TabSink } from './live_visitor.js'
+import type { VisitorHub } from './visitor_hub.js'
+import { newVisitorId, signVisitorToken, verifyUserHash, verifyVisitorToken } from './visitor_token.js'
+
+/** What a visitor session hands on: the attached tab (chat replay, team state) and invitation and chat frames. */
+export interface VisitorFrameHandler {
+  attached(visitor: LiveVisitor, session: VisitorSession): void
+  handle(visitor: LiveVisitor, tabId: number, frame: Extract<VisitorFrame, { t: 'inv' | 'msg' }>, session: VisitorSession): void
+}
+
+type State =
+  | { name: 'awaiting_hello'; timer: NodeJS.Timeout }
+  | { name: 'attaching'; queue: unknown[]; outbox: ServerToVisitorFrame[] }
+  | { name: 'attached'; visitor: LiveVisitor; tabId: number }
+
+/**
+ * One widget socket (a tab). The first frame must be `hello`; frames that arrive while the
+ * visitor's profile loads are queued and applied, in order, right after `welcome`.
+ */
+export class VisitorSession extends SocketSession implements TabSink {
+  private state: State
+
+  constructor(
+    codec: FrameCodec,
+    private readonly site: Site,
+    readonly client: ClientInfo,
+    private readonly config: Config,
+    metrics: Metrics,
+    private readonly parser: FrameParser,
+    private readonly hub: VisitorHub,
+    private readonly handler: VisitorFrameHandler,
+    private readonly log: Logger,
+  ) {
+    super('visitor', client.ip, codec, config.limits, metrics)
+    const timer = setTimeout(() => this.close(CLOSE_CODE.helloTimeout, 'no hello in time'), config.limits.helloTimeoutMs)
+    this.state = { name: 'awaiting_hello', timer }
+  }
+
+  /** Frames for the visitor that are ready before `welcome` went out wait behind it. */
+  override send(frame: ServerToVisitorFrame): void {
+    if (this.state.name === 'attaching' && frame.t !== 'welcome' && frame.t !== 'error') this.state.outbox.push(frame)
+    else super.send(frame)
+  }
+
+  protected onFrame(input: unknown): void {
+    const state = this.state
+    if (state.name === 'attaching') {
+      // Bounded by the rate limiter's burst: a client cannot queue more than that before welcome.
+      state.queue.push(input)
+      return
+    }
+    if (state.name === 'awaiting_hello') {
+      let frame: VisitorFrame
+      try {
+        frame = this.parser.parseVisitorFrame(input)
+      } catch (error) {
+        if (error instanceof FrameError) return this.close(CLOSE_CODE.protocolError, `first frame: ${error.message}`)
+        throw error
+      }
+      if (frame.t !== 'hello') return this.close(CLOSE_CODE.protocolError, 'first frame must be hello')
+      clearTimeout(state.timer)
+      this.state = { name: 'attaching', queue: [], outbox: [] }
+      void this.hello(frame)
+      return
+    }
+    const frame = this.parser.parseVisitorFrame(input)
+    this.metrics.framesIn.inc({ role: 'visitor', type: frame.t })
+    this.dispatch(state.visitor, state.tabId, frame)
+  }
+
+  private dispatch(visitor: LiveVisitor, tabId: number, frame: VisitorFrame): void {
+    switch (frame.t) {
+      case 'hello':
+        throw new FrameError(ERROR_CODE.badFrame, 'hello was already received', 'hello')
+      case 'identify': {
+        const valid = verifyUserHash(this.site.secret, frame.user.id, frame.user.hash)
+        this.hub.apply(visitor, tabId, frame, valid)
+        if (!valid) throw new FrameError(ERROR_CODE.userHashInvalid, 'user.hash does not match user.id', 'identify')
+        return
+      }
+      case 'context':
+        if (!this.hub.apply(visitor, tabId, frame)) {
+          throw new FrameError(ERROR_CODE.badFrame, `context over ${this.limits.maxContextKeys} keys or ${this.limits.maxContextBytes} bytes`, 'context')
+        }
+        return
+      case 'inv':
+      case 'msg':
+        this.handler.handle(visitor, tabId, frame, this)
+        return
+      default:
+        this.hub.apply(visitor, tabId, frame)
+    }
+  }
+
+  private async hello(hello: HelloFrame): Promise<void> {
+    this.metrics.framesIn.inc({ role: 'visitor', type: 'hello' })
+    let visitorId: string | undefined
+    if (hello.token !== undefined) {
+      visitorId = verifyVisitorToken(this.site.secret, this.site.id, hello.token)
+      if (visitorId === undefined) this.error(ERROR_CODE.tokenInvalid, 'token not valid for this site: starting a new visitor', 'hello')
+    }
+    const userValid = hello.user === undefined || verifyUserHash(this.site.secret, hello.user.id, hello.user.hash)
+    if (!userValid) this.error(ERROR_CODE.userHashInvalid, 'user.hash does not match user.id: not authenticated', 'hello')
+    let attached
+    try {
+      attached = await this.hub.attach(this.site, visitorId ?? newVisitorId(), this, hello, this.client, userValid)
+    } catch (error) {
+      this.log.error({ err: error, site: this.site.id }, 'attach failed')
+      this.error(ERROR_CODE.internal, 'could not load visitor state')
+      this.close(CLOSE_CODE.serviceRestart, 'try again')
+      return
+    }
+    const { visitor, tabId, resumed } = attached
+    if (this.closed) {
+      this.hub.detach(visitor, tabId)
+      return
+    }
+    this.send({
+      t: 'welcome',
+      visitor: visitor.id,
+      token: signVisitorToken(this.site.secret, this.site.id, visitor.id),
+      visit: visitor.visit.n,
+      resumed,
+    })
+    const { queue, outbox } = this.state.name === 'attaching' ? this.state : { queue: [], outbox: [] }
+    this.state = { name: 'attached', visitor, tabId }
+    for (const frame of outbox) this.send(frame)
+    this.handler.attached(visitor, this)
+    this.hub.emit(visitor)
+    for (const input of queue) {
+      if (this.closed) return
+      try {
+        this.onFrame(input)
+      } catch (error) {
+        if (!(error instanceof FrameError)) throw error
+        this.error(error.code, error.message, error.ref)
+        this.strike()
+      }
+    }
+  }
+
+  protected onClose(): void {
+    const state = this.state
+    if (state.name === 'awaiting_hello') clearTimeout(state.timer)
+    if (state.name === 'attached') this.hub.detach(state.visitor, state.tabId)
+  }
+}

@@ -1,0 +1,255 @@
+import { cp, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import t from 'tap'
+import { CLOSE_CODE } from '../../shared/src/protocol.js'
+import { bundle } from '../../web/build.js'
+import { startNode, type TestNode } from './support/test_node.js'
+
+const WEB = fileURLToPath(new URL('../../web/', import.meta.url))
+const SITE = 'demo'
+const WAIT_MS = 8_000
+const SCREENSHOT = '/tmp/beckon-widget-bubble.png'
+
+/** Polls `probe` on short intervals until it returns something other than undefined/false. */
+async function until<T>(what: string, probe: () => T | undefined | false): Promise<T> {
+  const deadline = Date.now() + WAIT_MS
+  for (;;) {
+    const value = probe()
+    if (value !== undefined && value !== false) return value
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+// Before the page's own scripts: the embed stub plus queued listeners, so every welcome is seen.
+const RECORD_WELCOMES = `
+  window.welcomes = []
+  window.beckon = function () { (beckon.q = beckon.q || []).push(arguments) }
+  window.chats = []
+  beckon('on', 'welcome', (w) => welcomes.push(w))
+  beckon('on', 'chat', (c) => chats.push(c))
+`
+
+interface PageGlobals {
+  welcomes: Array<{ visitor: string; visit: number; resumed: boolean }>
+  chats: Array<{ conversation: string; state: string }>
+  beckon: { setContext(data: object): void; open(): void }
+}
+
+t.test('widget in a real browser against a real node', async (t) => {
+  const staticDir = await mkdtemp(join(tmpdir(), 'beckon-web-'))
+  let n: TestNode | undefined
+  let browser: Browser | undefined
+  t.teardown(async () => {
+    await browser?.close()
+    await n?.stop()
+    await rm(staticDir, { recursive: true, force: true })
+  })
+  await cp(join(WEB, 'demo'), join(staticDir, 'demo'), { recursive: true })
+  await bundle(join(staticDir, 'dist'))
+  n = await startNode({ BECKON_STATIC_DIR: staticDir })
+  const node = n
+  await node.site(SITE, { origins: [node.base] })
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  })
+  const chrome = browser
+
+  async function newContext(): Promise<BrowserContext> {
+    const context = await chrome.newContext({ viewport: { width: 1100, height: 720 } })
+    await context.addInitScript(RECORD_WELCOMES)
+    return context
+  }
+
+  /** Opens `path` and resolves with the visitor id of its `welcome` number `count`. */
+  async function welcomed(page: Page, count = 1): Promise<string> {
+    await page.waitForFunction((c) => (window as unknown as PageGlobals).welcomes.length >= c, count, { timeout: WAIT_MS })
+    return page.evaluate((c) => (window as unknown as PageGlobals).welcomes[c - 1]!.visitor, count)
+  }
+
+  /** Like until() for async probes (admin API reads). */
+  async function untilAsync<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+    const deadline = Date.now() + WAIT_MS
+    for (;;) {
+      const value = await probe()
+      if (value !== undefined) return value
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  }
+
+  const visitor = (id: string) => until(`visitor ${id} live`, () => node.node.hub.get(SITE, id))
+  const fact = (id: string, field: string) => node.node.hub.get(SITE, id)?.facts.get(field)
+
+  t.test('connects, reports the page and follows SPA navigation', async (t) => {
+    const context = await newContext()
+    t.teardown(() => context.close())
+    const page = await context.newPage()
+    await page.goto(`${node.base}/demo/app.html`)
+    const id = await welcomed(page)
+    await visitor(id)
+    await until('landing page', () => fact(id, 'page.url') === `${node.base}/demo/app.html`)
+    t.equal(fact(id, 'visit.pageViews'), 1)
+    t.equal(fact(id, 'page.title'), 'Dashboard · AcmeCloud app')
+
+    // The router sets the title right after pushState: the widget must report the new one.
+    await page.locator('#app-nav a[data-view="deploys"]').click()
+    await until('pushState view', () => fact(id, 'page.url') === `${node.base}/demo/app.html?view=deploys`)
+    t.equal(fact(id, 'page.title'), 'Deploys · AcmeCloud app')
+    t.equal(fact(id, 'visit.pageViews'), 2)
+
+    // replaceState to the same URL is no navigation; frames are ordered, so the next view shows it.
+    await page.evaluate(() => {
+      history.replaceState({ same: true }, '', location.href)
+      history.pushState(null, '', '?view=billing')
+    })
+    await until('second pushState', () => fact(id, 'page.url') === `${node.base}/demo/app.html?view=billing`)
+    t.equal(fact(id, 'visit.pageViews'), 3, 'same-URL replaceState not counted')
+
+    await page.goBack()
+    await until('popstate', () => fact(id, 'page.url') === `${node.base}/demo/app.html?view=deploys`)
+    t.equal(fact(id, 'visit.pageViews'), 4)
+    await page.evaluate(() => (location.hash = '#/billing/invoices'))
+    await until('hashchange', () => fact(id, 'page.url') === `${node.base}/demo/app.html?view=deploys#/billing/invoices`)
+  })
+
+  t.test('exit intent, launcher and custom context reach the facts', async (t) => {
+    const context = await newContext()
+    t.teardown(() => context.close())
+    const page = await context.newPage()
+    await page.goto(`${node.base}/demo/pricing.html`)
+    const id = await welcomed(page)
+    await visitor(id)
+    // The page queued setContext before the widget loaded: the hello carries it.
+    await until('queued context', () => fact(id, 'context.plan') === 'pro')
+    t.equal(fact(id, 'context.cartValue'), 29)
+
+    await page.evaluate(() => (window as unknown as PageGlobals).beckon.setContext({ caseId: 'C-42', plan: null }))
+    await until('live context', () => fact(id, 'context.caseId') === 'C-42')
+    t.equal(fact(id, 'context.plan'), null, 'null removes a key')
+    t.equal(fact(id, 'exit.seconds'), null)
+
+    await page.mouse.move(500, 300)
+    await page.mouse.move(500, 5, { steps: 5 })
+    await page.mouse.move(500, -20)
+    const seconds = await until('exit intent', () => fact(id, 'exit.seconds') ?? undefined)
+    t.type(seconds, 'number')
+
+    await page.getByTestId('launcher').click()
+    await until('widget open', () => fact(id, 'widget.open') === true)
+    await t.resolves(page.getByTestId('panel').waitFor({ state: 'visible' }))
+    await page.getByTestId('panel-close').click()
+    await until('widget closed', () => fact(id, 'widget.open') === false)
+  })
+
+  t.test('a second tab shares the visitor; a dropped socket reconnects as the same visitor', async (t) => {
+    const context = await newContext()
+    t.teardown(() => context.close())
+    const first = await context.newPage()
+    await first.goto(`${node.base}/demo/`)
+    const id = await welcomed(first)
+    const second = await context.newPage()
+    await second.goto(`${node.base}/demo/kb/`)
+    t.equal(await welcomed(second), id, 'token in localStorage resumes the visitor')
+    const live = await visitor(id)
+    await until('two tabs', () => live.tabs.size === 2)
+    t.equal(fact(id, 'page.url'), `${node.base}/demo/kb/`, 'the newest view is the current page')
+    const views = fact(id, 'visit.pageViews')
+
+    // The node drains (1012) and then drops with a non-final code: both times every tab comes back.
+    for (const code of [CLOSE_CODE.serviceRestart, CLOSE_CODE.backpressure]) {
+      const before = await first.evaluate(() => (window as unknown as PageGlobals).welcomes.length)
+      for (const tab of [...live.tabs.values()]) tab.sink.close(code, 'test')
+      t.equal(await welcomed(first, before + 1), id, `tab 1 back after ${code}`)
+      t.equal(await welcomed(second, before + 1), id, `tab 2 back after ${code}`)
+      await until('both tabs attached again', () => node.node.hub.get(SITE, id)?.tabs.size === 2)
+    }
+    t.equal(fact(id, 'visit.pageViews'), views, 'a reconnect is not a new page view')
+  })
+
+  t.test('campaign invitations, chat panel and rating', async (t) => {
+    const campaign = async (id: string, step: string, message: Record<string, unknown>) => {
+      const res = await node.admin('PUT', `/v1/sites/${SITE}/campaigns/${id}`, {
+        when: { all: [{ field: 'context.step', op: 'eq', value: step }] },
+        message,
+      })
+      t.equal(res.status < 300, true, `campaign ${id} saved`)
+    }
+    const stats = async (id: string) => (await node.admin('GET', `/v1/sites/${SITE}/campaigns/${id}/stats`)).body
+    await campaign('nudge', 'two', { text: 'Still there?' })
+    await campaign('plans', 'one', {
+      text: 'Hi! Looking for a plan that fits?',
+      followUp: 'Leave your email and we will get back to you.',
+      collect: ['email'],
+    })
+    t.teardown(async () => {
+      await node.admin('DELETE', `/v1/sites/${SITE}/campaigns/nudge`)
+      await node.admin('DELETE', `/v1/sites/${SITE}/campaigns/plans`)
+    })
+
+    const context = await newContext()
+    t.teardown(() => context.close())
+    const page = await context.newPage()
+    await page.goto(`${node.base}/demo/`)
+    const id = await welcomed(page)
+    await visitor(id)
+    const setStep = (step: string) => page.evaluate((s) => (window as unknown as PageGlobals).beckon.setContext({ step: s }), step)
+
+    // An invitation dismissed from the bubble.
+    await setStep('two')
+    await page.getByTestId('bubble').waitFor({ state: 'visible' })
+    t.equal(await page.getByTestId('bubble-text').textContent(), 'Still there?')
+    t.ok(await page.getByTestId('bubble-email').isHidden(), 'nothing to collect')
+    await page.getByTestId('bubble-dismiss').click()
+    t.match(await untilAsync('nudge dismissed', async () => ((await stats('nudge')).dismissed === 1 ? stats('nudge') : undefined)), {
+      sent: 1,
+      shown: 1,
+      dismissed: 1,
+      opened: 0,
+    })
+    t.ok(await page.getByTestId('bubble').isHidden())
+
+    // An invitation that collects an email and opens the chat.
+    await setStep('one')
+    await page.getByTestId('bubble').waitFor({ state: 'visible' })
+    t.equal(await page.getByTestId('bubble-text').textContent(), 'Hi! Looking for a plan that fits?')
+    t.equal(await page.getByTestId('bubble-followup').textContent(), 'Leave your email and we will get back to you.')
+    await page.getByTestId('bubble-email').fill('ada@example.com')
+    await page.screenshot({ path: SCREENSHOT, animations: 'disabled' })
+    await page.getByTestId('bubble-open').click()
+    await until('contact details', () => fact(id, 'visitor.email') === 'ada@example.com')
+    await until('widget open', () => fact(id, 'widget.open') === true)
+    t.match(await untilAsync('plans opened', async () => ((await stats('plans')).opened === 1 ? stats('plans') : undefined)), { shown: 1, opened: 1 })
+
+    // The visitor writes: the node starts a conversation and echoes the message to the tab.
+    await page.getByTestId('input').fill('Do you offer SSO?')
+    await page.getByTestId('send').click()
+    const conversation = await page
+      .waitForFunction(() => (window as unknown as PageGlobals).chats[0]?.conversation, undefined, { timeout: WAIT_MS })
+      .then((handle) => handle.jsonValue() as Promise<string>)
+    t.equal(await page.getByTestId('chat-state').textContent(), 'Waiting for an operator…')
+    await page.locator('[data-testid="message"][data-from="visitor"]:not(.pending)').waitFor()
+    t.match(await untilAsync('reply counted', async () => ((await stats('plans')).replied === 1 ? stats('plans') : undefined)), { replied: 1 })
+
+    // Operator text is rendered as text, never as markup.
+    const live = await visitor(id)
+    const hostile = '<img src=x onerror="window.pwned=1">On the Business plan.'
+    live.broadcast({ t: 'chat', conversation, state: 'assigned', operator: 'op1' })
+    live.broadcast({ t: 'msg', id: 'm-op-1', conversation, from: 'operator', operator: 'op1', text: hostile, at: Date.now() })
+    const last = page.getByTestId('message').last()
+    await last.filter({ hasText: 'On the Business plan.' }).waitFor()
+    t.equal(await last.textContent(), hostile)
+    t.equal(await page.getByTestId('messages').locator('img').count(), 0)
+    t.equal(await page.getByTestId('chat-state').textContent(), 'An operator is with you')
+
+    live.broadcast({ t: 'chat', conversation, state: 'closed' })
+    await page.getByTestId('rate-great').click()
+    await until('rating', () => fact(id, 'chat.rating') === 'great')
+    t.ok(await page.getByTestId('rating').isHidden())
+  })
+})

@@ -1,0 +1,272 @@
+/**
+ * beckon wire protocol v1: frame shapes, codes and subprotocol names shared by the
+ * server, the widget, the operator console and the load generators.
+ * The contract is ../spec/PROTOCOL.md; docs/PROTOCOL.md explains it in full.
+ * Types only and constants: validation lives in frame_parser.ts so the widget bundle stays small.
+ */
+
+export const SUBPROTOCOL = {
+  json: 'beckon.v1.json',
+  msgpack: 'beckon.v1.msgpack',
+} as const
+export type Subprotocol = (typeof SUBPROTOCOL)[keyof typeof SUBPROTOCOL]
+
+/** Codes carried by `error` frames: the request failed, the socket stays open. */
+export const ERROR_CODE = {
+  badFrame: 'bad_frame',
+  unknownType: 'unknown_type',
+  rateLimited: 'rate_limited',
+  tokenInvalid: 'token_invalid',
+  userHashInvalid: 'user_hash_invalid',
+  notFound: 'not_found',
+  forbidden: 'forbidden',
+  conflict: 'conflict',
+  internal: 'internal',
+} as const
+export type ErrorCode = (typeof ERROR_CODE)[keyof typeof ERROR_CODE]
+
+/**
+ * WebSocket close codes. A client reconnects (with jittered backoff) on every code
+ * except those marked final, which mean reconnecting with the same input cannot help.
+ */
+export const CLOSE_CODE = {
+  /** Normal close initiated by either side. */
+  normal: 1000,
+  /** Frame larger than `BECKON_MAX_FRAME_BYTES`. Final. */
+  tooLarge: 1009,
+  /** Node is draining (shutdown or restart): reconnect, preferably elsewhere. */
+  serviceRestart: 1012,
+  /** Protocol violation: undecodable frame, or a frame before/instead of `hello`/`auth`. Final. */
+  protocolError: 4000,
+  /** Operator `auth` failed or timed out. Final. */
+  unauthorized: 4001,
+  /** Site unknown. Final. */
+  siteUnknown: 4004,
+  /** The first frame did not arrive within `BECKON_HELLO_TIMEOUT_MS`. */
+  helloTimeout: 4008,
+  /** Sustained flooding: more than `BECKON_MAX_VIOLATIONS` rate-limit or bad-frame strikes. Final. */
+  policyViolation: 4009,
+  /** Send buffer above `BECKON_MAX_BACKPRESSURE_BYTES`: the client is too slow to keep up. */
+  backpressure: 4010,
+  /** A newer tab of the same visitor took this socket's place (BECKON_MAX_TABS_PER_VISITOR). Final. */
+  replaced: 4011,
+} as const
+export type CloseCode = (typeof CLOSE_CODE)[keyof typeof CLOSE_CODE]
+
+export interface PageInfo {
+  url: string
+  title: string
+  referrer?: string
+}
+
+export interface UserInfo {
+  id: string
+  hash: string
+  name?: string
+  email?: string
+}
+
+export type InvitationAction = 'shown' | 'opened' | 'dismissed'
+export type Rating = 'great' | 'average' | 'poor'
+export type ChatState = 'open' | 'assigned' | 'closed'
+export type JsonObject = Record<string, unknown>
+
+// Visitor → server
+export interface HelloFrame {
+  t: 'hello'
+  visitor?: string
+  token?: string
+  lang?: string
+  tz?: string
+  page: PageInfo
+  user?: UserInfo
+  context?: JsonObject
+  /** Extension: true when the same page instance reconnects, so the page is not counted again. */
+  reconnect?: boolean
+}
+export interface PageFrame extends PageInfo {
+  t: 'page'
+}
+export interface ExitFrame {
+  t: 'exit'
+}
+export interface WidgetFrame {
+  t: 'widget'
+  open: boolean
+}
+export interface ContextFrame {
+  t: 'context'
+  data: JsonObject
+}
+export interface InvitationFrame {
+  t: 'inv'
+  id: string
+  action: InvitationAction
+}
+export interface VisitorMsgFrame {
+  t: 'msg'
+  text: string
+}
+export interface RateFrame {
+  t: 'rate'
+  value: Rating
+}
+/** `identify` extends the contract: log a user in mid-session (same fields as hello.user). */
+export interface IdentifyFrame {
+  t: 'identify'
+  user: UserInfo
+}
+/** `contact` extends the contract: details the visitor typed into an invitation's `collect` form. */
+export interface ContactFrame {
+  t: 'contact'
+  name?: string
+  email?: string
+}
+export type VisitorFrame =
+  | HelloFrame
+  | PageFrame
+  | ExitFrame
+  | WidgetFrame
+  | ContextFrame
+  | InvitationFrame
+  | VisitorMsgFrame
+  | RateFrame
+  | IdentifyFrame
+  | ContactFrame
+
+// Server → visitor
+export interface WelcomeFrame {
+  t: 'welcome'
+  visitor: string
+  token: string
+  visit: number
+  resumed: boolean
+}
+export interface InviteFrame {
+  t: 'invite'
+  id: string
+  campaign?: string
+  operator?: string
+  text: string
+  followUp?: string
+  collect?: Array<'name' | 'email'>
+  startChat: boolean
+  at: number
+}
+export interface MsgFrame {
+  t: 'msg'
+  id: string
+  conversation: string
+  from: 'operator' | 'visitor'
+  operator?: string
+  text: string
+  at: number
+}
+export interface ChatFrame {
+  t: 'chat'
+  conversation: string
+  state: ChatState
+  operator?: string
+}
+export interface ErrorFrame {
+  t: 'error'
+  code: ErrorCode
+  message: string
+  ref?: string
+}
+export type ServerToVisitorFrame = WelcomeFrame | InviteFrame | MsgFrame | ChatFrame | ErrorFrame
+
+// Operator → server
+export interface AuthFrame {
+  t: 'auth'
+  token: string
+}
+export interface WatchFrame {
+  t: 'watch'
+  site: string
+}
+export interface OperatorInviteFrame {
+  t: 'invite'
+  visitor: string
+  text: string
+  startChat: boolean
+  assignToMe: boolean
+  skipBot: boolean
+}
+export interface OperatorMsgFrame {
+  t: 'msg'
+  conversation: string
+  text: string
+}
+export interface AcceptFrame {
+  t: 'accept'
+  conversation: string
+}
+export interface CloseFrame {
+  t: 'close'
+  conversation: string
+}
+export type OperatorFrame =
+  | AuthFrame
+  | WatchFrame
+  | OperatorInviteFrame
+  | OperatorMsgFrame
+  | AcceptFrame
+  | CloseFrame
+
+/** What an operator sees of a live visitor (`visitors.list` items and `visitor` upserts). */
+export interface VisitorSummary {
+  id: string
+  site: string
+  departments: string[]
+  name?: string
+  email?: string
+  authenticated: boolean
+  page: PageInfo
+  pageSince: number
+  visitSince: number
+  visits: number
+  pageViews: number
+  referrer?: string
+  source?: string
+  utm: Partial<Record<UtmKey, string>>
+  geo: { country?: string; region?: string; city?: string }
+  device: { platform: DevicePlatform; os?: string; browser?: string }
+  language?: string
+  widgetOpen: boolean
+  tabs: number
+  chat?: { conversation: string; state: ChatState; operator?: string }
+}
+
+export const UTM_KEYS = ['source', 'medium', 'campaign', 'term', 'content'] as const
+export type UtmKey = (typeof UTM_KEYS)[number]
+export type DevicePlatform = 'desktop' | 'mobile' | 'tablet'
+
+// Server → operator
+export interface VisitorsFrame {
+  t: 'visitors'
+  site: string
+  list: VisitorSummary[]
+}
+export interface VisitorUpsertFrame extends VisitorSummary {
+  t: 'visitor'
+}
+export interface GoneFrame {
+  t: 'gone'
+  visitor: string
+}
+/** Extends the contract: acknowledges `auth` with the operator's identity. */
+export interface ReadyFrame {
+  t: 'ready'
+  operator: string
+  site: string
+  departments: string[]
+}
+export type ServerToOperatorFrame =
+  | ReadyFrame
+  | VisitorsFrame
+  | VisitorUpsertFrame
+  | GoneFrame
+  | MsgFrame
+  | ChatFrame
+  | ErrorFrame

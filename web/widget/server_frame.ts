@@ -1,0 +1,38 @@
+import type { ChatState, ServerToVisitorFrame } from '../../shared/src/protocol.js'
+
+const CHAT_STATES: readonly ChatState[] = ['open', 'assigned', 'closed']
+
+const isString = (v: unknown): v is string => typeof v === 'string'
+const optionalString = (v: unknown): boolean => v === undefined || typeof v === 'string'
+
+/**
+ * Checks the shape of a decoded server frame. Frames of unknown type or with missing fields
+ * give undefined and are ignored, so a newer server can add frames without breaking the widget.
+ */
+export function parseServerFrame(input: unknown): ServerToVisitorFrame | undefined {
+  if (typeof input !== 'object' || input === null) return undefined
+  const f = input as Record<string, unknown>
+  switch (f.t) {
+    case 'welcome':
+      return isString(f.visitor) && isString(f.token) && typeof f.visit === 'number' && typeof f.resumed === 'boolean'
+        ? (f as unknown as ServerToVisitorFrame)
+        : undefined
+    case 'invite': {
+      if (!isString(f.id) || !isString(f.text) || !optionalString(f.followUp) || !optionalString(f.operator)) return undefined
+      const collect = Array.isArray(f.collect) ? f.collect.filter((c): c is 'name' | 'email' => c === 'name' || c === 'email') : undefined
+      return { ...(f as unknown as ServerToVisitorFrame & { t: 'invite' }), collect, startChat: f.startChat === true }
+    }
+    case 'msg':
+      return isString(f.id) && isString(f.conversation) && (f.from === 'operator' || f.from === 'visitor') && isString(f.text) && optionalString(f.operator)
+        ? (f as unknown as ServerToVisitorFrame)
+        : undefined
+    case 'chat':
+      return isString(f.conversation) && CHAT_STATES.includes(f.state as ChatState) && optionalString(f.operator)
+        ? (f as unknown as ServerToVisitorFrame)
+        : undefined
+    case 'error':
+      return isString(f.code) && isString(f.message) ? (f as unknown as ServerToVisitorFrame) : undefined
+    default:
+      return undefined
+  }
+}
