@@ -21,7 +21,12 @@ import type { Store } from './store/store.js'
 import { uws, type HttpRequest, type HttpResponse, type us_listen_socket, type WebSocket } from './uws.js'
 import { clientIp, resolveClientInfo } from './visitor/client_info.js'
 import { VisitorHub } from './visitor/visitor_hub.js'
-import { VisitorSession, type VisitorFrameHandler } from './visitor/visitor_session.js'
+import { VisitorSession } from './visitor/visitor_session.js'
+import { VisitorHost, type VisitorFrameHandler } from './visitor/visitor_host.js'
+import { NodeLiveness } from './cluster/node_liveness.js'
+import { VisitorOwnership } from './cluster/visitor_ownership.js'
+import { TabRelay } from './cluster/tab_relay.js'
+import { OwnerRouter } from './cluster/owner_router.js'
 import type { LiveVisitor } from './visitor/live_visitor.js'
 import { VisitorFeed } from './operator/visitor_feed.js'
 import { VisitorDirectory } from './operator/visitor_directory.js'
@@ -56,6 +61,10 @@ export class BeckonNode {
   readonly campaigns: CampaignRegistry
   readonly campaignStats: CampaignStats
   readonly runner: CampaignRunner
+  readonly liveness: NodeLiveness
+  readonly ownership: VisitorOwnership
+  readonly relay: TabRelay
+  private readonly router: OwnerRouter
   private readonly connections: ConnectionRegistry
   private readonly parser
   private readonly files: StaticFiles
@@ -99,6 +108,17 @@ export class BeckonNode {
     this.campaigns = new CampaignRegistry(config.nodeId, store, bus, campaignLimits, log)
     this.campaignStats = new CampaignStats(config.nodeId, store, bus, () => this.runner.eligibleCounts(), 1000, refreshMs, log)
     this.runner = new CampaignRunner(this.hub, this.campaigns, this.campaignStats, this.metrics, log)
+    this.liveness = new NodeLiveness(config.nodeId, store, refreshMs, log)
+    this.ownership = new VisitorOwnership(store, this.liveness)
+    const host = new VisitorHost(this.hub, config.limits, this.visitorFrames)
+    this.relay = new TabRelay(config.nodeId, bus, this.sites, host, this.ownership, this.liveness, refreshMs, 5000, () => !this.draining, log)
+    this.router = new OwnerRouter(config.nodeId, this.hub, host, this.ownership, this.relay)
+    this.hub.observe({
+      changed: () => undefined,
+      gone: (visitor) => {
+        this.ownership.release(visitor.site, visitor.id).catch((error: unknown) => log.warn({ err: error }, 'lease release failed'))
+      },
+    })
     registerCampaignRoutes(this.admin, { sites: this.sites, campaigns: this.campaigns, stats: this.campaignStats, hub: this.hub, feed: this.feed, limits: campaignLimits })
   }
 
@@ -117,20 +137,22 @@ export class BeckonNode {
     this.hub.emit(visitor)
   }
 
-  private readonly visitorFrames: VisitorFrameHandler = {
-    attached: (visitor, session) => {
-      visitor.setTeamOnline(this.presence.isOnline(visitor.site))
-      this.chat.replayToVisitor(visitor, (frame) => session.send(frame as never)).catch((error: unknown) => this.log.error({ err: error }, 'chat replay failed'))
-    },
-    handle: (visitor, _tabId, frame, session) => {
-      if (frame.t === 'inv') return this.runner.lifecycle(visitor, frame.id, frame.action)
-      this.runner.replied(visitor)
-      this.chat.visitorMessage(visitor, frame.text).catch((error: unknown) => {
-        if (error instanceof FrameError) return session.error(error.code, error.message, 'msg')
-        this.log.error({ err: error }, 'visitor message failed')
-        session.error(ERROR_CODE.internal, 'message not stored, try again', 'msg')
-      })
-    },
+  private get visitorFrames(): VisitorFrameHandler {
+    return {
+      attached: (visitor, sink) => {
+        visitor.setTeamOnline(this.presence.isOnline(visitor.site))
+        this.chat.replayToVisitor(visitor, (frame) => sink.send(frame)).catch((error: unknown) => this.log.error({ err: error }, 'chat replay failed'))
+      },
+      handle: (visitor, frame, sink) => {
+        if (frame.t === 'inv') return this.runner.lifecycle(visitor, frame.id, frame.action)
+        this.runner.replied(visitor)
+        this.chat.visitorMessage(visitor, frame.text).catch((error: unknown) => {
+          if (error instanceof FrameError) return sink.send({ t: 'error', code: error.code, message: error.message, ref: 'msg' })
+          this.log.error({ err: error }, 'visitor message failed')
+          sink.send({ t: 'error', code: ERROR_CODE.internal, message: 'message not stored, try again', ref: 'msg' })
+        })
+      },
+    }
   }
 
   /** Opens the store and bus, loads sites and listens; resolves once the port accepts sockets. */
@@ -146,6 +168,7 @@ export class BeckonNode {
       store = await LmdbStore.open(join(config.dataDir, 'beckon.lmdb'))
     }
     const node = new BeckonNode(config, log, store, bus)
+    await node.liveness.start()
     await node.sites.load()
     await node.campaigns.load((site) => node.runner.recompiled(site))
     await node.listen()
@@ -248,7 +271,7 @@ export class BeckonNode {
       this.config.trustedProxies,
     )
     if (!this.connections.admit(client.ip)) return reply(429, 'too_many_connections', `more than ${this.config.limits.maxConnectionsPerIp} sockets from ${client.ip}`)
-    const session = new VisitorSession(codecFor(subprotocol), site, client, this.config, this.metrics, this.parser, this.hub, this.visitorFrames, this.log)
+    const session = new VisitorSession(codecFor(subprotocol), site, client, this.config, this.metrics, this.parser, this.router, this.log)
     res.upgrade<SocketData>({ session }, key, protocols ? subprotocol : '', extensions, context as never)
   }
 
@@ -313,8 +336,12 @@ export class BeckonNode {
     if (this.listenSocket) uws.us_listen_socket_close(this.listenSocket)
     this.listenSocket = undefined
     await this.connections.drain(CLOSE_CODE.serviceRestart, 'node draining: reconnect', this.config.drainSeconds * 1000)
+    this.relay.close()
     this.runner.close()
     await this.hub.flush()
+    // Profiles are durable: now other nodes may take the visitors over.
+    await Promise.all([...this.hub.visitors()].map((v) => this.ownership.release(v.site, v.id).catch(() => undefined)))
+    await this.liveness.stop()
     await this.campaignStats.close()
     this.campaigns.close()
     this.feed.close()

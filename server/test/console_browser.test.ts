@@ -18,6 +18,15 @@ const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KH
 /** A documentation address that geoip-lite places in the UK; sent as X-Forwarded-For by a trusted proxy. */
 const VISITOR_IP = '81.2.69.142'
 
+/** Polls a node-side condition on short intervals (the node runs in this process). */
+async function until(what: string, probe: () => boolean): Promise<void> {
+  const deadline = Date.now() + WAIT_MS
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
 const row = (id: string) => `[data-testid=visitor-row][data-visitor-id="${id}"]`
 
 t.test('operator console in a real browser against a real node', async (t) => {
@@ -25,7 +34,7 @@ t.test('operator console in a real browser against a real node', async (t) => {
   await cp(join(WEB, 'console'), join(staticDir, 'console'), { recursive: true })
   const built = await bundle(join(staticDir, 'dist'))
   t.ok(built.some((b) => b.name === 'console'), 'web/build.ts bundles the console')
-  const n: TestNode = await startNode({ BECKON_STATIC_DIR: staticDir, BECKON_TRUSTED_PROXIES: '127.0.0.1/32' })
+  const n: TestNode = await startNode({ BECKON_STATIC_DIR: staticDir, BECKON_TRUSTED_PROXIES: '127.0.0.1/32', BECKON_LINGER_SECONDS: '0' })
   await n.site(SITE)
   const site = n.node.sites.get(SITE)
   if (!site) throw new Error('site missing')
@@ -78,7 +87,7 @@ t.test('operator console in a real browser against a real node', async (t) => {
     const text = await adaRow.textContent()
     t.match(text, /newsletter \/ email \/ spring/, 'UTM column')
     t.match(text, /www\.google\.com/, 'referrer column')
-    t.match(text, /desktop \/ Windows \/ Chrome/, 'device column')
+    t.match(text, /Windows · Chrome desktop/, 'device column')
 
     const sent = Date.now()
     ada.client.send({ t: 'page', url: 'https://shop.example/kb/sso', title: 'Single sign-on · KB' })
@@ -132,8 +141,9 @@ t.test('operator console in a real browser against a real node', async (t) => {
 
     // The node drops the operator socket: the console reconnects, re-watches and dedupes the replayed chat.
     const count = await ann.getByTestId('chat-message').count()
-    for (const session of n.node.operators.sessionsOf(SITE)) session.close(CLOSE_CODE.serviceRestart, 'test restart')
-    await ann.locator('[data-testid=status]:not([data-state=online])').waitFor()
+    const dropped = new Set(n.node.operators.sessionsOf(SITE))
+    for (const session of dropped) session.close(CLOSE_CODE.serviceRestart, 'test restart')
+    await until('the console to authenticate again', () => [...n.node.operators.sessionsOf(SITE)].some((s) => !dropped.has(s) && s.ready && s.watching))
     await online(ann)
     await adaRow.waitFor()
     ada.client.send({ t: 'msg', text: 'Great, thanks!' })

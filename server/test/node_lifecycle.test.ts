@@ -1,13 +1,11 @@
 import t from 'tap'
-import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { once } from 'node:events'
-import { createInterface } from 'node:readline'
 import { CLOSE_CODE } from '../../shared/src/protocol.js'
 import { ADMIN_TOKEN, ORIGIN, SITE_SECRET, startNode } from './support/test_node.js'
 import { TestClient } from './support/test_client.js'
+import { startNodeProcess } from './support/node_process.js'
 
 t.test('profiles survive a restart', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'beckon-restart-'))
@@ -98,43 +96,17 @@ t.test('admin site API', async (t) => {
 })
 
 t.test('SIGTERM drains: sockets are told to reconnect and the process exits 0', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'beckon-drain-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
-    env: {
-      ...process.env,
-      BECKON_HOST: '127.0.0.1',
-      BECKON_PORT: '0',
-      BECKON_DATA_DIR: dir,
-      BECKON_ADMIN_TOKEN: ADMIN_TOKEN,
-      BECKON_LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  t.teardown(() => {
-    if (child.exitCode === null) child.kill('SIGKILL')
-  })
-  let port = 0
-  for await (const line of createInterface({ input: child.stdout })) {
-    const entry = JSON.parse(line) as { msg: string; port?: number }
-    if (entry.msg === 'beckon node listening') {
-      port = entry.port ?? 0
-      break
-    }
-  }
-  t.ok(port > 0, 'node reported its port')
-  const base = `http://127.0.0.1:${port}`
-  await fetch(`${base}/v1/sites/shop`, {
+  const proc = await startNodeProcess()
+  t.teardown(() => proc.kill())
+  await fetch(`${proc.base}/v1/sites/shop`, {
     method: 'PUT',
     headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
     body: JSON.stringify({ name: 'Shop', origins: [ORIGIN], secret: SITE_SECRET }),
   })
-  const client = await TestClient.connect(`ws://127.0.0.1:${port}/v1/visitor?site=shop`, { origin: ORIGIN })
+  const client = await TestClient.connect(`${proc.ws}/v1/visitor?site=shop`, { origin: ORIGIN })
   client.send({ t: 'hello', page: { url: 'https://shop.example/', title: '' } })
   await client.next('welcome')
-  const exited = once(child, 'exit')
-  child.kill('SIGTERM')
+  proc.child.kill('SIGTERM')
   t.match(await client.closed, { code: CLOSE_CODE.serviceRestart })
-  const [code] = await exited
-  t.equal(code, 0)
+  t.equal(await proc.exited, 0)
 })

@@ -143,6 +143,10 @@ t.test('widget in a real browser against a real node', async (t) => {
     await page.getByTestId('launcher').click()
     await until('widget open', () => fact(id, 'widget.open') === true)
     await t.resolves(page.getByTestId('panel').waitFor({ state: 'visible' }))
+    // An open chat stays open across page loads.
+    await page.reload()
+    t.equal(await welcomed(page), id)
+    await t.resolves(page.getByTestId('panel').waitFor({ state: 'visible' }))
     await page.getByTestId('panel-close').click()
     await until('widget closed', () => fact(id, 'widget.open') === false)
   })
@@ -170,6 +174,12 @@ t.test('widget in a real browser against a real node', async (t) => {
       await until('both tabs attached again', () => node.node.hub.get(SITE, id)?.tabs.size === 2)
     }
     t.equal(fact(id, 'visit.pageViews'), views, 'a reconnect is not a new page view')
+
+    // A final close code (replaced by a newer tab) ends that tab's widget instead of a reconnect loop.
+    const kbTab = [...live.tabs.values()].find((tab) => tab.page.url === `${node.base}/demo/kb/`)
+    kbTab?.sink.close(CLOSE_CODE.replaced, 'test')
+    await t.resolves(second.getByTestId('chat-state').filter({ hasText: 'Chat unavailable' }).waitFor({ state: 'attached' }))
+    await until('one tab left', () => node.node.hub.get(SITE, id)?.tabs.size === 1)
   })
 
   t.test('campaign invitations, chat panel and rating', async (t) => {

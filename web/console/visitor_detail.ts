@@ -107,7 +107,7 @@ export class VisitorDetail {
       this.note,
     ])
     this.root.replaceChildren(this.heading, this.placeholder, this.body)
-    this.body.append(this.fields, this.chatButton, form)
+    this.body.append(this.fields, el('div', { className: 'actions' }, [form, this.chatButton]))
   }
 
   private render(): void {
@@ -146,7 +146,7 @@ export class VisitorDetail {
       ['Tabs', String(v.tabs)],
       ['Chat', v.chat ? joined([v.chat.state, v.chat.operator], ' · ') : 'none'],
     ]
-    this.fields.replaceChildren(...rows.flatMap(([label, value]) => [el('dt', { text: label }), typeof value === 'string' ? el('dd', { text: value }) : value]))
+    this.fields.replaceChildren(...rows.map(([label, value]) => el('div', { className: 'field' }, [el('dt', { text: label }), typeof value === 'string' ? el('dd', { text: value }) : value])))
     this.chatButton.hidden = !v.chat
   }
 }

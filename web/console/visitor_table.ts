@@ -9,7 +9,7 @@ interface Row {
 }
 
 /** Column headers; each row fills the same columns in `fill()`. */
-const COLUMNS = ['Visitor', 'Page', 'On page', 'Visit', 'Pages', 'Location', 'Device', 'UTM source / medium / campaign', 'Referrer', 'Widget', 'Chat']
+const COLUMNS = ['Visitor', 'Page', 'On page', 'Visit', 'Pages', 'Location', 'Device', 'UTM source/medium/campaign', 'Referrer', 'Widget', 'Chat']
 
 /**
  * The live visitors table: one row per visitor, updated in place by upserts, newest visit
@@ -103,10 +103,10 @@ export class VisitorTable {
       name,
       pageCell,
       row.time,
-      el('td', { className: 'num', text: v.visits > 1 ? `#${v.visits} returning` : '#1 new' }),
+      el('td', { className: 'num' }, [`#${v.visits} `, el('span', { className: 'sub', text: v.visits > 1 ? 'returning' : 'new' })]),
       el('td', { className: 'num', text: String(v.pageViews) }),
-      el('td', { text: joined([v.geo.country, v.geo.city]) }),
-      el('td', { text: joined([v.device.platform, v.device.os, v.device.browser]) }),
+      el('td', { text: joined([v.geo.country, v.geo.city], ' · ') }),
+      el('td', { text: joined([v.device.os, v.device.browser], ' · '), title: v.device.platform }, [el('span', { className: 'sub', text: ` ${v.device.platform}` })]),
       el('td', { text: joined([v.utm.source, v.utm.medium, v.utm.campaign]) }),
       el('td', { text: referrer ? host(referrer) : 'direct', title: referrer ?? '' }),
       el('td', { text: v.widgetOpen ? 'open' : '—', className: v.widgetOpen ? 'on' : '' }),

@@ -38,12 +38,13 @@ export class BeckonWidget {
       hello: (reconnect) => this.hello(reconnect),
       welcome: (frame) => this.welcomed(frame),
       frame: (frame) => this.received(frame),
-      status: (online) => this.ui.setOnline(online),
+      status: (state) => this.ui.setConnection(state),
     })
     this.pages = new PageTracker((page) => this.navigated(page))
     this.exitIntent = new ExitIntent(() => this.connection.send({ t: 'exit' }))
     this.ui = new WidgetUi({
       panel: (open) => {
+        this.storage.set('open', open ? '1' : '0')
         if (this.connection.sendLive({ t: 'widget', open })) this.announcedOpen = open
       },
       invitation: (id, action) => this.connection.send({ t: 'inv', id, action }),
@@ -57,8 +58,13 @@ export class BeckonWidget {
     this.pages.start()
     this.exitIntent.start()
     this.connection.start()
-    if (document.body) this.ui.mount()
-    else document.addEventListener('DOMContentLoaded', () => this.ui.mount(), { once: true })
+    const mount = () => {
+      this.ui.mount()
+      // A chat left open stays open across page loads.
+      if (this.storage.get('open') === '1') this.ui.open(false)
+    }
+    if (document.body) mount()
+    else document.addEventListener('DOMContentLoaded', mount, { once: true })
   }
 
   /** Merges custom context (`null` removes a key); visible to campaigns as `context.KEY`. */

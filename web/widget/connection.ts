@@ -26,13 +26,15 @@ const DRAIN_SPREAD_MS = 1_000
 /** A reconnect further away than this is brought forward when the tab shows or the network returns. */
 const EAGER_MS = 1_000
 
+export type ConnectionState = 'online' | 'reconnecting' | 'stopped'
+
 export interface ConnectionHandlers {
   /** Builds the hello of each attempt; `reconnect` is true once this page instance was welcomed. */
   hello(reconnect: boolean): HelloFrame
   welcome(frame: WelcomeFrame): void
   frame(frame: Exclude<ServerToVisitorFrame, WelcomeFrame>): void
-  /** Welcomed (true) or lost (false); after a final close code it stays false. */
-  status(online: boolean): void
+  /** Welcomed, lost and retrying, or closed for good (a final close code). */
+  status(state: ConnectionState): void
 }
 
 /**
@@ -112,7 +114,7 @@ export class Connection {
     this.ready = true
     this.welcomedBefore = true
     this.handlers.welcome(frame)
-    this.handlers.status(true)
+    this.handlers.status('online')
     for (const queued of this.queue.splice(0)) this.sendLive(queued)
   }
 
@@ -121,8 +123,8 @@ export class Connection {
     const wasReady = this.ready
     this.socket = undefined
     this.ready = false
-    if (wasReady) this.handlers.status(false)
     if (FINAL_CLOSE_CODES.has(code)) return this.stop()
+    if (wasReady) this.handlers.status('reconnecting')
     let delay: number
     if (code === CLOSE_CODE.serviceRestart) {
       delay = Math.random() * DRAIN_SPREAD_MS
@@ -144,6 +146,7 @@ export class Connection {
 
   private stop(): void {
     this.stopped = true
+    this.handlers.status('stopped')
     this.queue.length = 0
     document.removeEventListener('visibilitychange', this.wake)
     window.removeEventListener('online', this.wake)

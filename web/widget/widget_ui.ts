@@ -1,4 +1,5 @@
 import type { ChatFrame, InvitationAction, InviteFrame, MsgFrame, Rating } from '../../shared/src/protocol.js'
+import type { ConnectionState } from './connection.js'
 import { WIDGET_LIMITS } from './limits.js'
 import { WIDGET_CSS } from './widget_styles.js'
 
@@ -56,7 +57,7 @@ export class WidgetUi {
   private invite: InviteFrame | undefined
   private chat: ChatFrame | undefined
   private rated: string | undefined
-  private offline = false
+  private connection: ConnectionState = 'online'
   private unread = 0
   private readonly seen = new Set<string>()
   isOpen = false
@@ -103,7 +104,8 @@ export class WidgetUi {
     if (!this.host.isConnected) document.body.append(this.host)
   }
 
-  open(): void {
+  /** Opens the panel; `focus` false restores it without taking the page's focus. */
+  open(focus = true): void {
     if (this.isOpen) return
     const invite = this.invite
     if (invite) {
@@ -116,7 +118,7 @@ export class WidgetUi {
     this.part('launcher').setAttribute('aria-expanded', 'true')
     this.setUnread(0)
     this.scrollDown()
-    this.part('input').focus()
+    if (focus) this.part('input').focus()
     this.actions.panel(true)
   }
 
@@ -194,14 +196,15 @@ export class WidgetUi {
     this.renderState()
   }
 
-  /** Shows that the connection is being re-established. */
-  setOnline(online: boolean): void {
-    this.offline = !online
+  /** Shows whether the chat can reach the server right now. */
+  setConnection(state: ConnectionState): void {
+    this.connection = state
     this.renderState()
   }
 
   private renderState(): void {
-    this.part('chat-state').textContent = this.offline ? 'Reconnecting…' : this.chat ? CHAT_STATE_TEXT[this.chat.state] : ''
+    this.part('chat-state').textContent =
+      this.connection === 'reconnecting' ? 'Reconnecting…' : this.connection === 'stopped' ? 'Chat unavailable' : this.chat ? CHAT_STATE_TEXT[this.chat.state] : ''
   }
 
   private rate(value: Rating): void {

@@ -134,11 +134,10 @@ export class CampaignRunner implements VisitorObserver {
     m.visible = frame.id
     m.awaitingReply = frame.id
     visitor.invited(invitation.campaign, now)
-    visitor.broadcast(frame)
     this.stats.count(visitor.site, invitation.campaign, 'sent')
     this.metrics.invitations.inc({ origin: 'campaign' })
-    // once_per_visitor must survive a crash right after this: write the profile now.
-    void this.hub.saveNow(visitor)
+    // Durable before it is shown: a crash right after must not let another node fire it again.
+    void this.hub.saveNow(visitor).then(() => visitor.broadcast(frame))
     // The invitation changed invitations.* facts: let the matcher see them after this step.
     queueMicrotask(() => this.hub.emit(visitor))
   }

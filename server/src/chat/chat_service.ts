@@ -1,4 +1,4 @@
-import { ERROR_CODE, type InviteFrame, type OperatorInviteFrame } from '../../../shared/src/protocol.js'
+import { ERROR_CODE, type InviteFrame, type OperatorInviteFrame, type ServerToVisitorFrame } from '../../../shared/src/protocol.js'
 import { FrameError } from '../../../shared/src/frame_parser.js'
 import type { Bus, Subscription } from '../bus/bus.js'
 import type { Logger } from '../logger.js'
@@ -119,7 +119,7 @@ export class ChatService {
   }
 
   /** Replays the open conversation (state and recent messages) to a tab that just attached. */
-  async replayToVisitor(visitor: LiveVisitor, send: (frame: { t: string }) => void): Promise<void> {
+  async replayToVisitor(visitor: LiveVisitor, send: (frame: ServerToVisitorFrame) => void): Promise<void> {
     const conversation = await this.openConversation(visitor.site, visitor.id)
     if (!conversation) return
     visitor.chat = { conversation: conversation.id, state: conversation.state, operator: conversation.operator }

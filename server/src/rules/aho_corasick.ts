@@ -10,6 +10,8 @@ export class AhoCorasick {
   private readonly ends: Array<number[] | undefined> = [undefined]
   /** Nearest proper suffix node (via failure links) where a pattern ends; 0 = none. */
   private readonly output: number[] = [0]
+  /** The root's ASCII transitions as a dense table (0 = stay at the root): most steps start there. */
+  private readonly rootAscii = new Int32Array(128)
 
   /** Pattern i gets id i; empty patterns are ignored. */
   constructor(patterns: readonly string[]) {
@@ -33,6 +35,7 @@ export class AhoCorasick {
       }
       ;(this.ends[node] ??= []).push(id)
     })
+    for (const [code, child] of this.next[0] ?? []) if (code < 128) this.rootAscii[code] = child
     // Breadth-first, so a node's failure target is final before its children need it.
     const queue: number[] = [...(this.next[0]?.values() ?? [])]
     for (let head = 0; head < queue.length; head++) {
@@ -53,12 +56,13 @@ export class AhoCorasick {
     let node = 0
     for (let i = 0; i < text.length; i++) {
       const code = text.charCodeAt(i)
-      let child = this.next[node]?.get(code)
+      let child = node === 0 ? undefined : this.next[node]?.get(code)
       while (child === undefined && node !== 0) {
         node = this.fail[node] as number
-        child = this.next[node]?.get(code)
+        if (node !== 0) child = this.next[node]?.get(code)
       }
-      node = child ?? 0
+      if (child === undefined) child = code < 128 ? (this.rootAscii[code] as number) : (this.next[0]?.get(code) ?? 0)
+      node = child
       for (let n = node; n !== 0; n = this.output[n] as number) {
         const ends = this.ends[n]
         if (ends) for (const id of ends) out.push(id)

@@ -35,21 +35,19 @@ export function sameNorm(a: Norm | undefined, b: Norm | undefined): boolean {
   return a.every((x, i) => x === b[i])
 }
 
-/** Typed equality key: the number 5 and the string "5" differ. */
-export function keyOf(x: NormScalar): string {
-  return typeof x === 'string' ? `s${x}` : typeof x === 'number' ? `n${x}` : x ? 'T' : 'F'
-}
-
 /** A compiled leaf condition; only the members its operator uses are meaningful. */
 export interface Leaf {
   readonly field: string
   readonly op: Operator
   /** A gt/gte/lt/lte leaf on a clock field. */
   readonly clock: boolean
-  /** eq/neq: the value's key; contains/not_contains: the value's key for list membership. */
-  readonly key: string
-  /** in/not_in/contains_any: the values' keys. */
-  readonly keys: ReadonlySet<string>
+  /**
+   * eq/neq; contains/not_contains on a list fact (membership). Normalized, so === is the typed,
+   * case-insensitive equality of campaign.ts (the number 5 is not the string "5").
+   */
+  readonly value: NormScalar | undefined
+  /** in/not_in; contains_any on a list fact. */
+  readonly values: ReadonlySet<NormScalar>
   /** contains/not_contains/starts_with: the lowercased value. */
   readonly text: string
   /** contains_any: the lowercased values. */
@@ -74,6 +72,12 @@ function reachMs(op: Operator, seconds: number): number {
   return op === 'gt' || op === 'lte' ? Math.floor(ms) + 1 : Math.ceil(ms)
 }
 
+/**
+ * Gate choice for `clock gte T`: the share of visitors still there after T seconds, modelled
+ * as 10 / (10 + T) (about half after 10 s, 3% after 5 minutes).
+ */
+const CLOCK_HALF_LIFE = 10
+
 /** Operators a gate (shared discrimination index) can serve: positive, false on an absent fact. */
 export const GATE_OPERATORS: ReadonlySet<Operator> = new Set<Operator>(['eq', 'in', 'contains', 'contains_any', 'starts_with', 'gt', 'gte', 'exists'])
 
@@ -89,22 +93,22 @@ function compileLeaf(field: string, op: Operator, value: unknown): Leaf {
     field,
     op,
     clock,
-    key: one === undefined ? '' : keyOf(one),
-    keys: new Set(list.map(keyOf)),
+    value: one,
+    values: new Set(list),
     text: typeof one === 'string' ? one : '',
     texts: strings,
     num: typeof one === 'number' ? one : 0,
     reachMs: clock && typeof one === 'number' ? reachMs(op, one) : 0,
-    score: op === 'exists' ? 1 : Math.min(1, spec.selectivity * fanOut),
+    score: op === 'exists' ? 1 : clock && typeof one === 'number' ? CLOCK_HALF_LIFE / (CLOCK_HALF_LIFE + one) : Math.min(1, spec.selectivity * fanOut),
   }
 }
 
 function scalarMatches(leaf: Leaf, op: Operator, x: NormScalar): boolean {
   switch (op) {
     case 'eq':
-      return keyOf(x) === leaf.key
+      return x === leaf.value
     case 'in':
-      return leaf.keys.has(keyOf(x))
+      return leaf.values.has(x)
     case 'contains':
       return typeof x === 'string' && x.includes(leaf.text)
     case 'contains_any':
@@ -130,8 +134,8 @@ function positive(leaf: Leaf, op: Operator, v: Norm, now: number): boolean {
     return op === 'lt' || op === 'lte' ? !reached : reached
   }
   if (!Array.isArray(v)) return scalarMatches(leaf, op, v)
-  if (op === 'contains') return v.some((e) => keyOf(e) === leaf.key)
-  if (op === 'contains_any') return v.some((e) => leaf.keys.has(keyOf(e)))
+  if (op === 'contains') return v.some((e) => e === leaf.value)
+  if (op === 'contains_any') return v.some((e) => leaf.values.has(e))
   return v.some((e) => scalarMatches(leaf, op, e))
 }
 
@@ -253,9 +257,11 @@ export class CompiledCampaign {
       case 'leaf':
         return truth[node.leaf] === 1
       case 'all':
-        return node.children.every((c) => this.node(c, truth))
+        for (const c of node.children) if (!this.node(c, truth)) return false
+        return true
       case 'any':
-        return node.children.some((c) => this.node(c, truth))
+        for (const c of node.children) if (this.node(c, truth)) return true
+        return false
       case 'not':
         return !this.node(node.child, truth)
     }
@@ -263,9 +269,10 @@ export class CompiledCampaign {
 
   /** Evaluates every leaf into `truth`. */
   fill(truth: Uint8Array, facts: NormLookup, now: number): void {
-    this.leaves.forEach((leaf, i) => {
+    for (let i = 0; i < this.leaves.length; i++) {
+      const leaf = this.leaves[i] as Leaf
       truth[i] = holds(leaf, facts(leaf.field), now) ? 1 : 0
-    })
+    }
   }
 
   /** Earliest instant after `now` at which a clock leaf flips; Infinity if none will. */

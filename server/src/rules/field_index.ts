@@ -1,5 +1,5 @@
 import { AhoCorasick } from './aho_corasick.js'
-import { keyOf, type Leaf, type Norm } from './compiled_campaign.js'
+import type { Leaf, Norm, NormScalar } from './compiled_campaign.js'
 import { isClock } from './facts.js'
 
 /** Prefixed to starts_with patterns and to searched texts, so the automaton also finds prefixes. */
@@ -23,8 +23,8 @@ export interface Threshold {
  */
 export class FieldIndex {
   private readonly byKey = new Map<string, number>()
-  private readonly hash = new Map<string, number[]>()
-  private readonly members = new Map<string, number[]>()
+  private readonly hash = new Map<NormScalar, number[]>()
+  private readonly members = new Map<NormScalar, number[]>()
   private readonly patterns: string[] = []
   private readonly patternIds = new Map<string, number>()
   private readonly patternPreds: number[][] = []
@@ -38,8 +38,8 @@ export class FieldIndex {
 
   /** The predicate id of a gate leaf on this field, registering it under `next()` when new. */
   add(leaf: Leaf, next: () => number): number {
-    const value = leaf.op === 'in' || leaf.op === 'contains_any' ? [...leaf.keys].sort().join('\u0000') : leaf.clock ? leaf.reachMs : `${leaf.key}${leaf.num}`
-    const key = `${leaf.op}\u0000${value}`
+    const operand = leaf.op === 'in' || leaf.op === 'contains_any' ? [...leaf.values].map(typed).sort().join('\u0000') : leaf.clock ? leaf.reachMs : `${typed(leaf.value)}${leaf.num}`
+    const key = `${leaf.op}\u0000${operand}`
     const known = this.byKey.get(key)
     if (known !== undefined) return known
     const pred = next()
@@ -49,18 +49,18 @@ export class FieldIndex {
         this.exists = pred
         break
       case 'eq':
-        push(this.hash, leaf.key, pred)
+        if (leaf.value !== undefined) push(this.hash, leaf.value, pred)
         break
       case 'in':
-        for (const k of leaf.keys) push(this.hash, k, pred)
+        for (const v of leaf.values) push(this.hash, v, pred)
         break
       case 'contains':
         this.pattern(leaf.text, pred)
-        push(this.members, leaf.key, pred)
+        if (leaf.value !== undefined) push(this.members, leaf.value, pred)
         break
       case 'contains_any':
         for (const text of leaf.texts) this.pattern(text, pred)
-        for (const k of leaf.keys) push(this.members, k, pred)
+        for (const v of leaf.values) push(this.members, v, pred)
         break
       case 'starts_with':
         this.pattern(ANCHOR + leaf.text, pred)
@@ -99,15 +99,14 @@ export class FieldIndex {
     if (this.exists >= 0) out.push(this.exists)
     if (isClock(v)) return
     if (!Array.isArray(v)) {
-      appendAll(out, this.hash.get(keyOf(v)))
+      appendAll(out, this.hash.get(v))
       if (typeof v === 'string') this.search(v, false, out)
       return
     }
     for (const e of v) {
-      const key = keyOf(e)
-      appendAll(out, this.hash.get(key))
+      appendAll(out, this.hash.get(e))
       if (typeof e !== 'string') continue
-      appendAll(out, this.members.get(key))
+      appendAll(out, this.members.get(e))
       this.search(e, true, out)
     }
   }
@@ -149,7 +148,12 @@ export class FieldIndex {
   }
 }
 
-function push(map: Map<string, number[]>, key: string, pred: number): void {
+/** A predicate's operand as text for deduplication, keeping its type ("5" ≠ 5). */
+function typed(x: NormScalar | undefined): string {
+  return `${typeof x}:${String(x)}`
+}
+
+function push(map: Map<NormScalar, number[]>, key: NormScalar, pred: number): void {
   const list = map.get(key)
   if (list) list.push(pred)
   else map.set(key, [pred])

@@ -48,11 +48,12 @@ interface Active {
 /** One field's gate predicates that hold: `preds` (hash/pattern/exists) and a threshold prefix. */
 interface GateState {
   readonly index: FieldIndex
-  preds: number[]
+  preds: readonly number[]
   prefix: number
 }
 
 const NONE: Invitation[] = []
+const NO_PREDS: readonly number[] = []
 
 /**
  * Matches one attached visitor against a CampaignEngine, incrementally (semantics in
@@ -88,6 +89,10 @@ export class VisitorMatcher {
   /** Campaigns whose `when` holds → whether they fired since it became true. */
   private readonly episodes = new Map<number, { fired: boolean }>()
   private readonly todo: Active[] = []
+  // Scratch lists reused by every call (allocation-free steady state).
+  private readonly changed: string[] = []
+  private readonly falls: number[] = []
+  private readonly found: number[] = []
   private readonly lookup = (field: string) => this.norm.get(field)
 
   /** Use CampaignEngine.attach(). */
@@ -158,7 +163,8 @@ export class VisitorMatcher {
   }
 
   private apply(changes: Facts): void {
-    const changed: string[] = []
+    const changed = this.changed
+    changed.length = 0
     for (const [field, value] of changes) {
       const spec = fieldSpec(field)
       if (!spec) continue
@@ -175,13 +181,16 @@ export class VisitorMatcher {
     }
     // Rises before falls: a campaign whose gate moves from one predicate to another in the
     // same step stays active, so its `when` sees no false edge.
-    const falls: number[] = []
+    const falls = this.falls
+    falls.length = 0
     for (const field of changed) this.regate(field, falls)
     for (const p of falls) this.flip(p, false)
     for (const field of changed) {
-      for (const a of this.watch.get(field) ?? []) {
+      const watchers = this.watch.get(field)
+      if (!watchers) continue
+      for (const a of watchers) {
         if (a.fresh) continue
-        for (const i of a.campaign.leavesByField.get(field) ?? []) {
+        for (const i of a.campaign.leavesByField.get(field) as number[]) {
           a.truth[i] = holds(a.campaign.leaves[i] as Leaf, this.norm.get(field), this.now) ? 1 : 0
         }
         this.touch(a)
@@ -220,18 +229,23 @@ export class VisitorMatcher {
     if (!index) return
     const v = this.norm.get(field)
     const g = this.gates.get(field) ?? { index, preds: [], prefix: 0 }
-    const found: number[] = []
+    const found = this.found
+    found.length = 0
     index.collect(v, found)
     const stamps = this.engine.stamps
     const old = this.engine.nextGeneration()
     const seen = old + 1
     for (const p of g.preds) stamps[p] = old
-    const preds: number[] = []
-    for (const p of found) {
-      if (stamps[p] === seen) continue
-      if (stamps[p] !== old) this.flip(p, true)
-      stamps[p] = seen
-      preds.push(p)
+    let preds: readonly number[] = NO_PREDS
+    if (found.length > 0) {
+      const list: number[] = []
+      for (const p of found) {
+        if (stamps[p] === seen) continue
+        if (stamps[p] !== old) this.flip(p, true)
+        stamps[p] = seen
+        list.push(p)
+      }
+      preds = list
     }
     for (const p of g.preds) if (stamps[p] === old) falls.push(p)
     g.preds = preds
@@ -247,7 +261,7 @@ export class VisitorMatcher {
   }
 
   private flip(pred: number, up: boolean): void {
-    for (const index of this.engine.gated[pred] ?? []) {
+    for (const index of this.engine.gated[pred] as readonly number[]) {
       const count = (this.gateCount.get(index) ?? 0) + (up ? 1 : -1)
       if (count > 0) {
         this.gateCount.set(index, count)

@@ -7,20 +7,25 @@ import type { Metrics } from '../metrics.js'
 import type { Site } from '../site/site.js'
 import { SocketSession } from '../socket_session.js'
 import type { ClientInfo } from './client_info.js'
-import type { LiveVisitor, TabSink } from './live_visitor.js'
-import type { VisitorHub } from './visitor_hub.js'
-import { newVisitorId, signVisitorToken, verifyUserHash, verifyVisitorToken } from './visitor_token.js'
+import type { TabSink } from './live_visitor.js'
+import { newVisitorId, verifyUserHash, verifyVisitorToken } from './visitor_token.js'
 
-/** What a visitor session hands on: the attached tab (chat replay, team state) and invitation and chat frames. */
-export interface VisitorFrameHandler {
-  attached(visitor: LiveVisitor, session: VisitorSession): void
-  handle(visitor: LiveVisitor, tabId: number, frame: Extract<VisitorFrame, { t: 'inv' | 'msg' }>, session: VisitorSession): void
+/** A tab's line to the node that owns its visitor (this node, or another over the bus). */
+export interface TabLink {
+  /** Applies a frame after hello; may throw FrameError (bad request) when the owner is local. */
+  frame(frame: VisitorFrame): void
+  detach(): void
+}
+
+/** Finds or becomes the owner of a visitor and attaches a tab there; the owner sends `welcome`. */
+export interface VisitorRouter {
+  attach(site: Site, visitorId: string, sink: VisitorSession, hello: HelloFrame, client: ClientInfo, userValid: boolean): Promise<TabLink>
 }
 
 type State =
   | { name: 'awaiting_hello'; timer: NodeJS.Timeout }
   | { name: 'attaching'; queue: unknown[]; outbox: ServerToVisitorFrame[] }
-  | { name: 'attached'; visitor: LiveVisitor; tabId: number }
+  | { name: 'attached'; link: TabLink }
 
 /**
  * One widget socket (a tab). The first frame must be `hello`; frames that arrive while the
@@ -36,8 +41,7 @@ export class VisitorSession extends SocketSession implements TabSink {
     private readonly config: Config,
     metrics: Metrics,
     private readonly parser: FrameParser,
-    private readonly hub: VisitorHub,
-    private readonly handler: VisitorFrameHandler,
+    private readonly router: VisitorRouter,
     private readonly log: Logger,
   ) {
     super('visitor', client.ip, codec, config.limits, metrics)
@@ -74,31 +78,8 @@ export class VisitorSession extends SocketSession implements TabSink {
     }
     const frame = this.parser.parseVisitorFrame(input)
     this.metrics.framesIn.inc({ role: 'visitor', type: frame.t })
-    this.dispatch(state.visitor, state.tabId, frame)
-  }
-
-  private dispatch(visitor: LiveVisitor, tabId: number, frame: VisitorFrame): void {
-    switch (frame.t) {
-      case 'hello':
-        throw new FrameError(ERROR_CODE.badFrame, 'hello was already received', 'hello')
-      case 'identify': {
-        const valid = verifyUserHash(this.site.secret, frame.user.id, frame.user.hash)
-        this.hub.apply(visitor, tabId, frame, valid)
-        if (!valid) throw new FrameError(ERROR_CODE.userHashInvalid, 'user.hash does not match user.id', 'identify')
-        return
-      }
-      case 'context':
-        if (!this.hub.apply(visitor, tabId, frame)) {
-          throw new FrameError(ERROR_CODE.badFrame, `context over ${this.limits.maxContextKeys} keys or ${this.limits.maxContextBytes} bytes`, 'context')
-        }
-        return
-      case 'inv':
-      case 'msg':
-        this.handler.handle(visitor, tabId, frame, this)
-        return
-      default:
-        this.hub.apply(visitor, tabId, frame)
-    }
+    if (frame.t === 'hello') throw new FrameError(ERROR_CODE.badFrame, 'hello was already received', 'hello')
+    state.link.frame(frame)
   }
 
   private async hello(hello: HelloFrame): Promise<void> {
@@ -110,32 +91,22 @@ export class VisitorSession extends SocketSession implements TabSink {
     }
     const userValid = hello.user === undefined || verifyUserHash(this.site.secret, hello.user.id, hello.user.hash)
     if (!userValid) this.error(ERROR_CODE.userHashInvalid, 'user.hash does not match user.id: not authenticated', 'hello')
-    let attached
+    let link: TabLink
     try {
-      attached = await this.hub.attach(this.site, visitorId ?? newVisitorId(), this, hello, this.client, userValid)
+      link = await this.router.attach(this.site, visitorId ?? newVisitorId(), this, hello, this.client, userValid)
     } catch (error) {
-      this.log.error({ err: error, site: this.site.id }, 'attach failed')
-      this.error(ERROR_CODE.internal, 'could not load visitor state')
+      this.log.warn({ err: error, site: this.site.id }, 'attach failed')
+      this.error(ERROR_CODE.internal, 'could not attach to the visitor state, reconnect')
       this.close(CLOSE_CODE.serviceRestart, 'try again')
       return
     }
-    const { visitor, tabId, resumed } = attached
     if (this.closed) {
-      this.hub.detach(visitor, tabId)
+      link.detach()
       return
     }
-    this.send({
-      t: 'welcome',
-      visitor: visitor.id,
-      token: signVisitorToken(this.site.secret, this.site.id, visitor.id),
-      visit: visitor.visit.n,
-      resumed,
-    })
     const { queue, outbox } = this.state.name === 'attaching' ? this.state : { queue: [], outbox: [] }
-    this.state = { name: 'attached', visitor, tabId }
+    this.state = { name: 'attached', link }
     for (const frame of outbox) this.send(frame)
-    this.handler.attached(visitor, this)
-    this.hub.emit(visitor)
     for (const input of queue) {
       if (this.closed) return
       try {
@@ -151,6 +122,6 @@ export class VisitorSession extends SocketSession implements TabSink {
   protected onClose(): void {
     const state = this.state
     if (state.name === 'awaiting_hello') clearTimeout(state.timer)
-    if (state.name === 'attached') this.hub.detach(state.visitor, state.tabId)
+    if (state.name === 'attached') state.link.detach()
   }
 }
