@@ -23,6 +23,7 @@ system-deps:
 
 typecheck: install
 	npx tsc --noEmit -p .
+	npx tsc --noEmit -p web
 
 build: install
 	npx tsc -p .

@@ -162,7 +162,7 @@ export class BeckonNode {
     if (config.natsUrl) {
       const natsBus = await NatsBus.connect({ servers: config.natsUrl.split(','), name: config.nodeId, log: (msg) => log.info(msg) })
       bus = natsBus
-      store = await NatsStore.open(natsBus.nc)
+      store = await NatsStore.open(natsBus.nc, { replicas: config.natsReplicas })
     } else {
       bus = new MemoryBus()
       store = await LmdbStore.open(join(config.dataDir, 'beckon.lmdb'))

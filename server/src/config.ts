@@ -92,6 +92,8 @@ export interface Config {
   adminToken: string | undefined
   /** BECKON_NATS_URL: unset runs one node with an in-process bus and an embedded store. */
   natsUrl: string | undefined
+  /** BECKON_NATS_REPLICAS (1): replicas of the JetStream buckets and log stream (3 in a 3-node NATS cluster). */
+  natsReplicas: number
   /** BECKON_DATA_DIR (./data): where the embedded store lives. */
   dataDir: string
   /** BECKON_TRUSTED_PROXIES: CIDR list whose X-Forwarded-For is believed. */
@@ -168,6 +170,7 @@ export function parseConfig(env: Env = process.env): Config {
     port: int(env, 'BECKON_PORT', 8080, 0, 65535),
     adminToken,
     natsUrl: env.BECKON_NATS_URL || undefined,
+    natsReplicas: int(env, 'BECKON_NATS_REPLICAS', 1, 1, 5),
     dataDir: env.BECKON_DATA_DIR || './data',
     trustedProxies: parseCidrList('BECKON_TRUSTED_PROXIES', env.BECKON_TRUSTED_PROXIES),
     visitGapSeconds: int(env, 'BECKON_VISIT_GAP_SECONDS', 1800, 1),

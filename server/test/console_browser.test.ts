@@ -14,6 +14,7 @@ const WEB = fileURLToPath(new URL('../../web/', import.meta.url))
 const SITE = 'shop'
 const WAIT_MS = 8_000
 const SCREENSHOT = '/tmp/beckon-console.png'
+const SCREENSHOT_CAMPAIGNS = '/tmp/beckon-console-campaigns.png'
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36'
 /** A documentation address that geoip-lite places in the UK; sent as X-Forwarded-For by a trusted proxy. */
 const VISITOR_IP = '81.2.69.142'
@@ -32,10 +33,13 @@ const row = (id: string) => `[data-testid=visitor-row][data-visitor-id="${id}"]`
 t.test('operator console in a real browser against a real node', async (t) => {
   const staticDir = await mkdtemp(join(tmpdir(), 'beckon-console-'))
   await cp(join(WEB, 'console'), join(staticDir, 'console'), { recursive: true })
+  await cp(join(WEB, 'demo'), join(staticDir, 'demo'), { recursive: true })
   const built = await bundle(join(staticDir, 'dist'))
   t.ok(built.some((b) => b.name === 'console'), 'web/build.ts bundles the console')
   const n: TestNode = await startNode({ BECKON_STATIC_DIR: staticDir, BECKON_TRUSTED_PROXIES: '127.0.0.1/32', BECKON_LINGER_SECONDS: '0' })
   await n.site(SITE)
+  // The demo pages embed the widget for site `demo`, served by the node itself.
+  await n.site('demo', { origins: [n.base] })
   const site = n.node.sites.get(SITE)
   if (!site) throw new Error('site missing')
   const annToken = await signOperatorToken(site, { id: 'ann', name: 'Ann', perms: ['sees_all_online_visitors'] })
@@ -84,10 +88,10 @@ t.test('operator console in a real browser against a real node', async (t) => {
 
   t.test('a page view reaches the table within a second; time on page ticks', async (t) => {
     await adaRow.filter({ hasText: 'Ada Lovelace' }).waitFor()
-    const text = await adaRow.textContent()
-    t.match(text, /newsletter \/ email \/ spring/, 'UTM column')
-    t.match(text, /www\.google\.com/, 'referrer column')
-    t.match(text, /Windows · Chrome desktop/, 'device column')
+    const text = await adaRow.innerText()
+    t.match(text, /newsletter\s+email · spring/, 'UTM column')
+    t.match(text, /google\.com/, 'referrer column')
+    t.match(text, /Windows · Chrome\s+desktop/, 'device column')
 
     const sent = Date.now()
     ada.client.send({ t: 'page', url: 'https://shop.example/kb/sso', title: 'Single sign-on · KB' })
@@ -159,6 +163,10 @@ t.test('operator console in a real browser against a real node', async (t) => {
   t.test('an operator of another department never sees a department visitor', async (t) => {
     const sam = await consolePage('/console/')
     await sam.getByTestId('token-form').waitFor()
+    await sam.getByTestId('token-input').fill('not.a.jwt')
+    await sam.getByTestId('token-submit').click()
+    await sam.locator('[data-testid=status][data-state=refused]').waitFor()
+    await sam.getByTestId('token-form').filter({ hasText: 'refused' }).waitFor()
     await sam.getByTestId('token-input').fill(samToken)
     await sam.getByTestId('token-submit').click()
     await online(sam)
@@ -182,6 +190,34 @@ t.test('operator console in a real browser against a real node', async (t) => {
     await sam.getByTestId('detail').filter({ hasText: '(left)' }).waitFor()
   })
 
+  t.test('the real widget on a demo page, chatting with the console', async (t) => {
+    const demo = n.node.sites.get('demo')
+    if (!demo) throw new Error('demo site missing')
+    const dora = await consolePage(`/console/#token=${await signOperatorToken(demo, { id: 'dora', name: 'Dora' })}`)
+    await online(dora)
+    const widget = await (await browser.newContext({ viewport: { width: 1000, height: 700 } })).newPage()
+    widget.setDefaultTimeout(WAIT_MS)
+    await widget.goto(`${n.base}/demo/kb/`)
+    const demoRow = dora.locator('[data-testid=visitor-row]').filter({ hasText: '/demo/kb/' })
+    await demoRow.waitFor()
+    t.match(await demoRow.innerText(), /HeadlessChrome|Chrome/, 'device from the browser user agent')
+
+    await demoRow.click()
+    await dora.getByTestId('invite-text').fill('Welcome to the knowledge base!')
+    await dora.getByTestId('invite-start').click()
+    await widget.getByTestId('message').filter({ hasText: 'Welcome to the knowledge base!' }).waitFor({ state: 'attached' })
+    if (await widget.getByTestId('panel').isHidden()) await widget.getByTestId('launcher').click()
+    await widget.getByTestId('input').fill('Where are the API docs?')
+    await widget.getByTestId('send').click()
+    await dora.getByTestId('chat-messages').filter({ hasText: 'Where are the API docs?' }).waitFor()
+    await dora.getByTestId('chat-input').fill('Under Developers → API.')
+    await dora.getByTestId('chat-send').click()
+    await widget.getByTestId('message').filter({ hasText: 'Under Developers → API.' }).waitFor()
+    await dora.getByTestId('close-chat').click()
+    await widget.getByTestId('rate-great').waitFor()
+    t.equal(await dora.getByTestId('chat-state').textContent(), 'closed')
+  })
+
   t.test('campaign list', async (t) => {
     const probe = await fetch(`${n.base}/v1/sites/${SITE}/campaigns`, { headers: { authorization: `Bearer ${annToken}` } })
     const status = ann.getByTestId('campaigns-status')
@@ -193,6 +229,7 @@ t.test('operator console in a real browser against a real node', async (t) => {
       })
       t.ok(created.status < 300, 'campaign stored')
       await ann.locator('[data-testid=campaign-row][data-campaign-id=kb-help]').filter({ hasText: 'KB help' }).waitFor()
+      await ann.screenshot({ path: SCREENSHOT_CAMPAIGNS })
     } else {
       // The operator route is not there yet: the panel says why instead of breaking.
       await status.filter({ hasText: String(probe.status) }).waitFor()

@@ -170,3 +170,29 @@ async function until(check: () => boolean, waitMs = 5000): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve))
   }
 }
+
+t.test('a visitor that stops reading is closed with 4010, not buffered forever', async (t) => {
+  const n = await startNode({ BECKON_MAX_BACKPRESSURE_BYTES: '65536', BECKON_EVENTS_PER_SECOND: '100000', BECKON_EVENTS_BURST: '100000' })
+  t.teardown(() => n.stop())
+  await n.site()
+  const op = await operator(n, { id: 'ann' })
+  const { client, welcome } = await n.visitor()
+  await op.next(about(welcome.visitor))
+  op.send({ t: 'invite', visitor: welcome.visitor, text: 'hi', startChat: true })
+  const chat = await client.next('chat')
+  const socket = (client.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket
+  socket.pause()
+  const text = 'x'.repeat(3900)
+  let sent = 0
+  const closedCount = async () => Number(/beckon_closes_total\{code="4010"[^}]*\} (\d+)/.exec(await (await fetch(`${n.base}/metrics`)).text())?.[1] ?? 0)
+  while ((await closedCount()) === 0) {
+    for (let i = 0; i < 200; i++) op.send({ t: 'msg', conversation: chat.conversation, text })
+    sent += 200
+    await op.next((f) => f.t === 'msg' && f.from === 'operator' && f.id === `${chat.conversation}-${sent + 1}`, 30_000)
+    if (sent > 20_000) throw new Error('never closed')
+  }
+  socket.resume()
+  t.match(await client.closed, { code: CLOSE_CODE.backpressure })
+  t.ok(op.ws.readyState === op.ws.OPEN, 'the operator is unaffected')
+  await op.close()
+})

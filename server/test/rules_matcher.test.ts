@@ -2,6 +2,7 @@ import t from 'tap'
 import { parseCampaign, type Campaign } from '../src/rules/campaign.js'
 import { CampaignEngine, type CampaignMemory } from '../src/rules/campaign_engine.js'
 import type { Clock, FactValue } from '../src/rules/facts.js'
+import { ScheduleWindow } from '../src/rules/schedule_window.js'
 
 type Fact = FactValue | Clock
 const T = Date.UTC(2025, 2, 24, 12, 0, 0) // Monday 2025-03-24 12:00Z
@@ -281,4 +282,25 @@ t.test('sparse: a visitor evaluates only the campaigns its facts concern', async
   t.same(ids(m.wake(T + 10_001)), ['p8'])
   m.update(facts({ 'page.url': 'https://x.test/' }), T + 20_000)
   t.equal(m.activeCampaigns, 0)
+})
+
+t.test('schedule answers do not depend on the order of the times asked', async (t) => {
+  const schedule = parseCampaign({
+    id: 's',
+    message: { text: 'x' },
+    schedule: { tz: 'Europe/Berlin', hours: 'inside', week: { sat: [['01:30', '02:30'], ['23:00', '24:00']], sun: [['00:00', '03:30']], mon: [['09:00', '17:00']] } },
+  }).schedule
+  if (!schedule) throw new Error('no schedule')
+  const shared = new ScheduleWindow(schedule)
+  let seed = 3
+  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647)
+  const start = Date.UTC(2025, 2, 27) // spans the spring DST change
+  let mismatches = 0
+  for (let i = 0; i < 3000; i++) {
+    const now = start + Math.floor(random() * 6 * 86_400_000)
+    const expected = new ScheduleWindow(schedule).state(now)
+    const actual = shared.state(now)
+    if (actual.open !== expected.open || actual.until !== expected.until) mismatches++
+  }
+  t.equal(mismatches, 0)
 })

@@ -13,19 +13,19 @@ const SITE = 'demo'
 const WAIT_MS = 8_000
 const SCREENSHOT = '/tmp/beckon-widget-bubble.png'
 
-/** Polls `probe` on short intervals until it returns something other than undefined/false. */
-async function until<T>(what: string, probe: () => T | undefined | false): Promise<T> {
+/** Polls `probe` on short intervals until it gives something other than undefined/false. */
+async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>): Promise<T> {
   const deadline = Date.now() + WAIT_MS
   for (;;) {
-    const value = probe()
+    const value = await probe()
     if (value !== undefined && value !== false) return value
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 10))
   }
 }
 
-// Before the page's own scripts: the embed stub plus queued listeners, so every welcome is seen.
-const RECORD_WELCOMES = `
+// Runs before the page's own scripts: the embed stub plus queued listeners, so no event is missed.
+const RECORD_EVENTS = `
   window.welcomes = []
   window.beckon = function () { (beckon.q = beckon.q || []).push(arguments) }
   window.chats = []
@@ -62,25 +62,14 @@ t.test('widget in a real browser against a real node', async (t) => {
 
   async function newContext(): Promise<BrowserContext> {
     const context = await chrome.newContext({ viewport: { width: 1100, height: 720 } })
-    await context.addInitScript(RECORD_WELCOMES)
+    await context.addInitScript(RECORD_EVENTS)
     return context
   }
 
-  /** Opens `path` and resolves with the visitor id of its `welcome` number `count`. */
+  /** Waits for the page's `welcome` number `count` and returns its visitor id. */
   async function welcomed(page: Page, count = 1): Promise<string> {
     await page.waitForFunction((c) => (window as unknown as PageGlobals).welcomes.length >= c, count, { timeout: WAIT_MS })
     return page.evaluate((c) => (window as unknown as PageGlobals).welcomes[c - 1]!.visitor, count)
-  }
-
-  /** Like until() for async probes (admin API reads). */
-  async function untilAsync<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-    const deadline = Date.now() + WAIT_MS
-    for (;;) {
-      const value = await probe()
-      if (value !== undefined) return value
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
   }
 
   const visitor = (id: string) => until(`visitor ${id} live`, () => node.node.hub.get(SITE, id))
@@ -168,7 +157,7 @@ t.test('widget in a real browser against a real node', async (t) => {
     // The node drains (1012) and then drops with a non-final code: both times every tab comes back.
     for (const code of [CLOSE_CODE.serviceRestart, CLOSE_CODE.backpressure]) {
       const before = await first.evaluate(() => (window as unknown as PageGlobals).welcomes.length)
-      for (const tab of [...live.tabs.values()]) tab.sink.close(code, 'test')
+      for (const tab of [...(await visitor(id)).tabs.values()]) tab.sink.close(code, 'test')
       t.equal(await welcomed(first, before + 1), id, `tab 1 back after ${code}`)
       t.equal(await welcomed(second, before + 1), id, `tab 2 back after ${code}`)
       await until('both tabs attached again', () => node.node.hub.get(SITE, id)?.tabs.size === 2)
@@ -176,7 +165,8 @@ t.test('widget in a real browser against a real node', async (t) => {
     t.equal(fact(id, 'visit.pageViews'), views, 'a reconnect is not a new page view')
 
     // A final close code (replaced by a newer tab) ends that tab's widget instead of a reconnect loop.
-    const kbTab = [...live.tabs.values()].find((tab) => tab.page.url === `${node.base}/demo/kb/`)
+    const kbTab = [...(await visitor(id)).tabs.values()].find((tab) => tab.page.url === `${node.base}/demo/kb/`)
+    t.ok(kbTab, 'the second tab is attached')
     kbTab?.sink.close(CLOSE_CODE.replaced, 'test')
     await t.resolves(second.getByTestId('chat-state').filter({ hasText: 'Chat unavailable' }).waitFor({ state: 'attached' }))
     await until('one tab left', () => node.node.hub.get(SITE, id)?.tabs.size === 1)
@@ -216,7 +206,7 @@ t.test('widget in a real browser against a real node', async (t) => {
     t.equal(await page.getByTestId('bubble-text').textContent(), 'Still there?')
     t.ok(await page.getByTestId('bubble-email').isHidden(), 'nothing to collect')
     await page.getByTestId('bubble-dismiss').click()
-    t.match(await untilAsync('nudge dismissed', async () => ((await stats('nudge')).dismissed === 1 ? stats('nudge') : undefined)), {
+    t.match(await until('nudge dismissed', async () => { const s = await stats('nudge'); return s.dismissed === 1 && s }), {
       sent: 1,
       shown: 1,
       dismissed: 1,
@@ -234,7 +224,7 @@ t.test('widget in a real browser against a real node', async (t) => {
     await page.getByTestId('bubble-open').click()
     await until('contact details', () => fact(id, 'visitor.email') === 'ada@example.com')
     await until('widget open', () => fact(id, 'widget.open') === true)
-    t.match(await untilAsync('plans opened', async () => ((await stats('plans')).opened === 1 ? stats('plans') : undefined)), { shown: 1, opened: 1 })
+    t.match(await until('plans opened', async () => { const s = await stats('plans'); return s.opened === 1 && s }), { shown: 1, opened: 1 })
 
     // The visitor writes: the node starts a conversation and echoes the message to the tab.
     await page.getByTestId('input').fill('Do you offer SSO?')
@@ -244,7 +234,7 @@ t.test('widget in a real browser against a real node', async (t) => {
       .then((handle) => handle.jsonValue() as Promise<string>)
     t.equal(await page.getByTestId('chat-state').textContent(), 'Waiting for an operator…')
     await page.locator('[data-testid="message"][data-from="visitor"]:not(.pending)').waitFor()
-    t.match(await untilAsync('reply counted', async () => ((await stats('plans')).replied === 1 ? stats('plans') : undefined)), { replied: 1 })
+    t.match(await until('reply counted', async () => { const s = await stats('plans'); return s.replied === 1 && s }), { replied: 1 })
 
     // Operator text is rendered as text, never as markup.
     const live = await visitor(id)

@@ -138,7 +138,12 @@ export class CampaignList {
   private render(list: CampaignRow[]): void {
     this.status.textContent = list.length === 0 ? 'No campaigns defined for this site.' : `Updated ${new Date().toLocaleTimeString()}`
     this.table.hidden = list.length === 0
-    const head = el('thead', {}, [el('tr', {}, ['Campaign', 'Priority', ...STAT_KEYS.map((k) => STAT_LABELS[k])].map((h) => el('th', { text: h, attrs: { scope: 'col' } })))])
+    const head = el('thead', {}, [
+      el('tr', {}, [
+        el('th', { text: 'Campaign', attrs: { scope: 'col' } }),
+        ...['Priority', ...STAT_KEYS.map((k) => STAT_LABELS[k])].map((h) => el('th', { text: h, className: 'num', attrs: { scope: 'col' } })),
+      ]),
+    ])
     const body = el(
       'tbody',
       {},

@@ -96,6 +96,7 @@ class OperatorConsole {
       this.campaigns.stop()
     }
     if (status.state === 'refused') {
+      this.connection?.stop()
       this.connection = undefined
       if (status.code === CLOSE_CODE.unauthorized) forgetToken()
       this.askForToken(`The node refused this token: ${status.reason}. Paste a valid operator token.`)

@@ -8,8 +8,10 @@ interface Row {
   time: HTMLTableCellElement
 }
 
+const sub = (text: string): HTMLElement => el('span', { className: 'sub', text })
+
 /** Column headers; each row fills the same columns in `fill()`. */
-const COLUMNS = ['Visitor', 'Page', 'On page', 'Visit', 'Pages', 'Location', 'Device', 'UTM source/medium/campaign', 'Referrer', 'Widget', 'Chat']
+const COLUMNS = ['Visitor', 'Page', 'On page', 'Visit', 'Pages', 'Location', 'Device', 'UTM', 'Referrer', 'Widget', 'Chat']
 
 /**
  * The live visitors table: one row per visitor, updated in place by upserts, newest visit
@@ -26,7 +28,8 @@ export class VisitorTable {
     private readonly count: HTMLElement,
     private readonly onSelect: (id: string) => void,
   ) {
-    table.replaceChildren(el('thead', {}, [el('tr', {}, COLUMNS.map((c) => el('th', { text: c, attrs: { scope: 'col' } })))]))
+    const numeric = new Set(['On page', 'Visit', 'Pages'])
+    table.replaceChildren(el('thead', {}, [el('tr', {}, COLUMNS.map((c) => el('th', { text: c, className: numeric.has(c) ? 'num' : '', attrs: { scope: 'col' } })))]))
     this.tbody = el('tbody')
     this.empty = el('tr', { className: 'empty' }, [el('td', { text: 'No visitors online right now.', attrs: { colspan: String(COLUMNS.length) } })])
     table.append(this.tbody)
@@ -103,14 +106,14 @@ export class VisitorTable {
       name,
       pageCell,
       row.time,
-      el('td', { className: 'num' }, [`#${v.visits} `, el('span', { className: 'sub', text: v.visits > 1 ? 'returning' : 'new' })]),
+      el('td', { className: 'num' }, [`#${v.visits}`, sub(v.visits > 1 ? 'returning' : 'new')]),
       el('td', { className: 'num', text: String(v.pageViews) }),
-      el('td', { text: joined([v.geo.country, v.geo.city], ' · ') }),
-      el('td', { text: joined([v.device.os, v.device.browser], ' · '), title: v.device.platform }, [el('span', { className: 'sub', text: ` ${v.device.platform}` })]),
-      el('td', { text: joined([v.utm.source, v.utm.medium, v.utm.campaign]) }),
-      el('td', { text: referrer ? host(referrer) : 'direct', title: referrer ?? '' }),
+      el('td', { text: v.geo.country ?? '—' }, v.geo.city ? [sub(v.geo.city)] : []),
+      el('td', { text: joined([v.device.os, v.device.browser], ' · ') }, [sub(v.device.platform)]),
+      el('td', { text: v.utm.source ?? '—', title: 'source, medium · campaign' }, v.utm.medium || v.utm.campaign ? [sub(joined([v.utm.medium, v.utm.campaign], ' · '))] : []),
+      el('td', { text: referrer ? host(referrer).replace(/^www\./, '') : 'direct', title: referrer ?? '' }),
       el('td', { text: v.widgetOpen ? 'open' : '—', className: v.widgetOpen ? 'on' : '' }),
-      el('td', { testid: 'visitor-chat' }, chat ? [el('span', { className: `pill chat-${chat.state}`, text: chat.operator ? `${chat.state} · ${chat.operator}` : chat.state })] : ['—']),
+      el('td', { testid: 'visitor-chat' }, chat ? [el('span', { className: `pill chat-${chat.state}`, text: chat.state }), ...(chat.operator ? [sub(chat.operator)] : [])] : ['—']),
     )
   }
 }

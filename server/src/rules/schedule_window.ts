@@ -64,34 +64,47 @@ export class ScheduleWindow {
   state(now: number): WindowState {
     const cached = this.cached
     if (cached && cached.since <= now && now < cached.until) return cached
-    const state = this.compute(now)
-    this.cached = { ...state, since: now }
-    return state
+    this.cached = this.compute(now)
+    return this.cached
   }
 
-  private compute(now: number): WindowState {
-    if (now < this.from) return { open: false, until: this.from }
-    if (now >= this.until) return { open: false, until: Infinity }
-    if (this.schedule.hours === 'any') return { open: true, until: this.until }
+  /**
+   * The state at `now` with the whole span it holds for, [since, until): visitors' events
+   * arrive with slightly different clocks, so the cache must serve times on both sides of
+   * the one it was computed for.
+   */
+  private compute(now: number): WindowState & { since: number } {
+    if (now < this.from) return { open: false, since: -Infinity, until: this.from }
+    if (now >= this.until) return { open: false, since: this.until, until: Infinity }
+    if (this.schedule.hours === 'any') return { open: true, since: this.from, until: this.until }
     const wall = this.zone.wall(now)
+    const offset = wall - now
     const dayStart = Math.floor(wall / DAY) * DAY
     const weekday = (new Date(dayStart).getUTCDay() + 6) % 7
     const minute = (wall - dayStart) / MINUTE
     const inside = (this.ranges[weekday] ?? []).some(([start, end]) => minute >= start && minute < end)
-    // The next range boundary in local time: today's later ones, else the next day with ranges.
+    // The range boundaries around now in local time, looking up to a week either way.
     let next = Infinity
-    for (let k = 0; k <= 7 && next === Infinity; k++) {
-      for (const range of this.ranges[(weekday + k) % 7] ?? []) {
+    let previous = -Infinity
+    for (let k = -7; k <= 7; k++) {
+      for (const range of this.ranges[(((weekday + k) % 7) + 7) % 7] ?? []) {
         for (const boundary of range) {
           const at = dayStart + k * DAY + boundary * MINUTE
           if (at > wall && at < next) next = at
+          if (at <= wall && at > previous) previous = at
         }
       }
     }
-    // Exact while the UTC offset stays; a DST change before it ends the answer early instead
-    // (the wall clock jumps there, so the state is computed again from the new wall time).
-    let change = next === Infinity ? Infinity : next - (wall - now)
-    if (change !== Infinity) change = this.zone.offsetChange(now, change) ?? change
-    return { open: (this.schedule.hours === 'inside') === inside, until: Math.min(change, this.until) }
+    // Exact while the UTC offset stays; a DST change in between bounds the span instead (the
+    // wall clock jumps there, so the state is computed again from the new wall time).
+    let until = next - offset
+    if (until !== Infinity) until = this.zone.offsetChange(now, until) ?? until
+    let since = previous - offset
+    if (since !== -Infinity) since = Math.max(since, this.zone.offsetChange(since, now) ?? since)
+    return {
+      open: (this.schedule.hours === 'inside') === inside,
+      since: Math.max(since, this.from),
+      until: Math.min(until, this.until),
+    }
   }
 }
