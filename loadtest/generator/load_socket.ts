@@ -28,16 +28,24 @@ export class ConnectError extends Error {
  * offer alone costs memory per socket).
  */
 export class LoadSocket {
-  /** Called for every text frame that decodes to an object with a `t`. */
+  /** Called for every frame that no pending next() takes. */
   onFrame: (frame: Frame) => void = () => undefined
   onClose: (code: number) => void = () => undefined
+  /** Pending next() calls, oldest first; each takes the first frame it matches. */
+  private waiters: Array<{ match: (frame: Frame) => boolean; done: (frame: Frame | undefined) => void }> = []
+
   private constructor(private readonly ws: WebSocket) {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (isBinary) return
       const frame = JSON.parse(data.toString()) as Frame
-      this.onFrame(frame)
+      const waiter = this.waiters.find((w) => w.match(frame))
+      if (waiter) waiter.done(frame)
+      else this.onFrame(frame)
     })
-    ws.on('close', (code: number) => this.onClose(code))
+    ws.on('close', (code: number) => {
+      for (const waiter of [...this.waiters]) waiter.done(undefined)
+      this.onClose(code)
+    })
     ws.on('error', () => undefined) // followed by close
   }
 
@@ -74,21 +82,18 @@ export class LoadSocket {
 
   /** Resolves with the first frame matching `match`, or undefined after `waitMs` or on close. */
   next(match: (frame: Frame) => boolean, waitMs: number): Promise<Frame | undefined> {
+    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve(undefined)
     return new Promise((resolve) => {
-      const previous = this.onFrame
-      const previousClose = this.onClose
-      const done = (frame: Frame | undefined): void => {
-        clearTimeout(timer)
-        this.onFrame = previous
-        this.onClose = previousClose
-        resolve(frame)
+      const waiter = {
+        match,
+        done: (frame: Frame | undefined): void => {
+          clearTimeout(timer)
+          this.waiters.splice(this.waiters.indexOf(waiter), 1)
+          resolve(frame)
+        },
       }
-      const timer = setTimeout(() => done(undefined), waitMs)
-      this.onFrame = (frame) => (match(frame) ? done(frame) : previous(frame))
-      this.onClose = (code) => {
-        done(undefined)
-        previousClose(code)
-      }
+      const timer = setTimeout(() => waiter.done(undefined), waitMs)
+      this.waiters.push(waiter)
     })
   }
 

@@ -1,4 +1,4 @@
-import { closeAll, connectAll, forEachLimited, tally, type ConnectedSocket, type ConnectReport } from './connect_all.js'
+import { closeAll, connectAll, tally, type ConnectedSocket, type ConnectReport } from './connect_all.js'
 import { LatencyRecorder, type LatencySummary } from './latency.js'
 import { ConnectError, LoadSocket } from './load_socket.js'
 import { assertLoopback, between, sleep, type Scenario } from './scenario.js'
@@ -69,9 +69,7 @@ export class ReconnectStorm implements Scenario<StormRunReport> {
       const dropped = this.conns
       for (const { socket } of dropped) socket.terminate()
       const next: ConnectedSocket[] = []
-      // Every socket waits out its own jitter; the concurrency bound only caps sockets in setup.
-      await forEachLimited(dropped.length, dropped.length, async (k) => {
-        const { index, reply } = dropped[k] as ConnectedSocket
+      await Promise.all(dropped.map(async ({ index, reply }) => {
         await sleep(between(0, this.opts.jitterMs))
         const start = performance.now()
         let socket: LoadSocket
@@ -91,7 +89,7 @@ export class ReconnectStorm implements Scenario<StormRunReport> {
         reconnects++
         if (frame.resumed === true && frame.visitor === reply.visitor) resumed++
         next.push({ index, socket, reply: frame })
-      })
+      }))
       this.conns = next
     }
     return { reconnects, resumed, failures, reconnect: latency.summary(), seconds: (performance.now() - began) / 1000 }

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto'
 import { cp, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,7 +7,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import t from 'tap'
 import { CLOSE_CODE } from '../../shared/src/protocol.js'
 import { bundle } from '../../web/build.js'
-import { startNode, type TestNode } from './support/test_node.js'
+import { SITE_SECRET, startNode, type TestNode } from './support/test_node.js'
 
 const WEB = fileURLToPath(new URL('../../web/', import.meta.url))
 const SITE = 'demo'
@@ -36,7 +37,7 @@ const RECORD_EVENTS = `
 interface PageGlobals {
   welcomes: Array<{ visitor: string; visit: number; resumed: boolean }>
   chats: Array<{ conversation: string; state: string }>
-  beckon: { setContext(data: object): void; open(): void }
+  beckon: { setContext(data: object): void; identify(user: object): void }
 }
 
 t.test('widget in a real browser against a real node', async (t) => {
@@ -122,6 +123,12 @@ t.test('widget in a real browser against a real node', async (t) => {
     await until('live context', () => fact(id, 'context.caseId') === 'C-42')
     t.equal(fact(id, 'context.plan'), null, 'null removes a key')
     t.equal(fact(id, 'exit.seconds'), null)
+
+    const hash = createHmac('sha256', SITE_SECRET).update('user-7').digest('hex')
+    await page.evaluate((h) => (window as unknown as PageGlobals).beckon.identify({ id: 'user-7', hash: h, name: 'Ada' }), hash)
+    await until('identified', () => fact(id, 'user.authenticated') === true)
+    t.equal(fact(id, 'visitor.name'), 'Ada')
+    await t.rejects(page.evaluate(() => (window as unknown as PageGlobals).beckon.identify({ id: 'user-7', hash: 'nope' })), /hash/, 'a malformed hash throws in the page')
 
     await page.mouse.move(500, 300)
     await page.mouse.move(500, 5, { steps: 5 })

@@ -62,6 +62,25 @@ const PREFIX = /^[A-Za-z0-9_-]+$/
  *
  * The connection belongs to the caller; close() leaves it open.
  */
+/** How long open() keeps retrying while a new JetStream cluster cannot place replicas yet. */
+const CLUSTER_FORMING_MS = 30_000
+
+/**
+ * Runs `setup` until it succeeds: right after a NATS cluster starts, JetStream may refuse to
+ * create replicated streams (no meta leader yet, or too few peers known) for a few seconds.
+ */
+async function whileClusterForms(setup: () => Promise<void>): Promise<void> {
+  const deadline = Date.now() + CLUSTER_FORMING_MS
+  for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+    try {
+      return await setup()
+    } catch (error) {
+      if (!(error instanceof JetStreamApiError) || Date.now() + delay > deadline) throw error
+      await new Promise((resolve) => setTimeout(resolve, delay))
+    }
+  }
+}
+
 export class NatsStore implements Store {
   /** Tail of the queued writes per subject. */
   private readonly lanes = new Map<string, Promise<void>>()
@@ -79,20 +98,22 @@ export class NatsStore implements Store {
     const js = jetstream(nc)
     const jsm = await jetstreamManager(nc)
     const kvm = new Kvm(js)
-    await Promise.all(
-      BUCKETS.map((b) =>
-        kvm.create(`${prefix}_${b}`, { history: 1, replicas, storage: StorageType.File, allow_direct: false }),
-      ),
-    )
     const store = new NatsStore(js, jsm, prefix)
-    await jsm.streams.info(store.logStream).catch(async (error: unknown) => {
-      if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)) throw error
-      await jsm.streams.add({
-        name: store.logStream,
-        subjects: [`${prefix}.log.>`],
-        storage: StorageType.File,
-        num_replicas: replicas,
-        allow_direct: false,
+    await whileClusterForms(async () => {
+      await Promise.all(
+        BUCKETS.map((b) =>
+          kvm.create(`${prefix}_${b}`, { history: 1, replicas, storage: StorageType.File, allow_direct: false }),
+        ),
+      )
+      await jsm.streams.info(store.logStream).catch(async (error: unknown) => {
+        if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)) throw error
+        await jsm.streams.add({
+          name: store.logStream,
+          subjects: [`${prefix}.log.>`],
+          storage: StorageType.File,
+          num_replicas: replicas,
+          allow_direct: false,
+        })
       })
     })
     return store
