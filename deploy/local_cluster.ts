@@ -11,7 +11,8 @@
  * CLUSTER_ROUTE_PORT [6222] route ports, CLUSTER_MONITOR_PORT [8222] monitoring ports,
  * CLUSTER_HTTP_PORT [8081] beckon ports, CLUSTER_NODES [2] beckon nodes, CLUSTER_DATA_DIR
  * [./data/cluster], NATS_SERVER [/usr/sbin/nats-server]. BECKON_* variables reach the nodes;
- * BECKON_ADMIN_TOKEN is generated unless set, BECKON_DRAIN_SECONDS defaults to 3 here.
+ * BECKON_ADMIN_TOKEN is generated unless set; here BECKON_DRAIN_SECONDS defaults to 3 and
+ * BECKON_NATS_REPLICAS to 3.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -266,6 +267,7 @@ async function main(): Promise<void> {
       const env: Env = {
         BECKON_HOST: '127.0.0.1',
         BECKON_DATA_DIR: join(opts.dataDir, `beckon-${i + 1}`),
+        BECKON_NATS_REPLICAS: String(NATS_NODES),
         ...process.env,
         BECKON_PORT: String(p),
         BECKON_NODE_ID: `beckon-${i + 1}`,

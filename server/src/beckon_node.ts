@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { CLOSE_CODE } from '../../shared/src/protocol.js'
-import { chooseSubprotocol, codecFor } from '../../shared/src/frame_codec.js'
+import { JSON_CODEC, chooseSubprotocol, codecFor, type FrameCodec } from '../../shared/src/frame_codec.js'
 import { createFrameParser } from '../../shared/src/frame_parser.js'
 import type { Bus } from './bus/bus.js'
 import { MemoryBus } from './bus/memory_bus.js'
@@ -14,11 +14,11 @@ import { createLogger, type Logger } from './logger.js'
 import { Metrics } from './metrics.js'
 import { originAllowed } from './site/site.js'
 import { SiteRegistry } from './site/site_registry.js'
-import type { SocketData } from './socket_session.js'
+import type { SocketData, SocketSession } from './socket_session.js'
 import { LmdbStore } from './store/lmdb_store.js'
 import { NatsStore } from './store/nats_store.js'
 import type { Store } from './store/store.js'
-import { uws, type HttpRequest, type HttpResponse, type us_listen_socket, type WebSocket } from './uws.js'
+import { uws, type HttpRequest, type HttpResponse, type us_listen_socket, type WebSocket, type WebSocketBehavior } from './uws.js'
 import { clientIp, resolveClientInfo } from './visitor/client_info.js'
 import { VisitorHub } from './visitor/visitor_hub.js'
 import { VisitorSession } from './visitor/visitor_session.js'
@@ -42,6 +42,28 @@ import { CAMPAIGN_LIMIT_DEFAULTS } from './rules/campaign.js'
 import type { InviteFrame } from '../../shared/src/protocol.js'
 import { ERROR_CODE } from '../../shared/src/protocol.js'
 import { FrameError } from '../../shared/src/frame_parser.js'
+
+/** What an upgrade request tells, copied out of uWS's request before it is gone. */
+interface UpgradeRequest {
+  query: URLSearchParams
+  origin: string
+  peer: string
+  forwardedFor: string
+  userAgent: string
+  acceptLanguage: string
+  codec: FrameCodec
+}
+
+/** A refused WebSocket upgrade, answered over HTTP with `{error:{code,message}}`. */
+class UpgradeRefused extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
 
 /**
  * One beckon edge node: an HTTP port with the visitor and operator WebSockets, the admin API,
@@ -179,29 +201,8 @@ export class BeckonNode {
   private listen(): Promise<void> {
     const app = uws.App()
     const limits = this.config.limits
-    app.ws<SocketData>('/v1/visitor', {
-      // uWS drops the TCP connection above its cap; frames between the limit and 4x it get a proper 1009.
-      maxPayloadLength: limits.maxFrameBytes * 4,
-      idleTimeout: limits.idleTimeoutSeconds,
-      sendPingsAutomatically: true,
-      maxBackpressure: limits.maxBackpressureBytes * 2,
-      closeOnBackpressureLimit: 0,
-      upgrade: (res, req, context) => this.upgradeVisitor(res, req, context),
-      open: (ws) => this.opened(ws),
-      message: (ws, message, isBinary) => this.received(ws, message, isBinary),
-      close: (ws) => this.closed(ws),
-    })
-    app.ws<SocketData>('/v1/operator', {
-      maxPayloadLength: limits.maxFrameBytes * 4,
-      idleTimeout: limits.idleTimeoutSeconds,
-      sendPingsAutomatically: true,
-      maxBackpressure: limits.maxBackpressureBytes * 2,
-      closeOnBackpressureLimit: 0,
-      upgrade: (res, req, context) => this.upgradeOperator(res, req, context),
-      open: (ws) => this.opened(ws),
-      message: (ws, message, isBinary) => this.received(ws, message, isBinary),
-      close: (ws) => this.closed(ws),
-    })
+    app.ws<SocketData>('/v1/visitor', this.socketRoute((u) => this.visitorSession(u)))
+    app.ws<SocketData>('/v1/operator', this.socketRoute((u) => this.operatorSession(u)))
     app.get('/healthz', (res) => new Reply(res).json(200, { ok: true, node: this.config.nodeId }))
     app.get('/readyz', (res) => {
       const ready = !this.draining
@@ -244,58 +245,67 @@ export class BeckonNode {
     reply.error(500, 'internal', 'internal error')
   }
 
-  private upgradeVisitor(res: HttpResponse, req: HttpRequest, context: unknown): void {
-    const reply = (status: number, code: string, message: string): void => {
-      this.metrics.rejectedUpgrades.inc({ status: String(status) })
-      new Reply(res).error(status, code, message)
+  /** uWS options shared by both socket routes; `create` builds the session or throws UpgradeRefused. */
+  private socketRoute(create: (upgrade: UpgradeRequest) => SocketSession): WebSocketBehavior<SocketData> {
+    const limits = this.config.limits
+    return {
+      // uWS drops the TCP connection above its cap; frames between the limit and 4x it get a proper 1009.
+      maxPayloadLength: limits.maxFrameBytes * 4,
+      idleTimeout: limits.idleTimeoutSeconds,
+      sendPingsAutomatically: true,
+      maxBackpressure: limits.maxBackpressureBytes * 2,
+      closeOnBackpressureLimit: 0,
+      upgrade: (res, req, context) => this.upgrade(res, req, context, create),
+      open: (ws) => this.opened(ws),
+      message: (ws, message, isBinary) => this.received(ws, message, isBinary),
+      close: (ws) => this.closed(ws),
     }
-    if (this.draining) return reply(503, 'draining', 'node is shutting down: reconnect elsewhere')
-    const key = req.getHeader('sec-websocket-key')
-    const protocols = req.getHeader('sec-websocket-protocol')
-    const extensions = req.getHeader('sec-websocket-extensions')
-    const origin = req.getHeader('origin')
-    const siteId = new URLSearchParams(req.getQuery() ?? '').get('site') ?? ''
-    const site = this.sites.get(siteId)
-    if (!site) return reply(404, 'site_unknown', `unknown site ${JSON.stringify(siteId.slice(0, 64))}`)
-    if (!originAllowed(site, origin)) return reply(403, 'origin_forbidden', `origin ${JSON.stringify(origin.slice(0, 256))} not allowed for site ${site.id}`)
-    const subprotocol = chooseSubprotocol(protocols)
-    if (!subprotocol) return reply(400, 'subprotocol_unsupported', 'offer beckon.v1.json or beckon.v1.msgpack')
-    const peer = Buffer.from(res.getRemoteAddressAsText()).toString()
-    const client = resolveClientInfo(
-      peer,
-      {
-        forwardedFor: req.getHeader('x-forwarded-for'),
-        userAgent: req.getHeader('user-agent'),
-        acceptLanguage: req.getHeader('accept-language'),
-      },
-      this.config.trustedProxies,
-    )
-    if (!this.connections.admit(client.ip)) return reply(429, 'too_many_connections', `more than ${this.config.limits.maxConnectionsPerIp} sockets from ${client.ip}`)
-    const session = new VisitorSession(codecFor(subprotocol), site, client, this.config, this.metrics, this.parser, this.router, this.log)
-    res.upgrade<SocketData>({ session }, key, protocols ? subprotocol : '', extensions, context as never)
   }
 
-  private upgradeOperator(res: HttpResponse, req: HttpRequest, context: unknown): void {
-    if (this.draining) {
-      this.metrics.rejectedUpgrades.inc({ status: '503' })
-      return new Reply(res).error(503, 'draining', 'node is shutting down: reconnect elsewhere')
-    }
-    const key = req.getHeader('sec-websocket-key')
+  private upgrade(res: HttpResponse, req: HttpRequest, context: unknown, create: (upgrade: UpgradeRequest) => SocketSession): void {
     const protocols = req.getHeader('sec-websocket-protocol')
-    const extensions = req.getHeader('sec-websocket-extensions')
-    const subprotocol = chooseSubprotocol(protocols)
-    if (!subprotocol) {
-      this.metrics.rejectedUpgrades.inc({ status: '400' })
-      return new Reply(res).error(400, 'subprotocol_unsupported', 'offer beckon.v1.json or beckon.v1.msgpack')
+    const upgrade: UpgradeRequest = {
+      query: new URLSearchParams(req.getQuery() ?? ''),
+      origin: req.getHeader('origin'),
+      peer: Buffer.from(res.getRemoteAddressAsText()).toString(),
+      forwardedFor: req.getHeader('x-forwarded-for'),
+      userAgent: req.getHeader('user-agent'),
+      acceptLanguage: req.getHeader('accept-language'),
+      codec: JSON_CODEC,
     }
-    const peer = Buffer.from(res.getRemoteAddressAsText()).toString()
-    const ip = clientIp(peer, req.getHeader('x-forwarded-for'), this.config.trustedProxies)
-    if (!this.connections.admit(ip)) {
-      this.metrics.rejectedUpgrades.inc({ status: '429' })
-      return new Reply(res).error(429, 'too_many_connections', `more than ${this.config.limits.maxConnectionsPerIp} sockets from ${ip}`)
+    try {
+      if (this.draining) throw new UpgradeRefused(503, 'draining', 'node is shutting down: reconnect elsewhere')
+      const subprotocol = chooseSubprotocol(protocols)
+      if (!subprotocol) throw new UpgradeRefused(400, 'subprotocol_unsupported', 'offer beckon.v1.json or beckon.v1.msgpack')
+      upgrade.codec = codecFor(subprotocol)
+      const session = create(upgrade)
+      if (!this.connections.admit(session.ip)) {
+        throw new UpgradeRefused(429, 'too_many_connections', `more than ${this.config.limits.maxConnectionsPerIp} sockets from ${session.ip}`)
+      }
+      const key = req.getHeader('sec-websocket-key')
+      const extensions = req.getHeader('sec-websocket-extensions')
+      res.upgrade<SocketData>({ session }, key, protocols ? subprotocol : '', extensions, context as never)
+    } catch (error) {
+      if (!(error instanceof UpgradeRefused)) throw error
+      this.metrics.rejectedUpgrades.inc({ status: String(error.status) })
+      new Reply(res).error(error.status, error.code, error.message)
     }
-    const session = new OperatorSession(ip, codecFor(subprotocol), this.config.limits, this.metrics, this.parser, (id) => this.sites.get(id), this.operators, this.log)
-    res.upgrade<SocketData>({ session }, key, protocols ? subprotocol : '', extensions, context as never)
+  }
+
+  private visitorSession(upgrade: UpgradeRequest): VisitorSession {
+    const siteId = upgrade.query.get('site') ?? ''
+    const site = this.sites.get(siteId)
+    if (!site) throw new UpgradeRefused(404, 'site_unknown', `unknown site ${JSON.stringify(siteId.slice(0, 64))}`)
+    if (!originAllowed(site, upgrade.origin)) {
+      throw new UpgradeRefused(403, 'origin_forbidden', `origin ${JSON.stringify(upgrade.origin.slice(0, 256))} not allowed for site ${site.id}`)
+    }
+    const client = resolveClientInfo(upgrade.peer, upgrade, this.config.trustedProxies)
+    return new VisitorSession(upgrade.codec, site, client, this.config, this.metrics, this.parser, this.router, this.log)
+  }
+
+  private operatorSession(upgrade: UpgradeRequest): OperatorSession {
+    const ip = clientIp(upgrade.peer, upgrade.forwardedFor, this.config.trustedProxies)
+    return new OperatorSession(ip, upgrade.codec, this.config.limits, this.metrics, this.parser, (id) => this.sites.get(id), this.operators, this.log)
   }
 
   private opened(ws: WebSocket<SocketData>): void {

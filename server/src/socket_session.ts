@@ -23,6 +23,7 @@ export abstract class SocketSession {
   closed = false
   private violations = 0
   private readonly bucket: TokenBucket
+  private firstFrameTimer: NodeJS.Timeout | undefined
 
   constructor(
     readonly role: Role,
@@ -39,6 +40,16 @@ export abstract class SocketSession {
   opened(ws: WebSocket<SocketData>): void {
     this.ws = ws
     this.metrics.sockets.inc({ role: this.role })
+    const { code, reason } = this.firstFrameTimeout
+    this.firstFrameTimer = setTimeout(() => this.close(code, reason), this.limits.helloTimeoutMs)
+  }
+
+  /** How the socket closes when its first frame (`hello`, `auth`) does not come within BECKON_HELLO_TIMEOUT_MS. */
+  protected abstract readonly firstFrameTimeout: { code: number; reason: string }
+
+  /** The first frame arrived: the timeout no longer applies. */
+  protected firstFrameArrived(): void {
+    clearTimeout(this.firstFrameTimer)
   }
 
   /** uWS `close`: the socket is gone; never touch it again. */
@@ -46,6 +57,7 @@ export abstract class SocketSession {
     if (this.closed) return
     this.closed = true
     this.ws = undefined
+    clearTimeout(this.firstFrameTimer)
     this.metrics.sockets.dec({ role: this.role })
     this.onClose()
   }

@@ -18,7 +18,7 @@ export interface OperatorActions {
 }
 
 type State =
-  | { name: 'awaiting_auth'; timer: NodeJS.Timeout }
+  | { name: 'awaiting_auth' }
   | { name: 'authenticating' }
   | { name: 'ready'; operator: OperatorIdentity }
 
@@ -29,6 +29,7 @@ type State =
  */
 export class OperatorSession extends SocketSession {
   private state: State
+  protected readonly firstFrameTimeout = { code: CLOSE_CODE.unauthorized, reason: 'no auth in time' }
   watching = false
   /** Visitors this operator's list currently shows. */
   listed = new Set<string>()
@@ -44,8 +45,7 @@ export class OperatorSession extends SocketSession {
     private readonly log: Logger,
   ) {
     super('operator', ip, codec, limits, metrics)
-    const timer = setTimeout(() => this.close(CLOSE_CODE.unauthorized, 'no auth in time'), limits.helloTimeoutMs)
-    this.state = { name: 'awaiting_auth', timer }
+    this.state = { name: 'awaiting_auth' }
   }
 
   /** The authenticated operator; throws before auth completed. */
@@ -83,7 +83,7 @@ export class OperatorSession extends SocketSession {
         throw error
       }
       if (frame.t !== 'auth') return this.close(CLOSE_CODE.protocolError, 'first frame must be auth')
-      clearTimeout(state.timer)
+      this.firstFrameArrived()
       this.state = { name: 'authenticating' }
       void this.authenticate(frame.token)
       return
@@ -126,8 +126,6 @@ export class OperatorSession extends SocketSession {
   }
 
   protected onClose(): void {
-    const state = this.state
-    if (state.name === 'awaiting_auth') clearTimeout(state.timer)
-    if (state.name === 'ready') this.actions.closed(this)
+    if (this.state.name === 'ready') this.actions.closed(this)
   }
 }

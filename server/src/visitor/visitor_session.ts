@@ -23,7 +23,7 @@ export interface VisitorRouter {
 }
 
 type State =
-  | { name: 'awaiting_hello'; timer: NodeJS.Timeout }
+  | { name: 'awaiting_hello' }
   | { name: 'attaching'; queue: unknown[]; outbox: ServerToVisitorFrame[] }
   | { name: 'attached'; link: TabLink }
 
@@ -33,6 +33,7 @@ type State =
  */
 export class VisitorSession extends SocketSession implements TabSink {
   private state: State
+  protected readonly firstFrameTimeout = { code: CLOSE_CODE.helloTimeout, reason: 'no hello in time' }
 
   constructor(
     codec: FrameCodec,
@@ -45,8 +46,7 @@ export class VisitorSession extends SocketSession implements TabSink {
     private readonly log: Logger,
   ) {
     super('visitor', client.ip, codec, config.limits, metrics)
-    const timer = setTimeout(() => this.close(CLOSE_CODE.helloTimeout, 'no hello in time'), config.limits.helloTimeoutMs)
-    this.state = { name: 'awaiting_hello', timer }
+    this.state = { name: 'awaiting_hello' }
   }
 
   /** Frames for the visitor that are ready before `welcome` went out wait behind it. */
@@ -71,7 +71,7 @@ export class VisitorSession extends SocketSession implements TabSink {
         throw error
       }
       if (frame.t !== 'hello') return this.close(CLOSE_CODE.protocolError, 'first frame must be hello')
-      clearTimeout(state.timer)
+      this.firstFrameArrived()
       this.state = { name: 'attaching', queue: [], outbox: [] }
       void this.hello(frame)
       return
@@ -120,8 +120,6 @@ export class VisitorSession extends SocketSession implements TabSink {
   }
 
   protected onClose(): void {
-    const state = this.state
-    if (state.name === 'awaiting_hello') clearTimeout(state.timer)
-    if (state.name === 'attached') state.link.detach()
+    if (this.state.name === 'attached') this.state.link.detach()
   }
 }

@@ -1,0 +1,394 @@
+/**
+ * `make bench`: beckon's numbers measured in one run, each against its goal.
+ *   a. campaign matcher (rules_bench.ts)
+ *   b. server CPU per event vs a bare uWebSockets.js echo under the same load
+ *   c. RSS per idle visitor beyond bare uWS
+ *   d. max sockets per process at the fd limit
+ *   e. invitation latency at 10,000 visitors
+ *   f. cross-node message latency (two nodes, one nats-server)
+ * Servers and load generators are separate processes (each has its own fd limit), all on
+ * loopback; every process started here is stopped at the end, on error too. Progress goes to
+ * stderr, the results table to stdout. Run: node --import tsx server/bench/bench.ts
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { once } from 'node:events'
+import { createInterface } from 'node:readline'
+import type { ChatRunReport } from '../../loadtest/generator/chat_load.js'
+import { ChatLoad } from '../../loadtest/generator/chat_load.js'
+import type { ConnectReport } from '../../loadtest/generator/connect_all.js'
+import type { EventRunReport } from '../../loadtest/generator/event_load.js'
+import { LatencyRecorder, type LatencySummary } from '../../loadtest/generator/latency.js'
+import { LoadSocket } from '../../loadtest/generator/load_socket.js'
+import type { OperatorRunReport } from '../../loadtest/generator/operator_load.js'
+import { setupLoadSite } from '../../loadtest/generator/site_setup.js'
+import type { VisitorRunReport } from '../../loadtest/generator/visitor_load.js'
+import { startNatsServer, type NatsServerHandle } from '../test/support/nats_server.js'
+import { startNodeProcess, type NodeProcess } from '../test/support/node_process.js'
+import { ADMIN_TOKEN } from '../test/support/test_node.js'
+import { GeneratorProcess } from './generator_process.js'
+import { cpuSeconds, fdLimit, openFds, rssKb, settle } from './proc_stats.js'
+
+const SITE = 'load'
+const SECRET = 'bench-site-secret-0123456789'
+const INVITE_AFTER_SECONDS = 2
+/** Sockets per generator process: under its own fd limit of 20,000 with room to spare. */
+const MAX_PER_GENERATOR = 9950
+
+const SIZES = {
+  /** b: sockets x page frames each, the same frames to beckon and to the echo server. */
+  cpuSockets: 1000,
+  cpuFrames: 100,
+  /** c: idle sockets held while RSS is read (after a warm-up batch). */
+  idleSockets: 5000,
+  idleWarmup: 500,
+  /** d: sockets opened against one node; the node's own fd limit is 20,000. */
+  maxSockets: 19_900,
+  /** e: visitors connected while each views a kb page; views spread over this window. */
+  inviteVisitors: 10_000,
+  inviteSpreadMs: 10_000,
+  /** f: chat messages each way between nodes. */
+  chatMessages: 200,
+}
+
+/** Every node: per-IP cap lifted (all load comes from 127.0.0.x), per-socket rate limit lifted (b sends bursts). */
+const NODE_ENV = {
+  BECKON_MAX_CONNECTIONS_PER_IP: '1000000',
+  BECKON_EVENTS_PER_SECOND: '100000',
+  BECKON_EVENTS_BURST: '100000',
+  BECKON_LINGER_SECONDS: '1',
+  BECKON_DRAIN_SECONDS: '1',
+}
+
+const progress = (msg: string): void => void process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`)
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+const fmt = (n: number, digits = 1): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+
+/** Stop actions of everything started, run in reverse at the end whatever happened. */
+const stops: Array<() => Promise<unknown> | void> = []
+
+/** Each generator process gets its own source address: its own ephemeral port range, no TIME_WAIT reuse. */
+let nextHost = 10
+const localAddress = (): string => `127.0.0.${nextHost++}`
+
+function generator(scenario: string, args: Record<string, string | number>): GeneratorProcess {
+  const g = GeneratorProcess.start(scenario, { 'local-address': localAddress(), 'max-seconds': 300, ...args })
+  stops.push(() => g.kill())
+  return g
+}
+
+async function startBeckon(env: Record<string, string> = {}): Promise<NodeProcess> {
+  const node = await startNodeProcess({ ...NODE_ENV, ...env })
+  stops.push(() => node.kill())
+  return node
+}
+
+interface EchoProcess {
+  child: ChildProcess
+  pid: number
+  ws: string
+}
+
+async function startEcho(): Promise<EchoProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/bench/echo_server.ts'], { stdio: ['ignore', 'pipe', 'inherit'] })
+  stops.push(() => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')))
+  const lines = createInterface({ input: child.stdout! })
+  const port = await Promise.race([
+    new Promise<number>((resolve) => lines.on('line', (line) => line.includes('echo listening') && resolve((JSON.parse(line) as { port: number }).port))),
+    once(child, 'exit').then(() => Promise.reject(new Error('echo server exited before listening'))),
+  ])
+  return { child, pid: child.pid as number, ws: `ws://127.0.0.1:${port}` }
+}
+
+const pidOf = (node: NodeProcess): number => node.child.pid as number
+
+// ------------------------------------------------------------------ a. rules
+
+async function rules(): Promise<string> {
+  const path = new URL('./rules_bench.ts', import.meta.url)
+  if (!existsSync(path)) return 'skipped: server/bench/rules_bench.ts not found'
+  const mod = (await import(path.href)) as { main?: () => Promise<void> }
+  if (typeof mod.main !== 'function') return 'skipped: rules_bench.ts exports no main()'
+  progress('a. campaign matcher (rules_bench main)')
+  await mod.main()
+  return 'printed above'
+}
+
+// ------------------------------------------------------------------ c. idle memory
+
+interface IdleResult {
+  bytesPerSocket: number
+  connected: number
+}
+
+/** RSS growth of `pid` per socket for `count` idle sockets (hello answered, then silence). */
+async function idleBytes(label: string, url: string, pid: number): Promise<IdleResult> {
+  const warm = generator('events', { url, site: SITE, count: SIZES.idleWarmup, frames: 0 })
+  await warm.connected()
+  await warm.close()
+  await sleep(2000) // linger (1 s) passes, released visitors go
+  await settle(pid, { idleRate: 0.01, maxMs: 5000 })
+  const before = rssKb(pid)
+  const g = generator('events', { url, site: SITE, count: SIZES.idleSockets, frames: 0 })
+  const report = await g.connected<ConnectReport>()
+  await sleep(1500)
+  await settle(pid, { idleRate: 0.01, maxMs: 5000 })
+  const after = rssKb(pid)
+  await g.close()
+  const bytesPerSocket = ((after - before) * 1024) / report.connected
+  progress(`c. ${label}: ${report.connected} idle sockets, RSS ${fmt(before / 1024)} → ${fmt(after / 1024)} MiB, ${fmt(bytesPerSocket / 1024, 2)} KiB/socket`)
+  return { bytesPerSocket, connected: report.connected }
+}
+
+// ------------------------------------------------------------------ b. CPU per event
+
+interface CpuResult {
+  microsPerEvent: number
+  events: number
+  acknowledged: number
+}
+
+/** Server CPU time per frame for the same event stream (idle background CPU subtracted). */
+async function cpuPerEvent(label: string, url: string, pid: number): Promise<CpuResult> {
+  const g = generator('events', { url, site: SITE, count: SIZES.cpuSockets, frames: SIZES.cpuFrames })
+  await g.connected()
+  await settle(pid, { idleRate: 0.01, minMs: 1500, maxMs: 5000 })
+  const idleStart = cpuSeconds(pid)
+  await sleep(1000)
+  const idleRate = cpuSeconds(pid) - idleStart
+  const c0 = cpuSeconds(pid)
+  const t0 = performance.now()
+  const report = await g.run<EventRunReport>()
+  // Deferred work (beckon saves profiles up to 1 s after a change) belongs to the events.
+  await settle(pid, { idleRate, minMs: 1500, maxMs: 10_000 })
+  const cpu = cpuSeconds(pid) - c0 - (idleRate * (performance.now() - t0)) / 1000
+  await g.close()
+  const microsPerEvent = (cpu * 1e6) / report.events
+  progress(`b. ${label}: ${report.events} events (${report.acknowledged}/${SIZES.cpuSockets} streams acknowledged), ${fmt(cpu, 2)} s CPU, ${fmt(microsPerEvent, 2)} µs/event (idle ${fmt(idleRate * 100, 1)}% CPU)`)
+  return { microsPerEvent, events: report.events, acknowledged: report.acknowledged }
+}
+
+// ------------------------------------------------------------------ d. max sockets
+
+interface MaxSocketsResult {
+  connected: number
+  failures: Record<string, number>
+  serverFds: number
+  serverFdLimit: number
+  rssMiB: number
+  alive: boolean
+}
+
+async function maxSockets(node: NodeProcess): Promise<MaxSocketsResult> {
+  const pid = pidOf(node)
+  const per = Math.ceil(SIZES.maxSockets / Math.ceil(SIZES.maxSockets / MAX_PER_GENERATOR))
+  const gens: GeneratorProcess[] = []
+  for (let left = SIZES.maxSockets; left > 0; left -= per) {
+    gens.push(generator('events', { url: `${node.ws}/v1/visitor?site=${SITE}`, site: SITE, count: Math.min(per, left), frames: 0, concurrency: 200 }))
+  }
+  const reports = await Promise.all(gens.map((g) => g.connected<ConnectReport>()))
+  const alive = node.child.exitCode === null && node.child.signalCode === null
+  const result: MaxSocketsResult = {
+    connected: reports.reduce((n, r) => n + r.connected, 0),
+    failures: {},
+    serverFds: alive ? openFds(pid) : 0,
+    serverFdLimit: alive ? fdLimit(pid) : NaN,
+    rssMiB: alive ? rssKb(pid) / 1024 : 0,
+    alive,
+  }
+  for (const r of reports) for (const [reason, n] of Object.entries(r.failures)) result.failures[reason] = (result.failures[reason] ?? 0) + n
+  progress(`d. ${result.connected}/${SIZES.maxSockets} sockets open, server fds ${result.serverFds}/${result.serverFdLimit}, RSS ${fmt(result.rssMiB)} MiB, failures ${JSON.stringify(result.failures)}`)
+  await Promise.all(gens.map((g) => g.close()))
+  return result
+}
+
+// ------------------------------------------------------------------ e. invitation latency
+
+interface InviteResult {
+  latency: LatencySummary | undefined
+  connected: number
+  expected: number
+  received: number
+  missed: number
+  snapshot: LatencySummary | undefined
+  snapshotSize: number
+}
+
+async function inviteLatency(node: NodeProcess, operatorToken: string): Promise<InviteResult> {
+  const gens = [0, 1].map(() =>
+    generator('visitors', {
+      url: node.ws,
+      site: SITE,
+      count: SIZES.inviteVisitors / 2,
+      pages: 1,
+      'kb-share': 1,
+      'dwell-min': 0,
+      'dwell-max': 0,
+      'invite-after': INVITE_AFTER_SECONDS,
+      spread: SIZES.inviteSpreadMs,
+    }),
+  )
+  const connects = await Promise.all(gens.map((g) => g.connected<ConnectReport>()))
+  const connected = connects.reduce((n, r) => n + r.connected, 0)
+  progress(`e. ${connected} visitors connected; each now views a kb page (spread over ${SIZES.inviteSpreadMs / 1000} s)`)
+  const runs = await Promise.all(gens.map((g) => g.run<VisitorRunReport>()))
+  const latency = new LatencyRecorder()
+  for (const r of runs) latency.merge(r.inviteLatencies)
+  // With the 10k still connected: two operators open the console (snapshot of the whole list).
+  const ops = generator('operators', { url: node.ws, site: SITE, token: operatorToken, count: 2, duration: 2 })
+  await ops.connected()
+  const watched = await ops.run<OperatorRunReport>()
+  await Promise.all([...gens, ops].map((g) => g.close()))
+  const sum = (key: 'invitesExpected' | 'invitesReceived' | 'invitesMissed'): number => runs.reduce((n, r) => n + r[key], 0)
+  return {
+    latency: latency.summary(),
+    connected,
+    expected: sum('invitesExpected'),
+    received: sum('invitesReceived'),
+    missed: sum('invitesMissed'),
+    snapshot: watched.snapshot,
+    snapshotSize: watched.snapshotSize,
+  }
+}
+
+// ------------------------------------------------------------------ f. cross-node
+
+async function crossNode(): Promise<ChatRunReport> {
+  const nats: NatsServerHandle = await startNatsServer()
+  stops.push(() => nats.close())
+  const env = { BECKON_NATS_URL: nats.url }
+  const [a, b] = await Promise.all([startBeckon({ ...env, BECKON_NODE_ID: 'bench-a' }), startBeckon({ ...env, BECKON_NODE_ID: 'bench-b' })])
+  const { operatorToken } = await setupLoadSite({ base: a.base, adminToken: ADMIN_TOKEN, site: SITE, secret: SECRET, inviteAfterSeconds: INVITE_AFTER_SECONDS })
+  // The site reaches node B over the cluster: wait until B accepts visitor sockets for it.
+  const deadline = Date.now() + 15_000
+  for (;;) {
+    const probe = await LoadSocket.open(`${b.ws}/v1/visitor?site=${SITE}`).catch(() => undefined)
+    if (probe) {
+      probe.terminate()
+      break
+    }
+    if (Date.now() > deadline) throw new Error('site did not reach node B')
+    await sleep(100)
+  }
+  const chat = new ChatLoad({ operatorUrl: a.ws, visitorUrl: b.ws, site: SITE, token: operatorToken, messages: SIZES.chatMessages, intervalMs: 5 })
+  try {
+    await chat.connect()
+    return await chat.run()
+  } finally {
+    await chat.close()
+  }
+}
+
+// ------------------------------------------------------------------ main
+
+const ms = (s: LatencySummary | undefined, key: 'p50' | 'p99'): string => (s ? `${fmt(s[key])} ms` : 'n/a')
+
+function row(metric: string, measured: string, goal: string, verdict: string): string {
+  return `| ${metric} | ${measured} | ${goal} | ${verdict} |`
+}
+
+async function main(): Promise<void> {
+  const began = Date.now()
+  const rulesNote = await rules()
+
+  progress('starting a bare uWS echo server and a beckon node')
+  const [echo, edge] = await Promise.all([startEcho(), startBeckon()])
+  const { operatorToken } = await setupLoadSite({ base: edge.base, adminToken: ADMIN_TOKEN, site: SITE, secret: SECRET, inviteAfterSeconds: INVITE_AFTER_SECONDS })
+  const visitorUrl = `${edge.ws}/v1/visitor?site=${SITE}`
+
+  progress(`c. RSS per idle socket: ${SIZES.idleSockets} sockets each`)
+  const idleEcho = await idleBytes('echo', `${echo.ws}/v1/visitor?site=${SITE}`, echo.pid)
+  const idleBeckon = await idleBytes('beckon', visitorUrl, pidOf(edge))
+
+  progress(`b. CPU per event: ${SIZES.cpuSockets} sockets x ${SIZES.cpuFrames} page frames each`)
+  const cpuEcho = await cpuPerEvent('echo', `${echo.ws}/v1/visitor?site=${SITE}`, echo.pid)
+  const cpuBeckon = await cpuPerEvent('beckon', visitorUrl, pidOf(edge))
+  echo.child.kill('SIGKILL')
+
+  progress(`d. max sockets: opening ${SIZES.maxSockets} visitor sockets to one node`)
+  const max = await maxSockets(edge)
+  await sleep(2000)
+
+  progress(`e. invitation latency: ${SIZES.inviteVisitors} visitors on kb pages, campaign page.seconds >= ${INVITE_AFTER_SECONDS}`)
+  const invite = await inviteLatency(edge, operatorToken)
+  progress(`e. ${invite.received}/${invite.expected} invitations, ${invite.missed} missed; operator snapshot of ${fmt(invite.snapshotSize, 0)} visitors in ${ms(invite.snapshot, 'p50')}`)
+  await edge.kill()
+
+  progress(`f. cross-node: nats-server + 2 nodes, ${SIZES.chatMessages} messages each way`)
+  const chat = await crossNode()
+  progress(`f. invite ${fmt(chat.invite)} ms, ${chat.lost} lost`)
+
+  const cpuRatio = cpuEcho.microsPerEvent / cpuBeckon.microsPerEvent
+  const extraKb = (idleBeckon.bytesPerSocket - idleEcho.bytesPerSocket) / 1024
+  const stopReason =
+    Object.keys(max.failures).length > 0
+      ? `refused: ${Object.entries(max.failures).map(([r, n]) => `${n}x ${r}`).join(', ')}`
+      : `bench cap (server fds ${max.serverFds}/${max.serverFdLimit})`
+  const lines = [
+    '',
+    `beckon bench: ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${(await import('node:os')).cpus().length} cores; everything on loopback`,
+    row('metric', 'measured', 'goal', 'verdict'),
+    row('---', '---', '---', '---'),
+    row('a. campaign matcher', rulesNote, 'see its own table', '-'),
+    row(
+      'b. CPU per event, echo ÷ beckon',
+      `${fmt(cpuRatio, 2)} (echo ${fmt(cpuEcho.microsPerEvent, 2)} µs, beckon ${fmt(cpuBeckon.microsPerEvent, 2)} µs per page frame; ${cpuBeckon.events} events)`,
+      '>= 0.5',
+      cpuRatio >= 0.5 ? 'met' : 'MISSED',
+    ),
+    row(
+      'c. RSS per idle visitor beyond bare uWS',
+      `${fmt(extraKb, 2)} KiB (beckon ${fmt(idleBeckon.bytesPerSocket / 1024, 2)}, echo ${fmt(idleEcho.bytesPerSocket / 1024, 2)} KiB/socket; ${idleBeckon.connected} sockets)`,
+      '<= 8 KiB',
+      extraKb <= 8 ? 'met' : 'MISSED',
+    ),
+    row(
+      'd. max sockets per process',
+      `${max.connected} of ${SIZES.maxSockets} tried; stopped by ${stopReason}; RSS ${fmt(max.rssMiB, 0)} MiB${max.alive ? '' : '; NODE DIED'}`,
+      `fd limit ${max.serverFdLimit}`,
+      max.alive && max.connected >= SIZES.maxSockets ? 'met' : 'MISSED',
+    ),
+    row(
+      `e. invitation latency at ${fmt(invite.connected, 0)} visitors`,
+      `p50 ${ms(invite.latency, 'p50')}, p99 ${ms(invite.latency, 'p99')} (${invite.received}/${invite.expected} received, ${invite.missed} missed)`,
+      'condition true → invite',
+      invite.missed === 0 ? 'measured' : 'MISSED INVITES',
+    ),
+    row(
+      'e. operator snapshot with them online',
+      `${ms(invite.snapshot, 'p50')} for ${fmt(invite.snapshotSize, 0)} visitors`,
+      '-',
+      '-',
+    ),
+    row(
+      'f. cross-node message latency',
+      `operator→visitor p50 ${ms(chat.operatorToVisitor, 'p50')}, p99 ${ms(chat.operatorToVisitor, 'p99')}; visitor→operator p50 ${ms(chat.visitorToOperator, 'p50')}, p99 ${ms(chat.visitorToOperator, 'p99')} (${SIZES.chatMessages} each way, ${chat.lost} lost)`,
+      'one way, node A ↔ node B',
+      chat.lost === 0 ? 'measured' : 'LOST',
+    ),
+    '',
+    `(${fmt((Date.now() - began) / 1000, 0)} s; per-IP and per-socket rate limits lifted on the bench nodes, BECKON_LINGER_SECONDS=1)`,
+  ]
+  process.stdout.write(`${lines.join('\n')}\n`)
+}
+
+async function stopAll(): Promise<void> {
+  for (const stop of stops.reverse()) {
+    try {
+      await stop()
+    } catch (error) {
+      progress(`cleanup: ${error instanceof Error ? error.message : String(error)}`)
+    }
+  }
+}
+
+process.once('SIGINT', () => void stopAll().then(() => process.exit(130)))
+main()
+  .catch((error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+    process.exitCode = 1
+  })
+  .finally(async () => {
+    await stopAll()
+    process.exit()
+  })
