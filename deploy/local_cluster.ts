@@ -5,7 +5,8 @@
  * generated config under the data dir that includes it and overrides only what differs
  * locally: loopback addresses, ports, store dir and routes. Beckon nodes start once the
  * JetStream metadata leader is elected; the demo site is created through node 1's admin API
- * if missing. Ctrl-C or SIGTERM drains the beckon nodes first, then stops NATS.
+ * if missing. Ctrl-C or SIGTERM drains the beckon nodes first, then stops NATS. A process
+ * that dies after start-up is reported and not restarted.
  *
  * Settings (environment, defaults in brackets): CLUSTER_NATS_PORT [4222] client ports N..N+2,
  * CLUSTER_ROUTE_PORT [6222] route ports, CLUSTER_MONITOR_PORT [8222] monitoring ports,
@@ -111,8 +112,10 @@ const COLORS = [36, 33, 35, 32, 34, 91, 92, 93, 94, 95, 96, 31]
 
 /** A child process whose output lines are forwarded with a `[name]` prefix. */
 class Managed {
+  /** Resolves once the process has exited (or could not start). */
   readonly exited: Promise<void>
   private readonly child: ChildProcess
+  private spawnError: string | undefined
 
   constructor(
     readonly name: string,
@@ -128,14 +131,18 @@ class Managed {
     for (const stream of [this.child.stdout, this.child.stderr]) {
       createInterface({ input: stream! }).on('line', (line) => process.stdout.write(prefix + line + '\n'))
     }
-    this.exited = new Promise((resolve, reject) => {
-      this.child.once('error', (error) => reject(new ClusterSetupError(`${name}: cannot run ${command}: ${error.message}`)))
+    this.exited = new Promise((resolve) => {
+      this.child.once('error', (error) => {
+        this.spawnError = `cannot run ${command}: ${error.message}`
+        resolve()
+      })
       this.child.once('exit', () => resolve())
     })
   }
 
-  /** How it ended: `code N` or `signal SIG`. */
+  /** How it ended: `code N`, `signal SIG` or why it did not start. */
   get status(): string {
+    if (this.spawnError !== undefined) return this.spawnError
     return this.child.signalCode !== null ? `signal ${this.child.signalCode}` : `code ${this.child.exitCode}`
   }
 
@@ -151,7 +158,7 @@ class Managed {
       process.stdout.write(`[cluster] ${this.name} did not stop in ${graceMs} ms: SIGKILL\n`)
       this.child.kill('SIGKILL')
     }, graceMs)
-    await this.exited.catch(() => undefined)
+    await this.exited
     clearTimeout(timer)
   }
 
@@ -302,7 +309,15 @@ async function main(): Promise<void> {
     process.stderr.write(`[cluster] ${error instanceof Error ? error.message : String(error)}\n`)
     await stopAll('start-up failed', 1)
   }
-  await anyExit([...nats, ...nodes]).catch((error: Error) => stopAll(error.message, 1))
+  // Once up, a process that dies is reported and the rest keep running (kill a NATS node or a
+  // beckon node to watch fail-over); with no beckon node left there is nothing to serve.
+  for (const p of [...nats, ...nodes]) {
+    void p.exited.then(() => {
+      if (stopping !== undefined) return
+      process.stdout.write(`[cluster] ${p.name} exited (${p.status})\n`)
+      if (nodes.every((n) => !n.running)) void stopAll('no beckon node left', 1)
+    })
+  }
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -84,8 +84,13 @@ export abstract class SocketSession {
       if (error instanceof FrameDecodeError) return this.close(CLOSE_CODE.protocolError, error.message)
       throw error
     }
+    this.handle(decoded)
+  }
+
+  /** Runs onFrame; a bad request (FrameError) is answered with an error frame and a strike. */
+  protected handle(frame: unknown): void {
     try {
-      this.onFrame(decoded)
+      this.onFrame(frame)
     } catch (error) {
       if (!(error instanceof FrameError)) throw error
       this.error(error.code, error.message, error.ref)

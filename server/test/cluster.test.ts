@@ -1,4 +1,5 @@
 import t from 'tap'
+import { until } from './support/until.js'
 import { signOperatorToken } from '../src/operator/operator_token.js'
 import { startNatsServer } from './support/nats_server.js'
 import { startNode, type TestNode } from './support/test_node.js'
@@ -15,14 +16,6 @@ async function operator(n: TestNode, id: string): Promise<TestClient> {
   return client
 }
 
-/** Resolves once `check` holds, polling on the event loop. */
-async function until(check: () => boolean, waitMs = 10_000): Promise<void> {
-  const deadline = Date.now() + waitMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not reached')
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}
 
 t.test('two nodes on one nats-server', async (t) => {
   const nats = await startNatsServer()
@@ -35,7 +28,7 @@ t.test('two nodes on one nats-server', async (t) => {
     await b.stop()
   })
   await a.site()
-  await until(() => b.node.sites.get('shop') !== undefined)
+  await until('site on node B', () => b.node.sites.get('shop') !== undefined)
   t.pass('a site created on node A reaches node B')
 
   t.test('an operator on A sees and chats with a visitor on B', async (t) => {
@@ -60,7 +53,7 @@ t.test('two nodes on one nats-server', async (t) => {
       when: { field: 'visit.pageViews', op: 'gte', value: 3 },
       message: { text: 'You seem interested', startChat: false },
     })
-    await until(() => b.node.campaigns.get('shop', 'second-page') !== undefined)
+    await until('campaign on node B', () => b.node.campaigns.get('shop', 'second-page') !== undefined)
     const one = await a.visitor({ page: { url: 'https://shop.example/1', title: '1' } })
     const two = await b.visitor({ token: one.welcome.token, page: { url: 'https://shop.example/2', title: '2' } })
     t.equal(two.welcome.visitor, one.welcome.visitor)

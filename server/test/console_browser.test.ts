@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import t from 'tap'
+import { until } from './support/until.js'
 import { CLOSE_CODE } from '../../shared/src/protocol.js'
 import { bundle } from '../../web/build.js'
 import { signOperatorToken } from '../src/operator/operator_token.js'
@@ -19,14 +20,6 @@ const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KH
 /** An address geoip-lite places in the UK (MaxMind's sample); sent as X-Forwarded-For from a trusted proxy. */
 const VISITOR_IP = '81.2.69.142'
 
-/** Polls a node-side condition on short intervals (the node runs in this process). */
-async function until(what: string, probe: () => boolean): Promise<void> {
-  const deadline = Date.now() + WAIT_MS
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
 
 const row = (id: string) => `[data-testid=visitor-row][data-visitor-id="${id}"]`
 

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { until } from './support/until.js'
 import { SignJWT } from 'jose'
 import { CLOSE_CODE } from '../../shared/src/protocol.js'
 import { signOperatorToken } from '../src/operator/operator_token.js'
@@ -158,18 +159,11 @@ t.test('operators', async (t) => {
     amy.send({ t: 'accept', conversation: offered.conversation })
     t.match(await amy.next('error'), { code: 'conflict' })
     await Promise.all([ann, amy, zed].map((c) => c.close()))
-    await t.resolves(until(() => n.node.hub.get('shop', v.welcome.visitor)?.facts.get('team.online') === false), 'team offline again')
+    await until('team offline again', () => n.node.hub.get('shop', v.welcome.visitor)?.facts.get('team.online') === false)
     await v.client.close()
   })
 })
 
-async function until(check: () => boolean, waitMs = 5000): Promise<void> {
-  const deadline = Date.now() + waitMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not reached')
-    await new Promise((resolve) => setImmediate(resolve))
-  }
-}
 
 t.test('a visitor that stops reading is closed with 4010, not buffered forever', async (t) => {
   const n = await startNode({ BECKON_MAX_BACKPRESSURE_BYTES: '65536', BECKON_EVENTS_PER_SECOND: '100000', BECKON_EVENTS_BURST: '100000' })

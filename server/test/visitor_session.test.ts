@@ -1,4 +1,5 @@
 import t from 'tap'
+import { until } from './support/until.js'
 import { createHmac } from 'node:crypto'
 import { SUBPROTOCOL } from '../../shared/src/protocol.js'
 import { ORIGIN, SITE_SECRET, startNode, type TestNode } from './support/test_node.js'
@@ -122,7 +123,7 @@ t.test('visitor sessions', async (t) => {
     await one.client.next('error')
     t.equal(live?.facts.get('widget.open'), true, 'widget state is the visitor’s, whichever tab')
     await two.client.close()
-    await t.resolves(waitFor(() => live?.tabs.size === 1))
+    await until('the closed tab to detach', () => live?.tabs.size === 1)
     t.equal(live?.facts.get('page.url'), 'https://shop.example/a', 'back to the remaining tab')
     await one.client.close()
   })
@@ -165,11 +166,3 @@ t.test('visitor sessions', async (t) => {
   })
 })
 
-/** Resolves once `check` holds, polling on the event loop (state changes from socket callbacks). */
-export async function waitFor(check: () => boolean, waitMs = 5000): Promise<void> {
-  const deadline = Date.now() + waitMs
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not reached')
-    await new Promise((resolve) => setImmediate(resolve))
-  }
-}

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import t from 'tap'
+import { until } from './support/until.js'
 import { CLOSE_CODE } from '../../shared/src/protocol.js'
 import { bundle } from '../../web/build.js'
 import { SITE_SECRET, startNode, type TestNode } from './support/test_node.js'
@@ -14,16 +15,6 @@ const SITE = 'demo'
 const WAIT_MS = 8_000
 const SCREENSHOT = '/tmp/beckon-widget-bubble.png'
 
-/** Polls `probe` on short intervals until it gives something other than undefined/false. */
-async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + WAIT_MS
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined && value !== false) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
 
 // Runs before the page's own scripts: the embed stub plus queued listeners, so no event is missed.
 const RECORD_EVENTS = `

@@ -1,19 +1,6 @@
 import { CLOSE_CODE, SUBPROTOCOL, type OperatorFrame, type ReadyFrame } from '../../shared/src/protocol.js'
-import { Backoff } from '../widget/backoff.js'
+import { Backoff, DRAIN_SPREAD_MS, FINAL_CLOSE_CODES, STABLE_MS } from '../../shared/src/reconnect_policy.js'
 import { parseServerFrame, ServerFrameError, type ConsoleFrame } from './server_frame.js'
-
-/** Close codes after which reconnecting with the same token cannot help (see CLOSE_CODE). */
-const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
-  CLOSE_CODE.tooLarge,
-  CLOSE_CODE.protocolError,
-  CLOSE_CODE.unauthorized,
-  CLOSE_CODE.siteUnknown,
-  CLOSE_CODE.policyViolation,
-])
-/** A socket that stayed ready this long proves the node healthy: the backoff starts over. */
-const STABLE_MS = 10_000
-/** A draining node (1012) is left within this window, spread by jitter. */
-const DRAIN_SPREAD_MS = 1_000
 
 export type ConnectionStatus =
   | { state: 'connecting' }

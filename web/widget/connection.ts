@@ -6,23 +6,10 @@ import {
   type VisitorFrame,
   type WelcomeFrame,
 } from '../../shared/src/protocol.js'
-import { Backoff } from './backoff.js'
+import { Backoff, DRAIN_SPREAD_MS, FINAL_CLOSE_CODES, STABLE_MS } from '../../shared/src/reconnect_policy.js'
 import { WIDGET_LIMITS } from './limits.js'
 import { parseServerFrame } from './server_frame.js'
 
-/** Close codes after which reconnecting with the same input cannot help (see CLOSE_CODE). */
-const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([
-  CLOSE_CODE.tooLarge,
-  CLOSE_CODE.protocolError,
-  CLOSE_CODE.unauthorized,
-  CLOSE_CODE.siteUnknown,
-  CLOSE_CODE.policyViolation,
-  CLOSE_CODE.replaced,
-])
-/** A welcomed socket that stayed up this long proves the node healthy: the backoff starts over. */
-const STABLE_MS = 10_000
-/** A draining node (1012) is left within this window, spread by jitter. */
-const DRAIN_SPREAD_MS = 1_000
 /** A reconnect further away than this is brought forward when the tab shows or the network returns. */
 const EAGER_MS = 1_000
 

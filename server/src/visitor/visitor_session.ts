@@ -109,13 +109,7 @@ export class VisitorSession extends SocketSession implements TabSink {
     for (const frame of outbox) this.send(frame)
     for (const input of queue) {
       if (this.closed) return
-      try {
-        this.onFrame(input)
-      } catch (error) {
-        if (!(error instanceof FrameError)) throw error
-        this.error(error.code, error.message, error.ref)
-        this.strike()
-      }
+      this.handle(input)
     }
   }
 
