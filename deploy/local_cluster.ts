@@ -4,9 +4,10 @@
  * The NATS nodes run deploy/nats/nats-N.conf (limits, JetStream, cluster name) through a
  * generated config under the data dir that includes it and overrides only what differs
  * locally: loopback addresses, ports, store dir and routes. Beckon nodes start once the
- * JetStream metadata leader is elected; the demo site is created through node 1's admin API
- * if missing. Ctrl-C or SIGTERM drains the beckon nodes first, then stops NATS. A process
- * that dies after start-up is reported and not restarted.
+ * JetStream metadata leader is elected and every NATS node reports healthy; the demo site is
+ * created through node 1's admin API if missing. Ctrl-C or SIGTERM drains the beckon nodes
+ * first, then stops NATS. A process that dies after start-up is reported, not restarted.
+ * e.g. `make cluster CLUSTER_HTTP_PORT=9081` (make passes command-line variables on).
  *
  * Settings (environment, defaults in brackets): CLUSTER_NATS_PORT [4222] client ports N..N+2,
  * CLUSTER_ROUTE_PORT [6222] route ports, CLUSTER_MONITOR_PORT [8222] monitoring ports,
@@ -24,11 +25,13 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { signOperatorToken } from '../server/src/operator/operator_token.js'
+import type { Site } from '../server/src/site/site.js'
+import { DEMO_CAMPAIGNS } from '../server/src/demo_campaigns.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const NATS_NODES = 3
 const CLUSTER_NAME = 'beckon'
-/** How long NATS may take to elect a JetStream metadata leader, and a node to become ready. */
+/** How long NATS may take to become ready, and then each beckon node. */
 const START_TIMEOUT_MS = 30_000
 /** Extra time a stopping process gets past its own drain before SIGKILL. */
 const STOP_GRACE_MS = 10_000
@@ -192,26 +195,37 @@ async function assertPortFree(port: number, what: string): Promise<void> {
   })
 }
 
-/** Creates site `demo` through the admin API unless it exists; returns its secret if known. */
-async function ensureDemoSite(base: string, adminToken: string, origins: string[], secretFile: string): Promise<string | undefined> {
+/**
+ * Creates site `demo` through the admin API unless it exists with a secret we kept (in
+ * `secretFile`: GET never returns it); returns the site with its secret, to sign a console token.
+ */
+async function ensureDemoSite(base: string, adminToken: string, origins: string[], secretFile: string): Promise<Site> {
   const headers = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }
+  const demo = { id: 'demo', name: 'Demo shop', origins, departments: ['sales', 'support'] }
   const saved = await readFile(secretFile, 'utf8').then(
     (text) => (JSON.parse(text) as { secret?: string }).secret,
     () => undefined,
   )
   const existing = await fetch(`${base}/v1/sites/demo`, { headers })
-  if (existing.status === 200 && saved !== undefined) return saved
+  if (existing.status === 200 && saved !== undefined) return { ...demo, secret: saved }
   if (existing.status !== 200 && existing.status !== 404) throw new ClusterSetupError(`GET /v1/sites/demo: ${existing.status} ${await existing.text()}`)
-  // Missing, or made without us keeping its secret: (re)create it so we can sign a console token.
   const secret = randomBytes(24).toString('base64url')
-  const res = await fetch(`${base}/v1/sites/demo`, {
-    method: 'PUT',
-    headers,
-    body: JSON.stringify({ name: 'Demo shop', origins, secret, departments: ['sales', 'support'] }),
-  })
+  const { id: _id, ...body } = demo
+  const res = await fetch(`${base}/v1/sites/demo`, { method: 'PUT', headers, body: JSON.stringify({ ...body, secret }) })
   if (!res.ok) throw new ClusterSetupError(`PUT /v1/sites/demo: ${res.status} ${await res.text()}`)
   await writeFile(secretFile, JSON.stringify({ secret }) + '\n', { mode: 0o600 })
-  return secret
+  return { ...demo, secret }
+}
+
+/** Adds the demo campaigns `make run` uses, where missing, so invitations show in the cluster too. */
+async function ensureDemoCampaigns(base: string, adminToken: string): Promise<void> {
+  const headers = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }
+  for (const campaign of DEMO_CAMPAIGNS) {
+    const url = `${base}/v1/sites/demo/campaigns/${campaign.id}`
+    if ((await fetch(url, { headers })).status === 200) continue
+    const res = await fetch(url, { method: 'PUT', headers, body: JSON.stringify(campaign) })
+    if (!res.ok) throw new ClusterSetupError(`PUT ${url}: ${res.status} ${await res.text()}`)
+  }
 }
 
 async function main(): Promise<void> {
@@ -262,12 +276,16 @@ async function main(): Promise<void> {
       await writeFile(file, natsNodeConfig(opts, i, file))
       nats.push(new Managed(`nats-${i + 1}`, opts.natsServer, ['-c', file], process.env, COLORS[i % COLORS.length]!))
     }
-    const metaLeader = async (): Promise<boolean> => {
+    // A metadata leader of all three, and every node healthy: after a restart on an existing
+    // store, /healthz waits for the streams' own leaders too, which beckon needs to open them.
+    const jetStreamReady = async (): Promise<boolean> => {
       const res = await fetch(`http://127.0.0.1:${opts.monitorPort}/jsz`)
       const jsz = (await res.json()) as { meta_cluster?: { leader?: string; cluster_size?: number } }
-      return Boolean(jsz.meta_cluster?.leader) && jsz.meta_cluster?.cluster_size === NATS_NODES
+      if (!jsz.meta_cluster?.leader || jsz.meta_cluster.cluster_size !== NATS_NODES) return false
+      const health = await Promise.all(nats.map((_, i) => fetch(`http://127.0.0.1:${opts.monitorPort + i}/healthz`)))
+      return health.every((h) => h.ok)
     }
-    await Promise.race([poll('JetStream metadata leader election', metaLeader), anyExit(nats)])
+    await Promise.race([poll('JetStream ready (metadata leader elected, nodes healthy)', jetStreamReady), anyExit(nats)])
 
     const adminToken = process.env.BECKON_ADMIN_TOKEN || randomBytes(18).toString('base64url')
     for (const [i, p] of nodePorts.entries()) {
@@ -290,14 +308,16 @@ async function main(): Promise<void> {
 
     const bases = nodePorts.map((p) => `http://localhost:${p}`)
     const origins = nodePorts.flatMap((p) => [`http://localhost:${p}`, `http://127.0.0.1:${p}`])
-    const secret = await ensureDemoSite(bases[0]!, adminToken, origins, join(opts.dataDir, 'demo-site.json'))
-    const token = secret && (await signOperatorToken({ id: 'demo', name: 'Demo shop', origins, secret, departments: ['sales', 'support'] }, { id: 'demo-operator', name: 'Dana (demo)', perms: ['sees_all_online_visitors'] }, 7 * 24 * 3600))
+    const site = await ensureDemoSite(bases[0]!, adminToken, origins, join(opts.dataDir, 'demo-site.json'))
+    await ensureDemoCampaigns(bases[0]!, adminToken)
+    const operator = { id: 'demo-operator', name: 'Dana (demo)', perms: ['sees_all_online_visitors'] }
+    const token = await signOperatorToken(site, operator, 7 * 24 * 3600)
     process.stdout.write(
       [
         '',
         `beckon cluster is running: ${opts.nodes} node(s) on NATS ${natsUrls(opts).join(',')}`,
         ...bases.map((b, i) => `  beckon-${i + 1}          ${b}/demo/   (${b}/metrics, /readyz)`),
-        token ? `  operator console  ${bases[0]}/console/#token=${token}` : '  operator console  (no token: the demo site secret is unknown)',
+        `  operator console  ${bases[0]}/console/#token=${token}`,
         `  admin token       ${adminToken}`,
         `  NATS monitoring   ${Array.from({ length: NATS_NODES }, (_, i) => `http://127.0.0.1:${opts.monitorPort + i}/jsz`).join(' ')}`,
         'A visitor on one node shows up to an operator on the other. Stop with Ctrl-C.',

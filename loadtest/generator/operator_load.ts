@@ -20,6 +20,8 @@ export interface OperatorRunReport {
   snapshot: LatencySummary | undefined
   /** Mean visitors in the snapshots. */
   snapshotSize: number
+  /** Mean size of the operators' visitor lists at the end (snapshot + upserts - gone). */
+  listedAtEnd: number
   /** `visitor` upserts and `gone` frames received per operator per second. */
   updatesPerSecond: number
   closedByServer: number
@@ -53,6 +55,7 @@ export class OperatorLoad implements Scenario<OperatorRunReport> {
     let listed = 0
     let updates = 0
     let closed = 0
+    const lists: Array<Set<string>> = []
     await Promise.all(
       this.conns.map(async ({ socket }) => {
         socket.onClose = () => void closed++
@@ -62,9 +65,14 @@ export class OperatorLoad implements Scenario<OperatorRunReport> {
         const frame = await reply
         if (frame?.t !== 'visitors') return
         snapshot.record(performance.now() - sent)
-        listed += Array.isArray(frame.list) ? frame.list.length : 0
+        const list = new Set(Array.isArray(frame.list) ? frame.list.map((v: { id: string }) => v.id) : [])
+        lists.push(list)
+        listed += list.size
         socket.onFrame = (f) => {
-          if (f.t === 'visitor' || f.t === 'gone') updates++
+          if (f.t === 'visitor') list.add(String(f.id))
+          else if (f.t === 'gone') list.delete(String(f.visitor))
+          else return
+          updates++
         }
       }),
     )
@@ -74,6 +82,7 @@ export class OperatorLoad implements Scenario<OperatorRunReport> {
     return {
       snapshot: snapshot.summary(),
       snapshotSize: snapshot.count ? listed / snapshot.count : 0,
+      listedAtEnd: lists.length ? lists.reduce((n, l) => n + l.size, 0) / lists.length : 0,
       updatesPerSecond: snapshot.count ? updates / snapshot.count / seconds : 0,
       closedByServer: closed,
       seconds: (performance.now() - began) / 1000,

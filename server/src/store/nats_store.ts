@@ -11,7 +11,7 @@ import {
   type StoredMsg,
 } from '@nats-io/jetstream'
 import { Kvm } from '@nats-io/kv'
-import { Empty, headers, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node'
+import { Empty, NoRespondersError, TimeoutError, headers, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node'
 import { BUCKETS, checkKey, checkPrefix, type Bucket, type Entry, type LogRecord, type Store } from './store.js'
 import { decodeValue, encodeValue } from './value_codec.js'
 
@@ -64,10 +64,13 @@ const PREFIX = /^[A-Za-z0-9_-]+$/
  */
 /** How long open() keeps retrying while a new JetStream cluster cannot place replicas yet. */
 const CLUSTER_FORMING_MS = 30_000
+/** nats-server codes meaning "not yet": no suitable peers (10005), temporarily unavailable (10008), insufficient resources (10023). */
+const NOT_YET = new Set([10005, 10008, 10023])
 
 /**
- * Runs `setup` until it succeeds: right after a NATS cluster starts, JetStream may refuse to
- * create replicated streams (no meta leader yet, or too few peers known) for a few seconds.
+ * Runs `setup` until it succeeds: right after a NATS cluster starts (or restarts on old data),
+ * JetStream may refuse to create replicated streams (no meta leader yet, too few peers known)
+ * or not answer at all (streams without a leader) for a few seconds.
  */
 async function whileClusterForms(setup: () => Promise<void>): Promise<void> {
   const deadline = Date.now() + CLUSTER_FORMING_MS
@@ -75,7 +78,9 @@ async function whileClusterForms(setup: () => Promise<void>): Promise<void> {
     try {
       return await setup()
     } catch (error) {
-      if (!(error instanceof JetStreamApiError) || Date.now() + delay > deadline) throw error
+      const transient =
+        (error instanceof JetStreamApiError && NOT_YET.has(error.code)) || error instanceof TimeoutError || error instanceof NoRespondersError
+      if (!transient || Date.now() + delay > deadline) throw error
       await new Promise((resolve) => setTimeout(resolve, delay))
     }
   }

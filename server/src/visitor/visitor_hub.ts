@@ -132,6 +132,15 @@ export class VisitorHub {
 
   /** Applies one event from tab `tabId`; returns false when the event was refused (context limits). */
   apply(visitor: LiveVisitor, tabId: number, frame: VisitorFrame, userValid = true): boolean {
+    const timer = this.metrics.eventSeconds.startTimer()
+    try {
+      return this.applyNow(visitor, tabId, frame, userValid)
+    } finally {
+      timer()
+    }
+  }
+
+  private applyNow(visitor: LiveVisitor, tabId: number, frame: VisitorFrame, userValid: boolean): boolean {
     const now = Date.now()
     let accepted = true
     switch (frame.t) {
