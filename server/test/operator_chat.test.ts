@@ -47,6 +47,12 @@ t.test('operators', async (t) => {
     t.match(await c.closed, { code: CLOSE_CODE.unauthorized, reason: /expired/ })
 
     c = await TestClient.connect(`${n.ws}/v1/operator`)
+    const shortLived = await new SignJWT({ site: 'shop' }).setProtectedHeader({ alg: 'HS256' }).setSubject('brief').setExpirationTime(Math.floor(Date.now() / 1000) + 1).sign(new TextEncoder().encode(SITE_SECRET))
+    c.send({ t: 'auth', token: shortLived })
+    await c.next('ready')
+    t.match(await c.closed, { code: CLOSE_CODE.unauthorized, reason: /expired/ }, 'a session ends when its token expires')
+
+    c = await TestClient.connect(`${n.ws}/v1/operator`)
     c.send({ t: 'watch', site: 'shop' })
     t.match(await c.closed, { code: CLOSE_CODE.protocolError, reason: /auth/ })
   })

@@ -31,6 +31,7 @@ export class OperatorSession extends SocketSession {
   private state: State
   protected readonly firstFrameTimeout = { code: CLOSE_CODE.unauthorized, reason: 'no auth in time' }
   watching = false
+  private expiry: NodeJS.Timeout | undefined
   /** Visitors this operator's list currently shows. */
   listed = new Set<string>()
 
@@ -121,11 +122,20 @@ export class OperatorSession extends SocketSession {
     }
     if (this.closed) return
     this.state = { name: 'ready', operator }
+    if (operator.exp !== undefined) this.expireAt(operator.exp * 1000)
     this.send({ t: 'ready', operator: operator.id, site: operator.site, departments: operator.departments })
     await this.actions.authenticated(this)
   }
 
+  /** Closes the socket with 4001 when the token expires (re-armed: a timer holds ~24.8 days at most). */
+  private expireAt(at: number): void {
+    const left = at - Date.now()
+    if (left <= 0) return this.close(CLOSE_CODE.unauthorized, 'token expired')
+    this.expiry = setTimeout(() => this.expireAt(at), Math.min(left, 2 ** 31 - 1))
+  }
+
   protected onClose(): void {
+    clearTimeout(this.expiry)
     if (this.state.name === 'ready') this.actions.closed(this)
   }
 }
