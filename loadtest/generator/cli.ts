@@ -7,7 +7,7 @@
  *   ... operators --url ws://127.0.0.1:8080 --site demo --token JWT --count 20 --duration 30
  *   ... storm     --url ws://127.0.0.1:8080 --site demo --count 2000 --rounds 3 --jitter 2000
  *   ... chat      --url ws://127.0.0.1:8080 --visitor-url ws://127.0.0.1:8081 --site demo --token JWT --messages 200
- *   ... events    --url 'ws://127.0.0.1:8080/v1/visitor?site=demo' --site demo --count 1000 --frames 100
+ *   ... events    --url 'ws://127.0.0.1:8080/v1/visitor?site=demo' --site demo --count 1000 --frames 100 [--round-ms 1100]
  *
  * Prints `{"connect":{...},"run":{...}}` on stdout. Started with an IPC channel (by the bench)
  * it instead reports each phase as a message and waits for `run` or `close` between phases.
@@ -53,6 +53,7 @@ const { positionals, values } = parseArgs({
     messages: { type: 'string', default: '200' },
     interval: { type: 'string', default: '10' },
     frames: { type: 'string', default: '100' },
+    'round-ms': { type: 'string', default: '0' },
     concurrency: { type: 'string', default: '200' },
     'local-address': { type: 'string' },
     'max-seconds': { type: 'string', default: '600' },
@@ -93,7 +94,7 @@ function scenario(): Scenario {
     case 'chat':
       return new ChatLoad({ operatorUrl: url, visitorUrl: values['visitor-url'] ?? url, site, token: token(), messages: num('messages', 1), intervalMs: num('interval') })
     case 'events':
-      return new EventLoad({ url, site, count, concurrency, frames: num('frames'), ...local })
+      return new EventLoad({ url, site, count, concurrency, frames: num('frames'), roundMs: num('round-ms'), ...local })
     default:
       throw new Error(USAGE)
   }

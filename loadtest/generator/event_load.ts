@@ -1,6 +1,6 @@
 import { closeAll, connectAll, type ConnectedSocket, type ConnectReport } from './connect_all.js'
 import type { Frame } from './load_socket.js'
-import { assertLoopback, type Scenario } from './scenario.js'
+import { assertLoopback, sleep, type Scenario } from './scenario.js'
 
 export interface EventLoadOptions {
   /** Full WebSocket URL: a beckon visitor endpoint, or an echo server (any path). */
@@ -9,6 +9,8 @@ export interface EventLoadOptions {
   count: number
   /** `page` frames per socket after hello (0: connect, then stay idle). */
   frames: number
+  /** A round (one frame from every socket) starts this often; 0 sends rounds back to back. */
+  roundMs: number
   concurrency: number
   localAddress?: string
 }
@@ -26,10 +28,13 @@ export function helloText(site: string, i: number): string {
   return JSON.stringify({ t: 'hello', page: { url: `https://${site}.example/landing/${i % 100}`, title: 'Landing' }, lang: 'en' })
 }
 
-/** The JSON text of socket `i`'s `j`th page view: product pages, which no load campaign invites on. */
+/**
+ * The JSON text of socket `i`'s `j`th page view: product pages (which no load campaign invites
+ * on), ten distinct ones per visitor, visited in turn, as a shopper comparing products would.
+ */
 export function pageText(site: string, i: number, j: number): string {
-  const product = (i * 31 + j * 7) % 2000
-  return JSON.stringify({ t: 'page', url: `https://${site}.example/p/${product}?ref=list&pos=${j % 20}`, title: `Product ${product} - ${site} shop` })
+  const product = (i * 31 + (j % 10) * 7) % 2000
+  return JSON.stringify({ t: 'page', url: `https://${site}.example/p/${product}?ref=list&pos=${j % 10}`, title: `Product ${product} - ${site} shop` })
 }
 
 /** Frames that answer the closing hello: beckon's `error` (hello already received) or an echo. */
@@ -64,11 +69,14 @@ export class EventLoad implements Scenario<EventRunReport> {
 
   async run(): Promise<EventRunReport> {
     const began = performance.now()
-    const { site, frames } = this.opts
+    const { site, frames, roundMs } = this.opts
     for (let j = 0; j < frames; j++) {
+      const round = performance.now()
       for (const { index, socket } of this.conns) socket.send(pageText(site, index, j))
       // Let the round reach the kernel before queueing the next one.
       await new Promise((resolve) => setImmediate(resolve))
+      const left = roundMs - (performance.now() - round)
+      if (left > 0 && j < frames - 1) await sleep(left)
     }
     const replies = await Promise.all(
       this.conns.map(({ index, socket }) => {

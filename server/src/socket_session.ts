@@ -8,6 +8,13 @@ import type { WebSocket } from './uws.js'
 
 export type Role = 'visitor' | 'operator'
 
+/** A close frame holds at most 123 bytes of reason: cut by characters, never inside one. */
+export function closeReason(reason: string): string {
+  let cut = reason
+  while (Buffer.byteLength(cut) > 123) cut = cut.slice(0, -1)
+  return cut
+}
+
 /** uWS user data: the session that owns the socket. */
 export interface SocketData {
   session: SocketSession
@@ -129,6 +136,8 @@ export abstract class SocketSession {
     const ws = this.ws
     if (this.closed || !ws) return
     this.metrics.closes.inc({ code: String(code) })
-    ws.cork(() => ws.end(code, Buffer.from(reason).subarray(0, 123).toString()))
+    // Not corked: an end() inside cork() leaves the TCP connection open, and browsers then
+    // wait ~2 s for it before reporting the close (and reconnecting).
+    ws.end(code, closeReason(reason))
   }
 }

@@ -130,7 +130,7 @@ t.test('the Node load generator against a real node', async (t) => {
   })
 
   t.test('the event stream is acknowledged by beckon', async (t) => {
-    const load = new EventLoad({ url: `${node.ws}/v1/visitor?site=load`, site: 'load', count: 4, frames: 3, concurrency: 4 })
+    const load = new EventLoad({ url: `${node.ws}/v1/visitor?site=load`, site: 'load', count: 4, frames: 3, roundMs: 0, concurrency: 4 })
     t.equal((await load.connect()).connected, 4)
     const run = await load.run()
     await load.close()
