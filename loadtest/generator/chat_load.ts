@@ -1,7 +1,7 @@
 import { LatencyRecorder, type LatencySummary } from './latency.js'
 import { LoadSocket, type Frame } from './load_socket.js'
 import { assertLoopback, sleep, type Scenario } from './scenario.js'
-import type { ConnectReport } from './connect_all.js'
+import { tally, type ConnectReport } from './connect_all.js'
 
 export interface ChatLoadOptions {
   /** Node the operator connects to, `ws://127.0.0.1:PORT`. */
@@ -12,7 +12,7 @@ export interface ChatLoadOptions {
   token: string
   /** Messages each way. */
   messages: number
-  /** Pause between messages. */
+  /** Pause between messages: each socket sends one message per two round trips and pauses, which must stay under the node's per-socket rate limit. */
   intervalMs: number
 }
 
@@ -24,6 +24,8 @@ export interface ChatRunReport {
   /** Visitor `msg` sent → operator's `msg` received. */
   visitorToOperator: LatencySummary | undefined
   lost: number
+  /** `error` frames either socket got, by code (rate_limited: messages sent faster than BECKON_EVENTS_PER_SECOND). */
+  errors: Record<string, number>
   seconds: number
 }
 
@@ -84,6 +86,8 @@ export class ChatLoad implements Scenario<ChatRunReport> {
     await invited
     const invite = performance.now() - sent
     const conversation = String((await chat).conversation)
+    const errors: Record<string, number> = {}
+    for (const socket of [operator, visitor]) socket.onFrame = (f) => f.t === 'error' && tally(errors, String(f.code))
     const toVisitor = new LatencyRecorder()
     const toOperator = new LatencyRecorder()
     let lost = 0
@@ -103,7 +107,7 @@ export class ChatLoad implements Scenario<ChatRunReport> {
       await sleep(this.opts.intervalMs)
     }
     operator.send({ t: 'close', conversation })
-    return { invite, operatorToVisitor: toVisitor.summary(), visitorToOperator: toOperator.summary(), lost, seconds: (performance.now() - began) / 1000 }
+    return { invite, operatorToVisitor: toVisitor.summary(), visitorToOperator: toOperator.summary(), lost, errors, seconds: (performance.now() - began) / 1000 }
   }
 
   async close(): Promise<void> {

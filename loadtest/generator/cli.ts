@@ -51,7 +51,7 @@ const { positionals, values } = parseArgs({
     jitter: { type: 'string', default: '2000' },
     pause: { type: 'string', default: '3000' },
     messages: { type: 'string', default: '200' },
-    interval: { type: 'string', default: '10' },
+    interval: { type: 'string', default: '30' },
     frames: { type: 'string', default: '100' },
     'round-ms': { type: 'string', default: '0' },
     concurrency: { type: 'string', default: '200' },

@@ -46,6 +46,10 @@ const SIZES = {
   cpuFrames: 12,
   cpuRoundMs: 1100,
   cpuRounds: 3,
+  /** b, second reading: bursts (rounds back to back), so saves coalesce: the in-memory path alone. */
+  burstSockets: 1000,
+  burstFrames: 100,
+  burstRounds: 2,
   /** c: idle sockets held while RSS is read (after a warm-up batch). */
   idleSockets: 5000,
   idleWarmup: 500,
@@ -174,9 +178,15 @@ interface CpuResult {
   acknowledged: number
 }
 
+interface EventStream {
+  sockets: number
+  frames: number
+  roundMs: number
+}
+
 /** Server CPU time per frame for the same event stream (idle background CPU subtracted). */
-async function cpuPerEvent(label: string, url: string, pid: number): Promise<CpuResult> {
-  const g = generator('events', { url, site: SITE, count: SIZES.cpuSockets, frames: SIZES.cpuFrames, 'round-ms': SIZES.cpuRoundMs })
+async function cpuPerEvent(label: string, url: string, pid: number, stream: EventStream): Promise<CpuResult> {
+  const g = generator('events', { url, site: SITE, count: stream.sockets, frames: stream.frames, 'round-ms': stream.roundMs })
   await g.connected()
   await settle(pid, { idleRate: 0.01, minMs: 1500, maxMs: 5000 })
   const idleStart = cpuSeconds(pid)
@@ -190,7 +200,7 @@ async function cpuPerEvent(label: string, url: string, pid: number): Promise<Cpu
   const cpu = cpuSeconds(pid) - c0 - (idleRate * (performance.now() - t0)) / 1000
   await g.close()
   const microsPerEvent = (cpu * 1e6) / report.events
-  progress(`b. ${label}: ${report.events} events (${report.acknowledged}/${SIZES.cpuSockets} streams acknowledged), ${fmt(cpu, 2)} s CPU, ${fmt(microsPerEvent, 2)} µs/event (idle ${fmt(idleRate * 100, 1)}% CPU)`)
+  progress(`b. ${label}: ${report.events} events (${report.acknowledged}/${stream.sockets} streams acknowledged), ${fmt(cpu, 2)} s CPU, ${fmt(microsPerEvent, 2)} µs/event (idle ${fmt(idleRate * 100, 1)}% CPU)`)
   return { microsPerEvent, events: report.events, acknowledged: report.acknowledged }
 }
 
@@ -296,7 +306,7 @@ async function crossNode(): Promise<ChatRunReport> {
     if (Date.now() > deadline) throw new Error('site did not reach node B')
     await sleep(100)
   }
-  const chat = new ChatLoad({ operatorUrl: a.ws, visitorUrl: b.ws, site: SITE, token: operatorToken, messages: SIZES.chatMessages, intervalMs: 5 })
+  const chat = new ChatLoad({ operatorUrl: a.ws, visitorUrl: b.ws, site: SITE, token: operatorToken, messages: SIZES.chatMessages, intervalMs: 30 })
   try {
     await chat.connect()
     return await chat.run()
@@ -318,23 +328,30 @@ async function main(): Promise<void> {
   const rulesNote = await rules()
 
   progress('starting a bare uWS echo server and a beckon node')
-  const [echo, edge] = await Promise.all([startEcho(), startBeckon(INSPECT)])
+  // The bursts of b exceed the default per-socket rate limit (20 frames/s): lifted on this node.
+  const [echo, edge] = await Promise.all([startEcho(), startBeckon({ ...INSPECT, BECKON_EVENTS_PER_SECOND: '100000', BECKON_EVENTS_BURST: '100000' })])
   const { operatorToken } = await setupLoadSite({ base: edge.base, adminToken: ADMIN_TOKEN, site: SITE, secret: SECRET, inviteAfterSeconds: INVITE_AFTER_SECONDS })
   const visitorUrl = `${edge.ws}/v1/visitor?site=${SITE}`
-
-  progress(`b. CPU per event: ${SIZES.cpuSockets} sockets x ${SIZES.cpuFrames} page frames each, one per ${SIZES.cpuRoundMs} ms, best of ${SIZES.cpuRounds}`)
-  const best = (a: CpuResult | undefined, b: CpuResult): CpuResult => (a && a.microsPerEvent <= b.microsPerEvent ? a : b)
-  let cpuEcho: CpuResult | undefined
-  let cpuBeckon: CpuResult | undefined
-  for (let round = 0; round < SIZES.cpuRounds; round++) {
-    cpuEcho = best(cpuEcho, await cpuPerEvent('echo', `${echo.ws}/v1/visitor?site=${SITE}`, echo.pid))
-    cpuBeckon = best(cpuBeckon, await cpuPerEvent('beckon', visitorUrl, pidOf(edge)))
-  }
-  if (!cpuEcho || !cpuBeckon) throw new Error('no CPU rounds ran')
 
   progress(`c. RSS per idle socket: ${SIZES.idleSockets} sockets each, RSS read after a full GC`)
   const idleEcho = await idleBytes('echo', `${echo.ws}/v1/visitor?site=${SITE}`, echo.pid, gcThrough(() => echo.stderr))
   const idleBeckon = await idleBytes('beckon', visitorUrl, pidOf(edge), gcThrough(() => edge.logs.join('\n')))
+
+  /** Best of `rounds` readings per server, the two servers taking turns. */
+  const compare = async (name: string, stream: EventStream, rounds: number): Promise<{ echo: CpuResult; beckon: CpuResult }> => {
+    progress(`b. CPU per event, ${name}: ${stream.sockets} sockets x ${stream.frames} page frames${stream.roundMs ? `, one per ${stream.roundMs} ms` : ', back to back'}, best of ${rounds}`)
+    const best = (a: CpuResult | undefined, b: CpuResult): CpuResult => (a && a.microsPerEvent <= b.microsPerEvent ? a : b)
+    let echoBest: CpuResult | undefined
+    let beckonBest: CpuResult | undefined
+    for (let round = 0; round < rounds; round++) {
+      echoBest = best(echoBest, await cpuPerEvent('echo', `${echo.ws}/v1/visitor?site=${SITE}`, echo.pid, stream))
+      beckonBest = best(beckonBest, await cpuPerEvent('beckon', visitorUrl, pidOf(edge), stream))
+    }
+    if (!echoBest || !beckonBest) throw new Error('no CPU rounds ran')
+    return { echo: echoBest, beckon: beckonBest }
+  }
+  const paced = await compare('visitor pace', { sockets: SIZES.cpuSockets, frames: SIZES.cpuFrames, roundMs: SIZES.cpuRoundMs }, SIZES.cpuRounds)
+  const burst = await compare('bursts', { sockets: SIZES.burstSockets, frames: SIZES.burstFrames, roundMs: 0 }, SIZES.burstRounds)
   echo.child.kill('SIGKILL')
 
   progress(`d. max sockets: opening ${SIZES.maxSockets} visitor sockets to one node`)
@@ -350,7 +367,8 @@ async function main(): Promise<void> {
   const chat = await crossNode()
   progress(`f. invite ${fmt(chat.invite)} ms, ${chat.lost} lost`)
 
-  const cpuRatio = cpuEcho.microsPerEvent / cpuBeckon.microsPerEvent
+  const cpuRatio = paced.echo.microsPerEvent / paced.beckon.microsPerEvent
+  const burstRatio = burst.echo.microsPerEvent / burst.beckon.microsPerEvent
   const extraKb = (idleBeckon.bytesPerSocket - idleEcho.bytesPerSocket) / 1024
   const stopReason =
     Object.keys(max.failures).length > 0
@@ -363,10 +381,16 @@ async function main(): Promise<void> {
     row('---', '---', '---', '---'),
     row('a. campaign matcher', rulesNote, 'see its own table', '-'),
     row(
-      'b. CPU per event, echo ÷ beckon',
-      `${fmt(cpuRatio, 2)} (echo ${fmt(cpuEcho.microsPerEvent, 2)} µs, beckon ${fmt(cpuBeckon.microsPerEvent, 2)} µs per page frame; ${cpuBeckon.events} events)`,
+      'b. CPU per event, echo ÷ beckon (1 frame/s per visitor)',
+      `${fmt(cpuRatio, 2)} (echo ${fmt(paced.echo.microsPerEvent, 2)} µs, beckon ${fmt(paced.beckon.microsPerEvent, 2)} µs per page frame; ${paced.beckon.events} events, each with its profile save)`,
       '>= 0.5',
       cpuRatio >= 0.5 ? 'met' : 'MISSED',
+    ),
+    row(
+      'b. same, bursts (saves coalesce)',
+      `${fmt(burstRatio, 2)} (echo ${fmt(burst.echo.microsPerEvent, 2)} µs, beckon ${fmt(burst.beckon.microsPerEvent, 2)} µs; ${burst.beckon.events} events)`,
+      '>= 0.5',
+      burstRatio >= 0.5 ? 'met' : 'MISSED',
     ),
     row(
       'c. RSS per idle visitor beyond bare uWS',
@@ -396,10 +420,10 @@ async function main(): Promise<void> {
       'f. cross-node message latency',
       `operator→visitor p50 ${ms(chat.operatorToVisitor, 'p50')}, p99 ${ms(chat.operatorToVisitor, 'p99')}; visitor→operator p50 ${ms(chat.visitorToOperator, 'p50')}, p99 ${ms(chat.visitorToOperator, 'p99')} (${SIZES.chatMessages} each way, ${chat.lost} lost)`,
       'one way, node A ↔ node B',
-      chat.lost === 0 ? 'measured' : 'LOST',
+      chat.lost === 0 ? 'measured' : `LOST (errors ${JSON.stringify(chat.errors)})`,
     ),
     '',
-    `(${fmt((Date.now() - began) / 1000, 0)} s; bench nodes: BECKON_MAX_CONNECTIONS_PER_IP lifted, BECKON_LINGER_SECONDS=1, other limits default)`,
+    `(${fmt((Date.now() - began) / 1000, 0)} s; bench nodes: BECKON_MAX_CONNECTIONS_PER_IP lifted, BECKON_LINGER_SECONDS=1; the single node's per-socket rate limit lifted for the bursts; other limits default)`,
   ]
   process.stdout.write(`${lines.join('\n')}\n`)
 }

@@ -26,7 +26,7 @@ export class VisitorDirectory {
   private readonly sweepTimer: NodeJS.Timeout
 
   constructor(
-    private readonly bus: Bus,
+    bus: Bus,
     private readonly refreshMs: number,
   ) {
     this.subscription = bus.subscribe('beckon.visitors.*', (msg, subject) => this.apply(subject.slice('beckon.visitors.'.length), msg as VisitorBatch))

@@ -39,7 +39,7 @@ export class VisitorSession extends SocketSession implements TabSink {
     codec: FrameCodec,
     private readonly site: Site,
     readonly client: ClientInfo,
-    private readonly config: Config,
+    config: Config,
     metrics: Metrics,
     private readonly parser: FrameParser,
     private readonly router: VisitorRouter,
