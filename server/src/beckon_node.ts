@@ -132,11 +132,10 @@ export class BeckonNode {
     this.runner = new CampaignRunner(this.hub, this.campaigns, this.campaignStats, this.metrics, log)
     this.liveness = new NodeLiveness(config.nodeId, store, refreshMs, log)
     this.ownership = new VisitorOwnership(store, this.liveness)
-    const host = new VisitorHost(this.hub, config.limits, this.visitorFrames)
+    const host = new VisitorHost(this.hub, config.limits, this.visitorFrameHandler())
     this.relay = new TabRelay(config.nodeId, bus, this.sites, host, this.ownership, this.liveness, refreshMs, 5000, () => !this.draining, log)
     this.router = new OwnerRouter(config.nodeId, this.hub, host, this.ownership, this.relay)
     this.hub.observe({
-      changed: () => undefined,
       gone: (visitor) => {
         this.ownership.release(visitor.site, visitor.id).catch((error: unknown) => log.warn({ err: error }, 'lease release failed'))
       },
@@ -159,7 +158,8 @@ export class BeckonNode {
     this.hub.emit(visitor)
   }
 
-  private get visitorFrames(): VisitorFrameHandler {
+  /** Invitation lifecycle and chat frames from visitors owned by this node. */
+  private visitorFrameHandler(): VisitorFrameHandler {
     return {
       attached: (visitor, sink) => {
         visitor.setTeamOnline(this.presence.isOnline(visitor.site))
@@ -286,9 +286,11 @@ export class BeckonNode {
       const extensions = req.getHeader('sec-websocket-extensions')
       res.upgrade<SocketData>({ session }, key, protocols ? subprotocol : '', extensions, context as never)
     } catch (error) {
-      if (!(error instanceof UpgradeRefused)) throw error
-      this.metrics.rejectedUpgrades.inc({ status: String(error.status) })
-      new Reply(res).error(error.status, error.code, error.message)
+      // Nothing may escape a uWS callback: it would take the whole process down.
+      const refusal = error instanceof UpgradeRefused ? error : new UpgradeRefused(500, 'internal', 'internal error')
+      if (!(error instanceof UpgradeRefused)) this.log.error({ err: error }, 'upgrade failed')
+      this.metrics.rejectedUpgrades.inc({ status: String(refusal.status) })
+      new Reply(res).error(refusal.status, refusal.code, refusal.message)
     }
   }
 
@@ -311,24 +313,29 @@ export class BeckonNode {
   private opened(ws: WebSocket<SocketData>): void {
     const { session } = ws.getUserData()
     this.connections.add(session)
-    session.opened(ws)
+    this.guard(session, () => session.opened(ws))
   }
 
   private received(ws: WebSocket<SocketData>, message: ArrayBuffer, isBinary: boolean): void {
     const { session } = ws.getUserData()
-    try {
-      session.received(message, isBinary)
-    } catch (error) {
-      this.log.error({ err: error, role: session.role }, 'frame handling failed')
-      session.error('internal', 'internal error')
-    }
+    this.guard(session, () => session.received(message, isBinary))
   }
 
   private closed(ws: WebSocket<SocketData>): void {
     const { session } = ws.getUserData()
     this.connections.remove(session)
     this.connections.release(session.ip)
-    session.closedByPeer()
+    this.guard(session, () => session.closedByPeer())
+  }
+
+  /** Runs a socket callback; a bug in it is logged and answered, never thrown into uWS. */
+  private guard(session: SocketSession, run: () => void): void {
+    try {
+      run()
+    } catch (error) {
+      this.log.error({ err: error, role: session.role }, 'socket callback failed')
+      session.error(ERROR_CODE.internal, 'internal error')
+    }
   }
 
   /**

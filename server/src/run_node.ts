@@ -33,6 +33,8 @@ export async function runNode(
       },
     )
   }
+  // A stray rejection is a bug to log, not a reason to drop every visitor on this node.
+  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'))
   process.once('SIGTERM', () => stop('SIGTERM'))
   process.once('SIGINT', () => stop('SIGINT'))
   await hooks.started?.(node)

@@ -11,9 +11,9 @@ import { newProfile, parseProfile, profileKey, type VisitorProfile } from './vis
 /** Told about every visitor whose state changed, after each applied event. */
 export interface VisitorObserver {
   /** The visitor's facts changed (`changes` holds only what changed) or a tab came or went. */
-  changed(visitor: LiveVisitor, changes: ReadonlyMap<string, unknown>, now: number): void
+  changed?(visitor: LiveVisitor, changes: ReadonlyMap<string, unknown>, now: number): void
   /** The visitor has no tab left and its linger time passed: it is gone from this node. */
-  gone(visitor: LiveVisitor): void
+  gone?(visitor: LiveVisitor): void
 }
 
 export interface Attached {
@@ -177,9 +177,14 @@ export class VisitorHub {
   /** Runs observers with what changed; call after any mutation of a live visitor. */
   emit(visitor: LiveVisitor, now = Date.now()): void {
     const changes = visitor.takeChanges()
+    this.notify(visitor, (observer) => observer.changed?.(visitor, changes, now))
+  }
+
+  /** One failing observer must not starve the others nor escape into a socket or timer callback. */
+  private notify(visitor: LiveVisitor, call: (observer: VisitorObserver) => void): void {
     for (const observer of this.observers) {
       try {
-        observer.changed(visitor, changes, now)
+        call(observer)
       } catch (error) {
         this.log.error({ err: error, visitor: visitor.id }, 'visitor observer failed')
       }
@@ -211,7 +216,7 @@ export class VisitorHub {
     if (!visitor || visitor.tabs.size > 0) return
     this.live.delete(key)
     this.metrics.visitors.set(this.live.size)
-    for (const observer of this.observers) observer.gone(visitor)
+    this.notify(visitor, (observer) => observer.gone?.(visitor))
   }
 
   saveSoon(visitor: LiveVisitor): void {
