@@ -110,7 +110,13 @@ export class BeckonNode {
     this.files = new StaticFiles(config.staticDir)
     const refreshMs = config.refreshSeconds * 1000
     this.feed = new VisitorFeed(config.nodeId, this.hub, this.sites, bus, config.feedIntervalMs, refreshMs)
-    this.directory = new VisitorDirectory(bus, refreshMs)
+    this.directory = new VisitorDirectory(config.nodeId, bus, refreshMs, {
+      list: (site) => [...this.hub.visitors(site)].map((v) => this.feed.summary(v)),
+      get: (site, id) => {
+        const visitor = this.hub.get(site, id)
+        return visitor && this.feed.summary(visitor)
+      },
+    })
     this.presence = new TeamPresence(config.nodeId, bus, refreshMs, (site, online) => this.teamChanged(site, online))
     this.operators = new OperatorHub(this.directory, this.presence)
     this.chat = new ChatService(

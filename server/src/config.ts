@@ -100,6 +100,12 @@ export interface Config {
   trustedProxies: BlockList
   /** BECKON_VISIT_GAP_SECONDS (1800): a visit ends after this long without a connected tab. */
   visitGapSeconds: number
+  /**
+   * BECKON_SAVE_DELAY_SECONDS (10): page views and context changes reach the store at most this
+   * often per visitor (a crash loses at most that much navigation); visits, identity, ratings,
+   * fired campaigns and the last tab leaving are written at once.
+   */
+  saveDelaySeconds: number
   /** BECKON_LINGER_SECONDS (10): a visitor with no tab stays listed this long (page reloads). */
   lingerSeconds: number
   /** BECKON_DRAIN_SECONDS (10): on SIGTERM, how long to wait for sockets to close before exiting. */
@@ -175,6 +181,7 @@ export function parseConfig(env: Env = process.env): Config {
     trustedProxies: parseCidrList('BECKON_TRUSTED_PROXIES', env.BECKON_TRUSTED_PROXIES),
     visitGapSeconds: int(env, 'BECKON_VISIT_GAP_SECONDS', 1800, 1),
     lingerSeconds: int(env, 'BECKON_LINGER_SECONDS', 10, 0),
+    saveDelaySeconds: int(env, 'BECKON_SAVE_DELAY_SECONDS', 10, 0, 3600),
     drainSeconds: int(env, 'BECKON_DRAIN_SECONDS', 10, 0),
     feedIntervalMs: int(env, 'BECKON_FEED_INTERVAL_MS', 100, 1),
     refreshSeconds: int(env, 'BECKON_REFRESH_SECONDS', 10, 1),

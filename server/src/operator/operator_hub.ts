@@ -86,10 +86,10 @@ export class OperatorHub implements OperatorActions, DirectoryListener {
     }
   }
 
-  removed(site: string, summaries: VisitorSummary[]): void {
+  removed(site: string, ids: string[]): void {
     for (const session of this.sessionsOf(site)) {
       if (!session.watching) continue
-      for (const summary of summaries) if (session.listed.delete(summary.id)) session.send({ t: 'gone', visitor: summary.id })
+      for (const id of ids) if (session.listed.delete(id)) session.send({ t: 'gone', visitor: id })
     }
   }
 }

@@ -48,6 +48,7 @@ export class VisitorFeed implements VisitorObserver {
   }
 
   changed(visitor: LiveVisitor): void {
+    this.goneIds.get(visitor.site)?.delete(visitor.id)
     this.dirty.set(`${visitor.site}.${visitor.id}`, visitor)
     this.schedule()
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import {
   UTM_KEYS,
   type ChatState,
@@ -22,6 +23,8 @@ export interface Tab {
   id: number
   sink: TabSink
   page: PageInfo
+  /** pageKey(page.url), computed once per view. */
+  key: string
   /** When this tab's current page was viewed (epoch ms). */
   pageSince: number
   client: ClientInfo
@@ -37,10 +40,16 @@ function sameFact(a: Fact | undefined, b: Fact): boolean {
   return false
 }
 
-/** URL with its fragment removed: `/a#x` and `/a#y` are one page. */
+/**
+ * The key `page.views` counts a URL under: a short hash of the URL without its fragment
+ * (`/a#x` and `/a#y` are one page), so a visit's counts cost ~20 bytes a URL however long.
+ */
 export function pageKey(url: string): string {
   const hash = url.indexOf('#')
-  return hash === -1 ? url : url.slice(0, hash)
+  return createHash('sha256')
+    .update(hash === -1 ? url : url.slice(0, hash))
+    .digest('base64url')
+    .slice(0, 12)
 }
 
 export function utmOf(url: string): Partial<Record<(typeof UTM_KEYS)[number], string>> {
@@ -81,6 +90,8 @@ export class LiveVisitor {
   widgetOpen = false
   authenticated = false
   chat: { conversation: string; state: ChatState; operator?: string } | undefined
+  /** Distinct URLs in visit.urlViews, kept so a page view need not count them. */
+  private trackedUrls = 0
   /** The last tab that left, so a visitor between page loads still shows where it was. */
   private lastTab: Tab | undefined
 
@@ -131,6 +142,7 @@ export class LiveVisitor {
   startVisit(page: PageInfo, now: number): void {
     const profile = this.profile
     profile.visits += 1
+    this.trackedUrls = 0
     profile.visit = {
       n: profile.visits,
       startedAt: now,
@@ -157,6 +169,7 @@ export class LiveVisitor {
   /** Restores the visit-scoped facts of a visit that continues (node restart, linger, other tab). */
   continueVisit(): void {
     const visit = this.visit
+    this.trackedUrls = Object.keys(visit.urlViews).length
     this.set('visit.seconds', { since: visit.startedAt })
     this.set('visit.referrer', visit.referrer ?? null)
     this.set('visit.source', visit.source ?? null)
@@ -172,9 +185,10 @@ export class LiveVisitor {
     for (const key of UTM_KEYS) this.set(`utm.${key}`, utm[key] ?? null)
   }
 
-  addTab(tab: Tab, countView: boolean): void {
+  addTab(added: Omit<Tab, 'key'>, countView: boolean): void {
+    const tab: Tab = { ...added, key: pageKey(added.page.url) }
     this.tabs.set(tab.id, tab)
-    if (countView) this.countView(tab.page)
+    if (countView) this.countView(tab.key)
     this.syncClient(tab.client)
     this.syncPage()
   }
@@ -191,7 +205,8 @@ export class LiveVisitor {
     if (!tab) return
     tab.page = page
     tab.pageSince = now
-    this.countView(page)
+    tab.key = pageKey(page.url)
+    this.countView(tab.key)
     const utm = utmOf(page.url)
     if (Object.keys(utm).length > 0) {
       this.visit.utm = utm
@@ -200,12 +215,14 @@ export class LiveVisitor {
     this.syncPage()
   }
 
-  private countView(page: PageInfo): void {
+  private countView(key: string): void {
     const visit = this.visit
     visit.pageViews += 1
-    const key = pageKey(page.url)
-    if (key in visit.urlViews || Object.keys(visit.urlViews).length < this.limits.maxTrackedUrls) {
-      visit.urlViews[key] = (visit.urlViews[key] ?? 0) + 1
+    const seen = visit.urlViews[key]
+    if (seen !== undefined) visit.urlViews[key] = seen + 1
+    else if (this.trackedUrls < this.limits.maxTrackedUrls) {
+      visit.urlViews[key] = 1
+      this.trackedUrls += 1
     }
     this.set('visit.pageViews', visit.pageViews)
     this.set('exit.seconds', null)
@@ -217,7 +234,7 @@ export class LiveVisitor {
     this.set('page.url', tab.page.url)
     this.set('page.title', tab.page.title)
     this.set('page.seconds', { since: tab.pageSince })
-    this.set('page.views', this.visit.urlViews[pageKey(tab.page.url)] ?? 1)
+    this.set('page.views', this.visit.urlViews[tab.key] ?? 1)
   }
 
   private syncClient(client: ClientInfo): void {

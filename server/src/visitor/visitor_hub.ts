@@ -23,8 +23,8 @@ export interface Attached {
   resumed: boolean
 }
 
-/** Unsaved changes are written at most this often per visitor (plus at visit start, tab loss and shutdown). */
-const SAVE_DELAY_MS = 1000
+/** What a visitor tells about itself is written at once; navigation is batched (BECKON_SAVE_DELAY_SECONDS). */
+const SAVE_AT_ONCE: ReadonlySet<VisitorFrame['t']> = new Set(['identify', 'contact', 'rate'])
 
 /**
  * All live visitors of this node. Owns visit boundaries (BECKON_VISIT_GAP_SECONDS), tab
@@ -169,7 +169,8 @@ export class VisitorHub {
         return true
     }
     visitor.profile.lastSeenAt = now
-    this.saveSoon(visitor)
+    if (SAVE_AT_ONCE.has(frame.t)) void this.saveNow(visitor)
+    else this.saveSoon(visitor)
     this.emit(visitor, now)
     return accepted
   }
@@ -224,7 +225,7 @@ export class VisitorHub {
     if (this.saveTimers.has(key)) return
     this.saveTimers.set(
       key,
-      setTimeout(() => void this.saveNow(visitor), SAVE_DELAY_MS),
+      setTimeout(() => void this.saveNow(visitor), this.config.saveDelaySeconds * 1000),
     )
   }
 
