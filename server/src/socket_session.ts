@@ -57,6 +57,7 @@ export abstract class SocketSession {
   /** The first frame arrived: the timeout no longer applies. */
   protected firstFrameArrived(): void {
     clearTimeout(this.firstFrameTimer)
+    this.firstFrameTimer = undefined
   }
 
   /** uWS `close`: the socket is gone; never touch it again. */

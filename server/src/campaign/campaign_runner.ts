@@ -16,15 +16,22 @@ interface Matching {
   /** Visit number the matcher's memory belongs to: a new visit re-attaches. */
   visit: number
   timer: NodeJS.Timeout | undefined
-  /** Invitations sent in this attachment: id → campaign (undefined for an operator's). */
-  sent: Map<string, string | undefined>
-  /** Lifecycle actions already counted, per invitation (`id:action`). */
-  counted: Set<string>
+  /** Invitations sent this visit, made when the first one is (most visitors never get one). */
+  sent: Map<string, SentInvitation> | undefined
   /** The invitation holding the one visible slot, until opened or dismissed. */
   visible: string | undefined
   /** Latest campaign invitation not yet answered by a visitor message. */
   awaitingReply: string | undefined
 }
+
+interface SentInvitation {
+  /** Undefined for an operator's invitation. */
+  campaign: string | undefined
+  /** Lifecycle actions already counted, as ACTION_BIT flags. */
+  counted: number
+}
+
+const ACTION_BIT: Record<InvitationAction, number> = { shown: 1, opened: 2, dismissed: 4 }
 
 export const newInvitationId = (): string => `i${Date.now().toString(36)}${randomBytes(4).toString('hex')}`
 
@@ -85,8 +92,7 @@ export class CampaignRunner implements VisitorObserver {
       matcher: engine.attach(visitor.facts, memory, now),
       visit: visitor.visit.n,
       timer: undefined,
-      sent: sameVisit ? previous.sent : new Map(),
-      counted: sameVisit ? previous.counted : new Set(),
+      sent: sameVisit ? previous.sent : undefined,
       visible: sameVisit ? previous.visible : undefined,
       awaitingReply: sameVisit ? previous.awaitingReply : undefined,
     }
@@ -130,7 +136,7 @@ export class CampaignRunner implements VisitorObserver {
       startChat: invitation.startChat,
       at: now,
     }
-    m.sent.set(frame.id, invitation.campaign)
+    ;(m.sent ??= new Map()).set(frame.id, { campaign: invitation.campaign, counted: 0 })
     m.visible = frame.id
     m.awaitingReply = frame.id
     visitor.invited(invitation.campaign, now)
@@ -146,7 +152,7 @@ export class CampaignRunner implements VisitorObserver {
   operatorInvited(visitor: LiveVisitor, id: string): void {
     const m = this.matchings.get(visitor)
     if (!m) return
-    m.sent.set(id, undefined)
+    ;(m.sent ??= new Map()).set(id, { campaign: undefined, counted: 0 })
     m.visible = id
     m.matcher.occupy()
   }
@@ -154,12 +160,11 @@ export class CampaignRunner implements VisitorObserver {
   /** `inv {id, action}` from a tab: counts it once per invitation and frees the slot on opened/dismissed. */
   lifecycle(visitor: LiveVisitor, id: string, action: InvitationAction): void {
     const m = this.matchings.get(visitor)
-    if (!m || !m.sent.has(id)) return
-    const campaign = m.sent.get(id)
-    const key = `${id}:${action}`
-    if (campaign !== undefined && !m.counted.has(key)) {
-      m.counted.add(key)
-      this.stats.count(visitor.site, campaign, action)
+    const sent = m?.sent?.get(id)
+    if (!m || !sent) return
+    if (sent.campaign !== undefined && !(sent.counted & ACTION_BIT[action])) {
+      sent.counted |= ACTION_BIT[action]
+      this.stats.count(visitor.site, sent.campaign, action)
     }
     if (action !== 'shown' && m.visible === id) {
       m.visible = undefined
@@ -173,7 +178,7 @@ export class CampaignRunner implements VisitorObserver {
     const id = m?.awaitingReply
     if (!m || id === undefined) return
     m.awaitingReply = undefined
-    const campaign = m.sent.get(id)
+    const campaign = m.sent?.get(id)?.campaign
     if (campaign !== undefined) this.stats.count(visitor.site, campaign, 'replied')
   }
 

@@ -17,6 +17,8 @@ export interface OperatorActions {
   closed(session: OperatorSession): void
 }
 
+const AUTH_TIMEOUT = { code: CLOSE_CODE.unauthorized, reason: 'no auth in time' }
+
 type State =
   | { name: 'awaiting_auth' }
   | { name: 'authenticating' }
@@ -29,7 +31,9 @@ type State =
  */
 export class OperatorSession extends SocketSession {
   private state: State
-  protected readonly firstFrameTimeout = { code: CLOSE_CODE.unauthorized, reason: 'no auth in time' }
+  protected get firstFrameTimeout() {
+    return AUTH_TIMEOUT
+  }
   watching = false
   private expiry: NodeJS.Timeout | undefined
   /** Visitors this operator's list currently shows. */

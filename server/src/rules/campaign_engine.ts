@@ -3,7 +3,8 @@ import { CompiledCampaign, normalize, type Leaf } from './compiled_campaign.js'
 import type { Facts } from './facts.js'
 import { FieldIndex } from './field_index.js'
 import { fieldSpec } from './fields.js'
-import { VisitorMatcher, type CampaignMemory } from './visitor_matcher.js'
+import { placeholders } from './template.js'
+import { VisitorMatcher, type Active, type CampaignMemory } from './visitor_matcher.js'
 
 export type { CampaignMemory, Invitation } from './visitor_matcher.js'
 
@@ -21,6 +22,10 @@ export type { CampaignMemory, Invitation } from './visitor_matcher.js'
 export class CampaignEngine {
   /** Scratch stamps per predicate for set differences in VisitorMatcher (single-threaded use). */
   readonly stamps: Int32Array
+  /** Scratch lists of VisitorMatcher calls, shared since one call runs at a time. */
+  readonly scratch = { todo: [] as Active[], changed: [] as string[], falls: [] as number[], found: [] as number[] }
+  /** Fields some message template prints: the only raw values a matcher keeps. */
+  readonly templateFields: ReadonlySet<string>
   private generation = 0
 
   private constructor(
@@ -32,6 +37,9 @@ export class CampaignEngine {
     readonly ungated: readonly number[],
   ) {
     this.stamps = new Int32Array(gated.length)
+    this.templateFields = new Set(
+      campaigns.flatMap((c) => [c.message.text, c.message.followUp ?? ''].flatMap((text) => placeholders(text).map((p) => p.field))),
+    )
   }
 
   /** Compiles parsed campaigns (parseCampaign output); disabled ones are left out. */

@@ -31,7 +31,7 @@ export interface Invitation {
 }
 
 /** A campaign evaluated for this visitor because its gate holds (or it has none). */
-interface Active {
+export interface Active {
   readonly campaign: CompiledCampaign
   /** Per leaf: 1 when it holds. */
   readonly truth: Uint8Array
@@ -88,11 +88,12 @@ export class VisitorMatcher {
   private readonly timed = new Set<Active>()
   /** Campaigns whose `when` holds → whether they fired since it became true. */
   private readonly episodes = new Map<number, { fired: boolean }>()
-  private readonly todo: Active[] = []
-  // Scratch lists reused by every call (allocation-free steady state).
-  private readonly changed: string[] = []
-  private readonly falls: number[] = []
-  private readonly found: number[] = []
+  // Scratch lists shared by every matcher of the engine (one call runs at a time): no allocation
+  // in the steady state, and none of their memory per visitor.
+  private readonly todo: Active[]
+  private readonly changed: string[]
+  private readonly falls: number[]
+  private readonly found: number[]
   private readonly lookup = (field: string) => this.norm.get(field)
 
   /** Use CampaignEngine.attach(). */
@@ -103,6 +104,7 @@ export class VisitorMatcher {
     now: number,
   ) {
     this.now = now
+    ;({ todo: this.todo, changed: this.changed, falls: this.falls, found: this.found } = engine.scratch)
     for (const index of engine.ungated) this.activate(index)
     this.apply(facts)
     this.schedule(true)
@@ -169,11 +171,13 @@ export class VisitorMatcher {
       const spec = fieldSpec(field)
       if (!spec) continue
       const v = normalize(spec, value)
+      // Raw values are kept only for fields some message template prints.
+      const printed = this.engine.templateFields.has(field)
       if (v === undefined) {
-        this.raw.delete(field)
+        if (printed) this.raw.delete(field)
         if (!this.norm.delete(field)) continue
       } else {
-        this.raw.set(field, value as FactValue | Clock)
+        if (printed) this.raw.set(field, value as FactValue | Clock)
         if (sameNorm(this.norm.get(field), v)) continue
         this.norm.set(field, v)
       }

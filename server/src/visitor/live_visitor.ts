@@ -85,6 +85,7 @@ function contextFact(value: unknown): FactValue {
  */
 export class LiveVisitor {
   readonly tabs = new Map<number, Tab>()
+  /** Present facts by field; an absent one has no entry. */
   readonly facts = new Map<string, Fact>()
   private changes = new Map<string, Fact>()
   widgetOpen = false
@@ -125,9 +126,15 @@ export class LiveVisitor {
     return latest
   }
 
+  /** Absent facts are not stored (null in `changes` says one went away): most fields are absent most of the time. */
   private set(field: string, value: Fact): void {
-    if (sameFact(this.facts.get(field), value)) return
-    this.facts.set(field, value)
+    const old = this.facts.get(field)
+    if (value === null) {
+      if (!this.facts.delete(field)) return
+    } else {
+      if (sameFact(old, value)) return
+      this.facts.set(field, value)
+    }
     this.changes.set(field, value)
   }
 

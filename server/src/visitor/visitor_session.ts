@@ -22,6 +22,8 @@ export interface VisitorRouter {
   attach(site: Site, visitorId: string, sink: VisitorSession, hello: HelloFrame, client: ClientInfo, userValid: boolean): Promise<TabLink>
 }
 
+const HELLO_TIMEOUT = { code: CLOSE_CODE.helloTimeout, reason: 'no hello in time' }
+
 type State =
   | { name: 'awaiting_hello' }
   | { name: 'attaching'; queue: unknown[]; outbox: ServerToVisitorFrame[] }
@@ -33,7 +35,9 @@ type State =
  */
 export class VisitorSession extends SocketSession implements TabSink {
   private state: State
-  protected readonly firstFrameTimeout = { code: CLOSE_CODE.helloTimeout, reason: 'no hello in time' }
+  protected get firstFrameTimeout() {
+    return HELLO_TIMEOUT
+  }
 
   constructor(
     codec: FrameCodec,
