@@ -109,7 +109,6 @@ export class BeckonNode {
     this.parser = createFrameParser(config.limits)
     this.files = new StaticFiles(config.staticDir)
     const refreshMs = config.refreshSeconds * 1000
-    this.feed = new VisitorFeed(config.nodeId, this.hub, this.sites, bus, config.feedIntervalMs, refreshMs)
     this.directory = new VisitorDirectory(config.nodeId, bus, refreshMs, {
       list: (site) => [...this.hub.visitors(site)].map((v) => this.feed.summary(v)),
       get: (site, id) => {
@@ -118,6 +117,7 @@ export class BeckonNode {
       },
     })
     this.presence = new TeamPresence(config.nodeId, bus, refreshMs, (site, online) => this.teamChanged(site, online))
+    this.feed = new VisitorFeed(config.nodeId, this.hub, this.sites, bus, config.feedIntervalMs, refreshMs, (site) => this.presence.isOnline(site))
     this.operators = new OperatorHub(this.directory, this.presence)
     this.chat = new ChatService(
       store,
@@ -150,6 +150,7 @@ export class BeckonNode {
   }
 
   private teamChanged(site: string, online: boolean): void {
+    if (online) this.feed.siteWatched(site)
     for (const visitor of this.hub.visitors(site)) {
       visitor.setTeamOnline(online)
       this.hub.emit(visitor)

@@ -46,6 +46,21 @@ t.test('two nodes on one nats-server', async (t) => {
     await Promise.all([op.close(), client.close()])
   })
 
+  t.test('an operator coming online later lists visitors already on the other node', async (t) => {
+    const early = await b.visitor({ page: { url: 'https://shop.example/early', title: 'Early' } })
+    const site = a.node.sites.get('shop')
+    if (!site) throw new Error('no site')
+    const op = await TestClient.connect(`${a.ws}/v1/operator`)
+    op.send({ t: 'auth', token: await signOperatorToken(site, { id: 'late-ann' }) })
+    await op.next('ready')
+    op.send({ t: 'watch', site: 'shop' })
+    const snapshot = await op.next('visitors')
+    const inSnapshot = (snapshot.list as Frame[]).some((v) => v.id === early.welcome.visitor)
+    if (!inSnapshot) await op.next((f) => f.t === 'visitor' && f.id === early.welcome.visitor)
+    t.pass('node B publishes its visitors once the site has an operator')
+    await Promise.all([op.close(), early.client.close()])
+  })
+
   t.test('two tabs on two nodes share one visitor state', async (t) => {
     await a.admin('PUT', '/v1/sites/shop/campaigns/second-page', {
       name: 'Second page',

@@ -24,8 +24,10 @@ export function visitorDepartments(visitor: LiveVisitor, siteDepartments: string
 /**
  * Publishes this node's live visitors to the bus for every operator in the cluster.
  * Changes are coalesced: a visitor changed many times within one interval is sent once.
- * Every `refreshMs` (and when a node asks on `beckon.visitors_sync`) all visitors are sent
- * again, which lets directories expire the visitors of nodes that died.
+ * Only sites with an operator online anywhere are published (nobody else reads the list);
+ * when a site's first operator comes online, all its visitors are sent. Every `refreshMs`
+ * (and when a node asks on `beckon.visitors_sync`) all watched visitors are sent again,
+ * which lets directories expire the visitors of nodes that died.
  */
 export class VisitorFeed implements VisitorObserver {
   private readonly dirty = new Map<string, LiveVisitor>()
@@ -41,6 +43,8 @@ export class VisitorFeed implements VisitorObserver {
     private readonly bus: Bus,
     private readonly intervalMs: number,
     refreshMs: number,
+    /** Whether any operator of the site is online in the cluster. */
+    private readonly watched: (site: string) => boolean,
   ) {
     hub.observe(this)
     this.refreshTimer = setInterval(() => this.publishAll(), refreshMs)
@@ -49,6 +53,7 @@ export class VisitorFeed implements VisitorObserver {
 
   changed(visitor: LiveVisitor): void {
     this.goneIds.get(visitor.site)?.delete(visitor.id)
+    if (!this.watched(visitor.site)) return
     this.dirty.set(`${visitor.site}.${visitor.id}`, visitor)
     this.schedule()
   }
@@ -88,8 +93,14 @@ export class VisitorFeed implements VisitorObserver {
   }
 
   private publishAll(): void {
-    for (const visitor of this.hub.visitors()) this.dirty.set(`${visitor.site}.${visitor.id}`, visitor)
+    for (const visitor of this.hub.visitors()) if (this.watched(visitor.site)) this.dirty.set(`${visitor.site}.${visitor.id}`, visitor)
     this.flush()
+  }
+
+  /** A site's first operator came online: its visitors go out now. */
+  siteWatched(site: string): void {
+    for (const visitor of this.hub.visitors(site)) this.dirty.set(`${visitor.site}.${visitor.id}`, visitor)
+    this.schedule()
   }
 
   close(): void {
