@@ -26,6 +26,8 @@ export class CampaignEngine {
   readonly scratch = { todo: [] as Active[], changed: [] as string[], falls: [] as number[], found: [] as number[] }
   /** Fields some message template prints: the only raw values a matcher keeps. */
   readonly templateFields: ReadonlySet<string>
+  /** Fields some condition reads (audience and team included): the only ones a matcher normalizes. */
+  readonly readFields: ReadonlySet<string>
   private generation = 0
 
   private constructor(
@@ -37,6 +39,7 @@ export class CampaignEngine {
     readonly ungated: readonly number[],
   ) {
     this.stamps = new Int32Array(gated.length)
+    this.readFields = new Set(['user.authenticated', 'team.online', ...campaigns.flatMap((c) => c.leaves.map((leaf) => leaf.field))])
     this.templateFields = new Set(
       campaigns.flatMap((c) => [c.message.text, c.message.followUp ?? ''].flatMap((text) => placeholders(text).map((p) => p.field))),
     )

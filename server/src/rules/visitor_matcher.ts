@@ -168,11 +168,13 @@ export class VisitorMatcher {
     const changed = this.changed
     changed.length = 0
     for (const [field, value] of changes) {
+      // Raw values are kept only for fields some message template prints, normalized ones
+      // only for fields some condition reads: most facts concern no campaign of the site.
+      const printed = this.engine.templateFields.has(field)
+      if (!printed && !this.engine.readFields.has(field)) continue
       const spec = fieldSpec(field)
       if (!spec) continue
       const v = normalize(spec, value)
-      // Raw values are kept only for fields some message template prints.
-      const printed = this.engine.templateFields.has(field)
       if (v === undefined) {
         if (printed) this.raw.delete(field)
         if (!this.norm.delete(field)) continue

@@ -32,6 +32,8 @@ export interface Tab {
 
 type Fact = FactValue | Clock
 
+const NO_CHANGES: ReadonlyMap<string, Fact> = new Map()
+
 function sameFact(a: Fact | undefined, b: Fact): boolean {
   if (a === b) return true
   if (a === undefined || a === null || b === null) return false
@@ -87,7 +89,8 @@ export class LiveVisitor {
   readonly tabs = new Map<number, Tab>()
   /** Present facts by field; an absent one has no entry. */
   readonly facts = new Map<string, Fact>()
-  private changes = new Map<string, Fact>()
+  /** Facts changed since takeChanges(); made on the first change (idle visitors hold none). */
+  private changes: Map<string, Fact> | undefined
   widgetOpen = false
   authenticated = false
   chat: { conversation: string; state: ChatState; operator?: string } | undefined
@@ -135,13 +138,13 @@ export class LiveVisitor {
       if (sameFact(old, value)) return
       this.facts.set(field, value)
     }
-    this.changes.set(field, value)
+    ;(this.changes ??= new Map()).set(field, value)
   }
 
   /** Facts changed since the last call, for the matcher. */
-  takeChanges(): Map<string, Fact> {
-    const changes = this.changes
-    this.changes = new Map()
+  takeChanges(): ReadonlyMap<string, Fact> {
+    const changes = this.changes ?? NO_CHANGES
+    this.changes = undefined
     return changes
   }
 
