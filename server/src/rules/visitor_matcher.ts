@@ -45,6 +45,22 @@ export interface Active {
   dirty: boolean
 }
 
+/** What a matcher tracks once some campaign concerns its visitor. */
+interface MatchState {
+  gates: Map<string, GateState>
+  /** Clock fields with thresholds still ahead. */
+  running: Map<string, GateState>
+  /** Campaign index → number of its gate predicates that hold (only when > 0). */
+  gateCount: Map<number, number>
+  active: Map<number, Active>
+  /** Field → active campaigns reading it. */
+  watch: Map<string, Set<Active>>
+  /** Active campaigns with clock leaves. */
+  timed: Set<Active>
+  /** Campaigns whose `when` holds → whether they fired since it became true. */
+  episodes: Map<number, { fired: boolean }>
+}
+
 /** One field's gate predicates that hold: `preds` (hash/pattern/exists) and a threshold prefix. */
 interface GateState {
   readonly index: FieldIndex
@@ -76,18 +92,8 @@ export class VisitorMatcher {
   private slotTaken = false
   private readonly raw = new Map<string, FactValue | Clock>()
   private readonly norm = new Map<string, Norm>()
-  private readonly gates = new Map<string, GateState>()
-  /** Clock fields with thresholds still ahead. */
-  private readonly running = new Map<string, GateState>()
-  /** Campaign index → number of its gate predicates that hold (only when > 0). */
-  private readonly gateCount = new Map<number, number>()
-  private readonly active = new Map<number, Active>()
-  /** Field → active campaigns reading it. */
-  private readonly watch = new Map<string, Set<Active>>()
-  /** Active campaigns with clock leaves. */
-  private readonly timed = new Set<Active>()
-  /** Campaigns whose `when` holds → whether they fired since it became true. */
-  private readonly episodes = new Map<number, { fired: boolean }>()
+  /** Made when a gate predicate first holds: a visitor no campaign concerns keeps none. */
+  private st: MatchState | undefined
   // Scratch lists shared by every matcher of the engine (one call runs at a time): no allocation
   // in the steady state, and none of their memory per visitor.
   private readonly todo: Active[]
@@ -108,6 +114,19 @@ export class VisitorMatcher {
     for (const index of engine.ungated) this.activate(index)
     this.apply(facts)
     this.schedule(true)
+  }
+
+  /** The tracking state, made on first write. */
+  private get s(): MatchState {
+    return (this.st ??= {
+      gates: new Map(),
+      running: new Map(),
+      gateCount: new Map(),
+      active: new Map(),
+      watch: new Map(),
+      timed: new Set(),
+      episodes: new Map(),
+    })
   }
 
   /** Whether an invitation (from a campaign or an operator) is showing. */
@@ -145,13 +164,13 @@ export class VisitorMatcher {
    * per-event cost driver, worth exporting as a metric.
    */
   get activeCampaigns(): number {
-    return this.active.size
+    return this.st?.active.size ?? 0
   }
 
   /** Ids of the campaigns eligible as of the last call (definition order), for live stats. */
   eligibleNow(): string[] {
     const ids: string[] = []
-    for (const index of [...this.episodes.keys()].sort((a, b) => a - b)) {
+    for (const index of [...(this.st?.episodes.keys() ?? [])].sort((a, b) => a - b)) {
       const c = this.engine.campaigns[index] as CompiledCampaign
       if (this.eligible(c)) ids.push(c.id)
     }
@@ -192,7 +211,7 @@ export class VisitorMatcher {
     for (const field of changed) this.regate(field, falls)
     for (const p of falls) this.flip(p, false)
     for (const field of changed) {
-      const watchers = this.watch.get(field)
+      const watchers = this.st?.watch.get(field)
       if (!watchers) continue
       for (const a of watchers) {
         if (a.fresh) continue
@@ -208,7 +227,9 @@ export class VisitorMatcher {
   /** Moves time to `now`: clock thresholds crossed since the last call. */
   private advance(now: number): void {
     if (now > this.now) this.now = now
-    for (const [field, g] of this.running) {
+    const st = this.st
+    if (!st) return
+    for (const [field, g] of st.running) {
       const clock = this.norm.get(field) as Clock
       const elapsed = this.now - clock.since
       const thresholds = g.index.thresholds
@@ -216,9 +237,9 @@ export class VisitorMatcher {
         g.prefix++
         this.flip(t.pred, true)
       }
-      if (g.prefix >= thresholds.length) this.running.delete(field)
+      if (g.prefix >= thresholds.length) st.running.delete(field)
     }
-    for (const a of this.timed) {
+    for (const a of st.timed) {
       if (a.fresh || a.nextClock > this.now) continue
       for (const i of a.campaign.clockLeaves) {
         const leaf = a.campaign.leaves[i] as Leaf
@@ -234,7 +255,7 @@ export class VisitorMatcher {
     const index = this.engine.indexes.get(field)
     if (!index) return
     const v = this.norm.get(field)
-    const g = this.gates.get(field) ?? { index, preds: [], prefix: 0 }
+    const g = this.st?.gates.get(field) ?? { index, preds: [], prefix: 0 }
     const found = this.found
     found.length = 0
     index.collect(v, found)
@@ -260,20 +281,20 @@ export class VisitorMatcher {
     for (let i = g.prefix; i < prefix; i++) this.flip((index.thresholds[i] as { pred: number }).pred, true)
     for (let i = prefix; i < g.prefix; i++) falls.push((index.thresholds[i] as { pred: number }).pred)
     g.prefix = prefix
-    if (isClock(v) && prefix < index.thresholds.length) this.running.set(field, g)
-    else this.running.delete(field)
-    if (preds.length > 0 || prefix > 0) this.gates.set(field, g)
-    else this.gates.delete(field)
+    if (isClock(v) && prefix < index.thresholds.length) this.s.running.set(field, g)
+    else this.st?.running.delete(field)
+    if (preds.length > 0 || prefix > 0) this.s.gates.set(field, g)
+    else this.st?.gates.delete(field)
   }
 
   private flip(pred: number, up: boolean): void {
     for (const index of this.engine.gated[pred] as readonly number[]) {
-      const count = (this.gateCount.get(index) ?? 0) + (up ? 1 : -1)
+      const count = (this.st?.gateCount.get(index) ?? 0) + (up ? 1 : -1)
       if (count > 0) {
-        this.gateCount.set(index, count)
+        this.s.gateCount.set(index, count)
         if (up && count === 1) this.activate(index)
       } else {
-        this.gateCount.delete(index)
+        this.st?.gateCount.delete(index)
         this.deactivate(index)
       }
     }
@@ -289,27 +310,29 @@ export class VisitorMatcher {
       fresh: true,
       dirty: true,
     }
-    this.active.set(index, a)
+    const st = this.s
+    st.active.set(index, a)
     for (const field of campaign.leavesByField.keys()) {
-      let set = this.watch.get(field)
-      if (!set) this.watch.set(field, (set = new Set()))
+      let set = st.watch.get(field)
+      if (!set) st.watch.set(field, (set = new Set()))
       set.add(a)
     }
-    if (campaign.clockLeaves.length > 0) this.timed.add(a)
+    if (campaign.clockLeaves.length > 0) st.timed.add(a)
     this.todo.push(a)
   }
 
   private deactivate(index: number): void {
-    const a = this.active.get(index)
-    if (!a) return
-    this.active.delete(index)
+    const st = this.st
+    const a = st?.active.get(index)
+    if (!st || !a) return
+    st.active.delete(index)
     for (const field of a.campaign.leavesByField.keys()) {
-      const set = this.watch.get(field)
+      const set = st.watch.get(field)
       set?.delete(a)
-      if (set?.size === 0) this.watch.delete(field)
+      if (set?.size === 0) st.watch.delete(field)
     }
-    this.timed.delete(a)
-    this.episodes.delete(index)
+    st.timed.delete(a)
+    st.episodes.delete(index)
   }
 
   private touch(a: Active): void {
@@ -322,7 +345,7 @@ export class VisitorMatcher {
   private settle(): void {
     for (const a of this.todo) {
       a.dirty = false
-      if (this.active.get(a.campaign.index) !== a) continue
+      if (this.st?.active.get(a.campaign.index) !== a) continue
       if (a.fresh) {
         a.fresh = false
         a.campaign.fill(a.truth, this.lookup, this.now)
@@ -331,8 +354,8 @@ export class VisitorMatcher {
       const root = a.campaign.evaluate(a.truth)
       if (root === a.root) continue
       a.root = root
-      if (root) this.episodes.set(a.campaign.index, { fired: false })
-      else this.episodes.delete(a.campaign.index)
+      if (root) this.s.episodes.set(a.campaign.index, { fired: false })
+      else this.st?.episodes.delete(a.campaign.index)
     }
     this.todo.length = 0
   }
@@ -361,7 +384,7 @@ export class VisitorMatcher {
   /** The pending campaign to fire next: highest priority, then definition order. */
   private best(): CompiledCampaign | undefined {
     let best: CompiledCampaign | undefined
-    for (const [index, episode] of this.episodes) {
+    for (const [index, episode] of this.st?.episodes ?? []) {
       if (episode.fired) continue
       const c = this.engine.campaigns[index] as CompiledCampaign
       if (best && (c.priority < best.priority || (c.priority === best.priority && c.index > best.index))) continue
@@ -374,7 +397,7 @@ export class VisitorMatcher {
     if (this.slotTaken) return NONE
     const c = this.best()
     if (!c) return NONE
-    const episode = this.episodes.get(c.index)
+    const episode = this.st?.episodes.get(c.index)
     if (episode) episode.fired = true
     this.slotTaken = true
     this.memory.firedEver.add(c.id)
@@ -396,12 +419,13 @@ export class VisitorMatcher {
   /** Sets nextWakeAt; with `dueNow`, to now when a campaign is ready to fire (after attach). */
   private schedule(dueNow: boolean): void {
     let next = Infinity
-    for (const [field, g] of this.running) {
+    const st = this.st
+    for (const [field, g] of st?.running ?? []) {
       const at = (this.norm.get(field) as Clock).since + (g.index.thresholds[g.prefix]?.at ?? Infinity)
       if (at < next) next = at
     }
-    for (const a of this.timed) if (a.nextClock < next) next = a.nextClock
-    for (const index of this.episodes.keys()) {
+    for (const a of st?.timed ?? []) if (a.nextClock < next) next = a.nextClock
+    for (const index of st?.episodes.keys() ?? []) {
       const c = this.engine.campaigns[index] as CompiledCampaign
       if (!this.frequencyAllows(c)) continue
       const cooled = this.cooldownEnd(c)
