@@ -35,7 +35,9 @@ const SAVE_AT_ONCE: ReadonlySet<VisitorFrame['t']> = new Set(['identify', 'conta
 export class VisitorHub {
   private readonly live = new Map<string, LiveVisitor>()
   private readonly loading = new Map<string, Promise<LiveVisitor>>()
-  private readonly saveTimers = new Map<string, NodeJS.Timeout>()
+  /** Visitors with unsaved navigation; all are written together every BECKON_SAVE_DELAY_SECONDS. */
+  private readonly unsaved = new Set<LiveVisitor>()
+  private saveTimer: NodeJS.Timeout | undefined
   private readonly lingerTimers = new Map<string, NodeJS.Timeout>()
   private readonly writes = new Map<string, Promise<void>>()
   private readonly observers: VisitorObserver[] = []
@@ -220,20 +222,22 @@ export class VisitorHub {
     this.notify(visitor, (observer) => observer.gone?.(visitor))
   }
 
+  /**
+   * Marks the profile for the next batch write. One timer serves every visitor, and writes
+   * issued together share one embedded-store transaction (one disk sync, not one each).
+   */
   saveSoon(visitor: LiveVisitor): void {
-    const key = profileKey(visitor.site, visitor.id)
-    if (this.saveTimers.has(key)) return
-    this.saveTimers.set(
-      key,
-      setTimeout(() => void this.saveNow(visitor), this.config.saveDelaySeconds * 1000),
-    )
+    this.unsaved.add(visitor)
+    this.saveTimer ??= setTimeout(() => {
+      this.saveTimer = undefined
+      for (const v of [...this.unsaved]) void this.saveNow(v)
+    }, this.config.saveDelaySeconds * 1000)
   }
 
   /** Queues a write of the visitor's profile behind its earlier writes; returns when it is durable. */
   saveNow(visitor: LiveVisitor): Promise<void> {
     const key = profileKey(visitor.site, visitor.id)
-    clearTimeout(this.saveTimers.get(key))
-    this.saveTimers.delete(key)
+    this.unsaved.delete(visitor)
     const snapshot = structuredClone(visitor.profile)
     const previous = this.writes.get(key) ?? Promise.resolve()
     const write = previous
@@ -253,6 +257,8 @@ export class VisitorHub {
   async flush(): Promise<void> {
     for (const timer of this.lingerTimers.values()) clearTimeout(timer)
     this.lingerTimers.clear()
+    clearTimeout(this.saveTimer)
+    this.saveTimer = undefined
     await Promise.all([...this.live.values()].map((v) => this.saveNow(v)))
     await Promise.all(this.writes.values())
   }
