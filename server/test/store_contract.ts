@@ -48,6 +48,15 @@ export function storeContract(t: Test, name: string, factory: () => Promise<Stor
     t.strictSame(await store.get('sites', 'site.1'), { key: 'site.1', value: { v: 3 }, revision: r3 })
   })
 
+  check('put stores the value as it was when put() was called', async (t, { store }) => {
+    const profile = { visits: 1, tags: ['a'] }
+    const written = store.put('profiles', 'snap', profile)
+    profile.visits = 2
+    profile.tags.push('b')
+    await written
+    t.strictSame((await store.get('profiles', 'snap'))?.value, { visits: 1, tags: ['a'] })
+  })
+
   check('values round-trip through put/get, list and append/read', async (t, { store }) => {
     for (const [i, value] of VALUES.entries()) {
       await store.put('profiles', `v.${i}`, value)

@@ -27,7 +27,7 @@ export type Bucket = (typeof BUCKETS)[number]
 export interface Store {
   /** Guarantee: reads see every write this process has completed (read-your-writes). */
   get<T>(bucket: Bucket, key: string): Promise<Entry<T> | undefined>
-  /** Unconditional write; resolves once durable. Returns the new revision. */
+  /** Unconditional write; resolves once durable. Returns the new revision. `value` is encoded before put() returns. */
   put<T>(bucket: Bucket, key: string, value: T): Promise<number>
   /** Writes only if the key is absent; resolves to false if it exists. Atomic cluster-wide. */
   create<T>(bucket: Bucket, key: string, value: T): Promise<number | false>

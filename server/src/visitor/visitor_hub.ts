@@ -238,10 +238,11 @@ export class VisitorHub {
   saveNow(visitor: LiveVisitor): Promise<void> {
     const key = profileKey(visitor.site, visitor.id)
     this.unsaved.delete(visitor)
-    const snapshot = structuredClone(visitor.profile)
     const previous = this.writes.get(key) ?? Promise.resolve()
+    // No copy: stores encode the value when put() is called, so each write stores the
+    // profile as it is then, never older than what an earlier write stored.
     const write = previous
-      .then(() => this.store.put('profiles', key, snapshot))
+      .then(() => this.store.put('profiles', key, visitor.profile))
       .then(
         () => undefined,
         (error: unknown) => this.log.error({ err: error, key }, 'profile write failed'),
