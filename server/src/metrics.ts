@@ -53,6 +53,19 @@ export class Metrics {
     registers: [this.registry],
   })
 
+  private readonly frameCounters = new Map<string, { inc(): void }>()
+
+  /** Counts a frame; children are cached since label lookup costs more than the increment (hot path). */
+  frame(direction: 'in' | 'out', role: string, type: string): void {
+    const key = `${direction}.${role}.${type}`
+    let counter = this.frameCounters.get(key)
+    if (!counter) {
+      counter = (direction === 'in' ? this.framesIn : this.framesOut).labels({ role, type })
+      this.frameCounters.set(key, counter)
+    }
+    counter.inc()
+  }
+
   constructor(nodeId: string) {
     this.registry.setDefaultLabels({ node: nodeId })
     collectDefaultMetrics({ register: this.registry })

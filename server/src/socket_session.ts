@@ -120,7 +120,7 @@ export abstract class SocketSession {
     ws.cork(() => {
       dropped = ws.send(data, this.codec.binary) === 2
     })
-    this.metrics.framesOut.inc({ role: this.role, type: frame.t })
+    this.metrics.frame('out', this.role, frame.t)
     if (dropped || ws.getBufferedAmount() > this.limits.maxBackpressureBytes) {
       this.close(CLOSE_CODE.backpressure, 'client too slow: send buffer full')
     }

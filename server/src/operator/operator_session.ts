@@ -94,7 +94,7 @@ export class OperatorSession extends SocketSession {
       return
     }
     frame = this.parser.parseOperatorFrame(input)
-    this.metrics.framesIn.inc({ role: 'operator', type: frame.t })
+    this.metrics.frame('in', 'operator', frame.t)
     switch (frame.t) {
       case 'auth':
         throw new FrameError(ERROR_CODE.badFrame, 'already authenticated', 'auth')
@@ -116,7 +116,7 @@ export class OperatorSession extends SocketSession {
   }
 
   private async authenticate(token: string): Promise<void> {
-    this.metrics.framesIn.inc({ role: 'operator', type: 'auth' })
+    this.metrics.frame('in', 'operator', 'auth')
     let operator: OperatorIdentity
     try {
       operator = await verifyOperatorToken(token, this.site)

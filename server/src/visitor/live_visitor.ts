@@ -56,6 +56,8 @@ export function pageKey(url: string): string {
 
 export function utmOf(url: string): Partial<Record<(typeof UTM_KEYS)[number], string>> {
   const utm: Partial<Record<(typeof UTM_KEYS)[number], string>> = {}
+  // Most page views carry no UTM parameters: skip parsing the URL for them.
+  if (!url.includes('utm_')) return utm
   let params: URLSearchParams
   try {
     params = new URL(url).searchParams

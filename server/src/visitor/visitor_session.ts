@@ -81,13 +81,13 @@ export class VisitorSession extends SocketSession implements TabSink {
       return
     }
     const frame = this.parser.parseVisitorFrame(input)
-    this.metrics.framesIn.inc({ role: 'visitor', type: frame.t })
+    this.metrics.frame('in', 'visitor', frame.t)
     if (frame.t === 'hello') throw new FrameError(ERROR_CODE.badFrame, 'hello was already received', 'hello')
     state.link.frame(frame)
   }
 
   private async hello(hello: HelloFrame): Promise<void> {
-    this.metrics.framesIn.inc({ role: 'visitor', type: 'hello' })
+    this.metrics.frame('in', 'visitor', 'hello')
     let visitorId: string | undefined
     if (hello.token !== undefined) {
       visitorId = verifyVisitorToken(this.site.secret, this.site.id, hello.token)
