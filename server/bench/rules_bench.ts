@@ -18,21 +18,10 @@ import { parseCampaign, type Campaign, type Condition } from '../src/rules/campa
 import { CampaignEngine, type CampaignMemory } from '../src/rules/campaign_engine.js'
 import { isClock, type Clock, type FactValue, type Scalar } from '../src/rules/facts.js'
 import type { VisitorMatcher } from '../src/rules/visitor_matcher.js'
+import { mulberry32, pick, type Rand } from '../test/support/random.js'
 
 type Fact = FactValue | Clock
-type Rand = () => number
-
-function mulberry32(seed: number): Rand {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = Math.imul(a ^ (a >>> 15), 1 | a)
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
 const int = (r: Rand, n: number) => Math.floor(r() * n)
-const pick = <T>(r: Rand, list: readonly T[]): T => list[int(r, list.length)] as T
 
 const TOPICS = 5000
 const PRODUCTS = 10_000

@@ -54,10 +54,28 @@ export abstract class SocketSession {
   /** How the socket closes when its first frame (`hello`, `auth`) does not come within BECKON_HELLO_TIMEOUT_MS. */
   protected abstract readonly firstFrameTimeout: { code: number; reason: string }
 
-  /** The first frame arrived: the timeout no longer applies. */
-  protected firstFrameArrived(): void {
+  /**
+   * Checks the first frame: it must parse and be of type `type`, else the socket closes with
+   * 4000 (a protocol violation) and this returns undefined. Stops the first-frame timeout.
+   */
+  protected firstFrame<F extends { t: string }, T extends F['t']>(parse: (input: unknown) => F, input: unknown, type: T): Extract<F, { t: T }> | undefined {
+    let frame: F
+    try {
+      frame = parse(input)
+    } catch (error) {
+      if (error instanceof FrameError) {
+        this.close(CLOSE_CODE.protocolError, `first frame: ${error.message}`)
+        return undefined
+      }
+      throw error
+    }
+    if (frame.t !== type) {
+      this.close(CLOSE_CODE.protocolError, `first frame must be ${type}`)
+      return undefined
+    }
     clearTimeout(this.firstFrameTimer)
     this.firstFrameTimer = undefined
+    return frame as Extract<F, { t: T }>
   }
 
   /** uWS `close`: the socket is gone; never touch it again. */

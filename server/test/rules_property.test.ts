@@ -10,20 +10,9 @@ import { parseCampaign, type Campaign, type Condition, type LeafCondition, type 
 import { CampaignEngine, type CampaignMemory } from '../src/rules/campaign_engine.js'
 import type { Clock, FactValue, Scalar } from '../src/rules/facts.js'
 import { fieldSpec } from '../src/rules/fields.js'
+import { mulberry32, pick, type Rand } from './support/random.js'
 
 type Fact = FactValue | Clock
-type Rand = () => number
-
-function mulberry32(seed: number): Rand {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = Math.imul(a ^ (a >>> 15), 1 | a)
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
-const pick = <T>(r: Rand, list: readonly T[]): T => list[Math.floor(r() * list.length)] as T
 const some = <T>(r: Rand, list: readonly T[]): T[] => {
   const out = list.filter(() => r() < 0.5)
   return out.length > 0 ? out : [pick(r, list)]

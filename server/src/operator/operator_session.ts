@@ -79,21 +79,14 @@ export class OperatorSession extends SocketSession {
   protected onFrame(input: unknown): void {
     const state = this.state
     if (state.name === 'authenticating') throw new FrameError(ERROR_CODE.badFrame, 'wait for ready before sending more')
-    let frame: OperatorFrame
     if (state.name === 'awaiting_auth') {
-      try {
-        frame = this.parser.parseOperatorFrame(input)
-      } catch (error) {
-        if (error instanceof FrameError) return this.close(CLOSE_CODE.protocolError, `first frame: ${error.message}`)
-        throw error
-      }
-      if (frame.t !== 'auth') return this.close(CLOSE_CODE.protocolError, 'first frame must be auth')
-      this.firstFrameArrived()
+      const auth = this.firstFrame(this.parser.parseOperatorFrame, input, 'auth')
+      if (!auth) return
       this.state = { name: 'authenticating' }
-      void this.authenticate(frame.token)
+      void this.authenticate(auth.token)
       return
     }
-    frame = this.parser.parseOperatorFrame(input)
+    const frame = this.parser.parseOperatorFrame(input)
     this.metrics.frame('in', 'operator', frame.t)
     switch (frame.t) {
       case 'auth':

@@ -67,17 +67,10 @@ export class VisitorSession extends SocketSession implements TabSink {
       return
     }
     if (state.name === 'awaiting_hello') {
-      let frame: VisitorFrame
-      try {
-        frame = this.parser.parseVisitorFrame(input)
-      } catch (error) {
-        if (error instanceof FrameError) return this.close(CLOSE_CODE.protocolError, `first frame: ${error.message}`)
-        throw error
-      }
-      if (frame.t !== 'hello') return this.close(CLOSE_CODE.protocolError, 'first frame must be hello')
-      this.firstFrameArrived()
+      const hello = this.firstFrame(this.parser.parseVisitorFrame, input, 'hello')
+      if (!hello) return
       this.state = { name: 'attaching', queue: [], outbox: [] }
-      void this.hello(frame)
+      void this.hello(hello)
       return
     }
     const frame = this.parser.parseVisitorFrame(input)
