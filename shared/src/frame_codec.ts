@@ -51,7 +51,9 @@ export class FrameCodec {
 }
 
 export const JSON_CODEC = new FrameCodec(SUBPROTOCOL.json)
-export const MSGPACK_CODEC = new FrameCodec(SUBPROTOCOL.msgpack)
+const MSGPACK_CODEC = new FrameCodec(SUBPROTOCOL.msgpack)
+
+/** The shared (stateless) codec of a subprotocol. */
 export function codecFor(subprotocol: Subprotocol): FrameCodec {
   return subprotocol === SUBPROTOCOL.msgpack ? MSGPACK_CODEC : JSON_CODEC
 }

@@ -54,10 +54,6 @@ export class VisitorHub {
     this.observers.push(observer)
   }
 
-  get size(): number {
-    return this.live.size
-  }
-
   get(site: string, visitor: string): LiveVisitor | undefined {
     return this.live.get(profileKey(site, visitor))
   }
