@@ -167,6 +167,8 @@ export interface ChatFrame {
   conversation: string
   state: ChatState
   operator?: string
+  /** Extension: the assigned operator took the chat (accepted, replied, or started it), rather than being offered it. */
+  accepted?: boolean
 }
 export interface ErrorFrame {
   t: 'error'

@@ -86,10 +86,9 @@ export class ChatPanel {
     c.state = frame.state
     c.operator = frame.operator
     c.lastActivity = Date.now()
-    if (frame.state !== 'assigned' || frame.operator !== this.actions.me()) c.confirmed = false
+    c.confirmed = frame.state === 'assigned' && frame.operator === this.actions.me() && frame.accepted === true
     if (this.awaiting === frame.visitor && frame.state !== 'closed') {
       this.awaiting = undefined
-      c.confirmed = frame.operator === this.actions.me()
       this.selected = c.id
     }
     this.changed(c)
@@ -103,7 +102,6 @@ export class ChatPanel {
     c.messages.push(frame)
     if (last && (last.at > frame.at || seq(last.id) > seq(frame.id))) c.messages.sort((a, b) => a.at - b.at || seq(a.id) - seq(b.id))
     c.lastActivity = Math.max(c.lastActivity, frame.at)
-    if (frame.from === 'operator' && frame.operator === this.actions.me()) c.confirmed = true
     if (c.id !== this.selected && frame.from === 'visitor') c.unread += 1
     this.changed(c)
   }
@@ -173,7 +171,6 @@ export class ChatPanel {
       this.note.textContent = 'Not connected: try again when back online.'
       return
     }
-    if (kind === 'accept') c.confirmed = true
     this.note.textContent = ''
   }
 

@@ -135,7 +135,14 @@ export function parseServerFrame(input: unknown): ConsoleFrame {
     case 'gone':
       return { t, visitor: string(o, 'visitor', path) }
     case 'chat':
-      return { t, conversation: string(o, 'conversation', path), state: chatState(o, 'state', path), operator: optString(o, 'operator', path), visitor: string(o, 'visitor', path) }
+      return {
+        t,
+        conversation: string(o, 'conversation', path),
+        state: chatState(o, 'state', path),
+        operator: optString(o, 'operator', path),
+        accepted: o.accepted === true,
+        visitor: string(o, 'visitor', path),
+      }
     case 'msg': {
       const from = string(o, 'from', path)
       if (from !== 'operator' && from !== 'visitor') throw new ServerFrameError(`${path}.from: unknown sender ${from}`)

@@ -71,9 +71,9 @@ export function parseStoredMessage(input: unknown): StoredMessage {
 }
 
 export function chatFrame(c: Conversation): ChatFrame & { visitor: string } {
-  return c.operator === undefined
-    ? { t: 'chat', conversation: c.id, state: c.state, visitor: c.visitor }
-    : { t: 'chat', conversation: c.id, state: c.state, operator: c.operator, visitor: c.visitor }
+  const frame: ChatFrame & { visitor: string } = { t: 'chat', conversation: c.id, state: c.state, accepted: c.accepted, visitor: c.visitor }
+  if (c.operator !== undefined) frame.operator = c.operator
+  return frame
 }
 
 export function msgFrame(c: Conversation, m: StoredMessage): MsgFrame & { visitor: string } {
