@@ -141,6 +141,23 @@ t.test('operators', async (t) => {
     await Promise.all([ann.close(), client.close(), second.client.close()])
   })
 
+  t.test('a chat closed while the visitor is away still counts in chat.history', async (t) => {
+    const ann = await operator(n, { id: 'ann' })
+    const { client, welcome } = await n.visitor()
+    await ann.next(about(welcome.visitor))
+    ann.send({ t: 'invite', visitor: welcome.visitor, text: 'hi', startChat: true })
+    const chat = await client.next('chat')
+    await client.close()
+    await until('the visitor to leave', () => n.node.hub.get('shop', welcome.visitor) === undefined)
+    ann.send({ t: 'close', conversation: chat.conversation })
+    await ann.next((f) => f.t === 'chat' && f.state === 'closed')
+    // The count lands in the stored profile right after the close is announced.
+    await until('the stored count', async () => ((await n.node.store.get<{ chatHistory: number }>('profiles', `shop.${welcome.visitor}`))?.value.chatHistory ?? 0) === 1)
+    const back = await n.visitor({ token: welcome.token })
+    t.equal(n.node.hub.get('shop', back.welcome.visitor)?.facts.get('chat.history'), 1)
+    await Promise.all([ann.close(), back.client.close()])
+  })
+
   t.test('invite and start chat; auto-assignment moves on when not accepted', async (t) => {
     const ann = await operator(n, { id: 'ann' })
     const { client, welcome } = await n.visitor()

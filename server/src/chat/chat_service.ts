@@ -12,6 +12,7 @@ import type { SiteRegistry } from '../site/site_registry.js'
 import type { Store } from '../store/store.js'
 import type { LiveVisitor } from '../visitor/live_visitor.js'
 import type { VisitorHub } from '../visitor/visitor_hub.js'
+import { parseProfile, profileKey } from '../visitor/visitor_profile.js'
 import {
   chatFrame,
   conversationKey,
@@ -189,6 +190,24 @@ export class ChatService {
     const closed = await this.change(conversation, (c) => ({ ...c, state: 'closed', closedAt: Date.now() }))
     await this.store.delete('conversations', openKey(closed.site, closed.visitor))
     this.clearOffer(closed.id)
+    await this.countClosedWhileAway(closed.site, closed.visitor)
+  }
+
+  /**
+   * `chat.history` counts closed chats. A live visitor's owner counts it when the close event
+   * reaches it; a visitor live nowhere (no owner lease) gets it added to its stored profile.
+   */
+  private async countClosedWhileAway(site: string, visitor: string): Promise<void> {
+    const key = profileKey(site, visitor)
+    if (this.hub.get(site, visitor) || (await this.store.get('owners', key))) return
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const entry = await this.store.get<unknown>('profiles', key)
+      if (!entry) return
+      const profile = parseProfile(entry.value)
+      profile.chatHistory += 1
+      if ((await this.store.update('profiles', key, profile, entry.revision)) !== false) return
+    }
+    this.log.warn({ site, visitor }, 'chat history not counted: profile contended')
   }
 
   /** Replays the open conversations an operator is assigned to, after it authenticated. */
