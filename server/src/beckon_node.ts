@@ -38,6 +38,7 @@ import { CampaignRegistry } from './campaign/campaign_registry.js'
 import { CampaignStats } from './campaign/campaign_stats.js'
 import { CampaignRunner } from './campaign/campaign_runner.js'
 import { registerCampaignRoutes } from './campaign/campaign_api.js'
+import { CampaignPreview } from './campaign/campaign_preview.js'
 import { CAMPAIGN_LIMIT_DEFAULTS } from './rules/campaign.js'
 import type { InviteFrame } from '../../shared/src/protocol.js'
 import { ERROR_CODE } from '../../shared/src/protocol.js'
@@ -83,6 +84,7 @@ export class BeckonNode {
   readonly campaigns: CampaignRegistry
   readonly campaignStats: CampaignStats
   readonly runner: CampaignRunner
+  readonly preview: CampaignPreview
   readonly liveness: NodeLiveness
   readonly ownership: VisitorOwnership
   readonly relay: TabRelay
@@ -146,7 +148,8 @@ export class BeckonNode {
         this.ownership.release(visitor.site, visitor.id).catch((error: unknown) => log.warn({ err: error }, 'lease release failed'))
       },
     })
-    registerCampaignRoutes(this.admin, { sites: this.sites, campaigns: this.campaigns, stats: this.campaignStats, hub: this.hub, feed: this.feed, limits: campaignLimits })
+    this.preview = new CampaignPreview(config.nodeId, bus, this.hub, this.feed, this.liveness, 1000)
+    registerCampaignRoutes(this.admin, { sites: this.sites, campaigns: this.campaigns, stats: this.campaignStats, preview: this.preview, limits: campaignLimits })
   }
 
   private teamChanged(site: string, online: boolean): void {
@@ -368,6 +371,7 @@ export class BeckonNode {
     await this.liveness.stop()
     await this.campaignStats.close()
     this.campaigns.close()
+    this.preview.close()
     this.feed.close()
     this.directory.close()
     this.presence.close()

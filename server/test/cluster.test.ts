@@ -86,6 +86,18 @@ t.test('two nodes on one nats-server', async (t) => {
     await Promise.all([one.client.close(), two.client.close()])
   })
 
+  t.test('a campaign preview on A finds the visitors of B', async (t) => {
+    const onB = await b.visitor({ page: { url: 'https://shop.example/preview-me', title: 'P' } })
+    const res = await a.admin('POST', '/v1/sites/shop/campaigns/preview', {
+      id: 'draft',
+      name: 'Draft',
+      message: { text: 'x' },
+      when: { field: 'page.url', op: 'contains', value: 'preview-me' },
+    })
+    t.match(res, { status: 200, body: { count: 1, nodes: 2, complete: true, visitors: [{ id: onB.welcome.visitor }] } })
+    await onB.client.close()
+  })
+
   t.test('restarting nats-server mid-traffic', async (t) => {
     const op = await operator(a, 'ann')
     const { client, welcome } = await b.visitor()

@@ -1,12 +1,10 @@
 import type { AdminApi } from '../http/admin_api.js'
 import { InputError } from '../input_error.js'
 import { CampaignError, parseCampaign, type CampaignLimits } from '../rules/campaign.js'
-import { CampaignEngine } from '../rules/campaign_engine.js'
 import { parseSiteId } from '../site/site.js'
 import type { SiteRegistry } from '../site/site_registry.js'
-import type { VisitorFeed } from '../operator/visitor_feed.js'
-import type { VisitorHub } from '../visitor/visitor_hub.js'
 import type { CampaignRegistry } from './campaign_registry.js'
+import type { CampaignPreview } from './campaign_preview.js'
 import type { CampaignStats } from './campaign_stats.js'
 
 function asInputError(error: unknown): unknown {
@@ -17,13 +15,13 @@ function asInputError(error: unknown): unknown {
  * Campaign routes of the admin API:
  * PUT|GET|DELETE /v1/sites/SITE/campaigns/ID, GET /v1/sites/SITE/campaigns (with live stats),
  * GET /v1/sites/SITE/campaigns/ID/stats, and POST /v1/sites/SITE/campaigns/preview (which
- * connected visitors match a draft right now). The GETs are open to the site's operators too.
+ * connected visitors, on any node, match a draft right now). The GETs are open to the site's operators too.
  */
 export function registerCampaignRoutes(
   api: AdminApi,
-  deps: { sites: SiteRegistry; campaigns: CampaignRegistry; stats: CampaignStats; hub: VisitorHub; feed: VisitorFeed; limits: CampaignLimits },
+  deps: { sites: SiteRegistry; campaigns: CampaignRegistry; stats: CampaignStats; preview: CampaignPreview; limits: CampaignLimits },
 ): void {
-  const { sites, campaigns, stats, hub, feed, limits } = deps
+  const { sites, campaigns, stats, preview, limits } = deps
   const site = (id: string | undefined): string => {
     const siteId = parseSiteId(id)
     if (!sites.get(siteId)) throw new InputError('not_found', `no site ${siteId}`, 'site', 404)
@@ -44,9 +42,8 @@ export function registerCampaignRoutes(
       } catch (error) {
         throw asInputError(error)
       }
-      const now = Date.now()
-      const matching = [...hub.visitors(siteId)].filter((v) => CampaignEngine.matches(draft, v.facts, now))
-      return { status: 200, body: { campaign: draft.id, count: matching.length, visitors: matching.map((v) => feed.summary(v)) } }
+      const { visitors, nodes, complete } = await preview.run(siteId, draft)
+      return { status: 200, body: { campaign: draft.id, count: visitors.length, visitors, nodes, complete } }
     })
     .route('PUT', '/v1/sites/:site/campaigns/:id', async (_req, [s, id], reply) => {
       const siteId = site(s)

@@ -43,9 +43,11 @@ export class NodeLiveness {
     return alive
   }
 
-  /** Forgets a cached answer (a node told us it is leaving). */
-  forget(node: string): void {
-    this.cache.delete(node)
+  /** Every node whose heartbeat is fresh, this one included. */
+  async aliveNodes(): Promise<string[]> {
+    const cutoff = Date.now() - 3 * this.refreshMs
+    const beats = await this.store.list<Heartbeat>('nodes', '')
+    return [...new Set([this.nodeId, ...beats.filter((e) => e.value.at >= cutoff).map((e) => e.key)])]
   }
 
   async stop(): Promise<void> {
