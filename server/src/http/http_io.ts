@@ -47,10 +47,13 @@ export function statusLine(status: number): string {
  */
 export class Reply {
   aborted = false
+  /** Settles a body still being read when the client goes away, so its handler does not wait forever. */
+  private abortBody: (() => void) | undefined
 
   constructor(readonly res: HttpResponse) {
     res.onAborted(() => {
       this.aborted = true
+      this.abortBody?.()
     })
   }
 
@@ -79,6 +82,7 @@ export class Reply {
    */
   body(maxBytes: number): Promise<Buffer> {
     this.pendingBody ??= new Promise((resolve, reject) => {
+      this.abortBody = () => reject(new InputError('aborted', 'client went away', '', 400))
       const chunks: Buffer[] = []
       let size = 0
       this.res.onData((chunk, isLast) => {
