@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import {
   UTM_KEYS,
   type ChatState,
@@ -43,15 +42,23 @@ function sameFact(a: Fact | undefined, b: Fact): boolean {
 }
 
 /**
- * The key `page.views` counts a URL under: a short hash of the URL without its fragment
- * (`/a#x` and `/a#y` are one page), so a visit's counts cost ~20 bytes a URL however long.
+ * The key `page.views` counts a URL under: a 53-bit hash (cyrb53) of the URL without its
+ * fragment (`/a#x` and `/a#y` are one page), so a visit's counts cost a few bytes a URL
+ * however long, and hashing costs far less than a crypto digest on every page view.
  */
 export function pageKey(url: string): string {
-  const hash = url.indexOf('#')
-  return createHash('sha256')
-    .update(hash === -1 ? url : url.slice(0, hash))
-    .digest('base64url')
-    .slice(0, 12)
+  const end = url.indexOf('#')
+  const length = end === -1 ? url.length : end
+  let h1 = 0xdeadbeef
+  let h2 = 0x41c6ce57
+  for (let i = 0; i < length; i++) {
+    const ch = url.charCodeAt(i)
+    h1 = Math.imul(h1 ^ ch, 2654435761)
+    h2 = Math.imul(h2 ^ ch, 1597334677)
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909)
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909)
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36)
 }
 
 export function utmOf(url: string): Partial<Record<(typeof UTM_KEYS)[number], string>> {
@@ -96,8 +103,6 @@ export class LiveVisitor {
   widgetOpen = false
   authenticated = false
   chat: { conversation: string; state: ChatState; operator?: string } | undefined
-  /** Distinct URLs in visit.urlViews, kept so a page view need not count them. */
-  private trackedUrls = 0
   /** The last tab that left, so a visitor between page loads still shows where it was. */
   private lastTab: Tab | undefined
 
@@ -154,7 +159,6 @@ export class LiveVisitor {
   startVisit(page: PageInfo, now: number): void {
     const profile = this.profile
     profile.visits += 1
-    this.trackedUrls = 0
     profile.visit = {
       n: profile.visits,
       startedAt: now,
@@ -162,7 +166,7 @@ export class LiveVisitor {
       referrer: page.referrer || undefined,
       source: page.url,
       utm: utmOf(page.url),
-      urlViews: {},
+      urlViews: new Map(),
       context: {},
       firedThisVisit: [],
       invitationsSent: 0,
@@ -181,7 +185,6 @@ export class LiveVisitor {
   /** Restores the visit-scoped facts of a visit that continues (node restart, linger, other tab). */
   continueVisit(): void {
     const visit = this.visit
-    this.trackedUrls = Object.keys(visit.urlViews).length
     this.set('visit.seconds', { since: visit.startedAt })
     this.set('visit.referrer', visit.referrer ?? null)
     this.set('visit.source', visit.source ?? null)
@@ -230,12 +233,9 @@ export class LiveVisitor {
   private countView(key: string): void {
     const visit = this.visit
     visit.pageViews += 1
-    const seen = visit.urlViews[key]
-    if (seen !== undefined) visit.urlViews[key] = seen + 1
-    else if (this.trackedUrls < this.limits.maxTrackedUrls) {
-      visit.urlViews[key] = 1
-      this.trackedUrls += 1
-    }
+    const seen = visit.urlViews.get(key)
+    if (seen !== undefined) visit.urlViews.set(key, seen + 1)
+    else if (visit.urlViews.size < this.limits.maxTrackedUrls) visit.urlViews.set(key, 1)
     this.set('visit.pageViews', visit.pageViews)
     this.set('exit.seconds', null)
   }
@@ -246,7 +246,7 @@ export class LiveVisitor {
     this.set('page.url', tab.page.url)
     this.set('page.title', tab.page.title)
     this.set('page.seconds', { since: tab.pageSince })
-    this.set('page.views', this.visit.urlViews[tab.key] ?? 1)
+    this.set('page.views', this.visit.urlViews.get(tab.key) ?? 1)
   }
 
   private syncClient(client: ClientInfo): void {

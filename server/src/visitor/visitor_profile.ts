@@ -10,8 +10,12 @@ export interface VisitRecord {
   /** Landing URL. */
   source?: string
   utm: Partial<Record<UtmKey, string>>
-  /** Views per URL (fragment stripped), bounded by BECKON_MAX_TRACKED_URLS. */
-  urlViews: Record<string, number>
+  /**
+   * Views per URL key (live_visitor.ts pageKey), bounded by BECKON_MAX_TRACKED_URLS. A Map, not
+   * an object: per-visitor random keys would give every visitor's object its own hidden classes.
+   * Stored as a msgpack map.
+   */
+  urlViews: Map<string, number>
   context: Record<string, unknown>
   firedThisVisit: string[]
   invitationsSent: number
@@ -44,7 +48,7 @@ const visitSchema = z.object({
   referrer: z.string().optional(),
   source: z.string().optional(),
   utm: z.partialRecord(z.enum(UTM_KEYS), z.string()),
-  urlViews: z.record(z.string(), z.number()),
+  urlViews: z.record(z.string(), z.number()).transform((views) => new Map(Object.entries(views))),
   context: z.record(z.string(), z.unknown()),
   firedThisVisit: z.array(z.string()),
   invitationsSent: z.number().int().min(0),
