@@ -39,7 +39,7 @@ import { CampaignStats } from './campaign/campaign_stats.js'
 import { CampaignRunner } from './campaign/campaign_runner.js'
 import { registerCampaignRoutes } from './campaign/campaign_api.js'
 import { CampaignPreview } from './campaign/campaign_preview.js'
-import { CAMPAIGN_LIMIT_DEFAULTS } from './rules/campaign.js'
+import type { CampaignLimits } from './rules/campaign.js'
 import type { InviteFrame } from '../../shared/src/protocol.js'
 import { ERROR_CODE } from '../../shared/src/protocol.js'
 import { FrameError } from '../../shared/src/frame_parser.js'
@@ -134,7 +134,16 @@ export class BeckonNode {
       log,
     )
     this.operators.useChat(this.chat)
-    const campaignLimits = { ...CAMPAIGN_LIMIT_DEFAULTS, maxTextLength: config.limits.maxTextLength, maxValueLength: config.limits.maxUrlLength }
+    const limits = config.limits
+    const campaignLimits: CampaignLimits = {
+      maxDepth: limits.maxCampaignDepth,
+      maxConditions: limits.maxCampaignConditions,
+      maxTextLength: limits.maxTextLength,
+      maxValueLength: limits.maxUrlLength,
+      maxListValues: limits.maxCampaignListValues,
+      maxRangesPerDay: limits.maxCampaignRangesPerDay,
+      maxNameLength: limits.maxCampaignNameLength,
+    }
     this.campaigns = new CampaignRegistry(config.nodeId, store, bus, campaignLimits, log)
     this.campaignStats = new CampaignStats(config.nodeId, store, bus, () => this.runner.eligibleCounts(), 1000, refreshMs, log)
     this.runner = new CampaignRunner(this.hub, this.campaigns, this.campaignStats, this.metrics, log)

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os'
 import { randomBytes } from 'node:crypto'
 import { BlockList, isIP } from 'node:net'
+import { CAMPAIGN_LIMIT_DEFAULTS } from './rules/campaign.js'
 
 /** Thrown by parseConfig() for an environment variable it cannot use. */
 export class ConfigError extends Error {
@@ -45,6 +46,16 @@ export interface Limits {
   maxContextBytes: number
   /** BECKON_MAX_TRACKED_URLS: distinct URLs counted for `page.views` per visit. */
   maxTrackedUrls: number
+  /** BECKON_MAX_CAMPAIGN_DEPTH: deepest nesting of all/any/not groups in a campaign. */
+  maxCampaignDepth: number
+  /** BECKON_MAX_CAMPAIGN_CONDITIONS: most leaf conditions in one campaign. */
+  maxCampaignConditions: number
+  /** BECKON_MAX_CAMPAIGN_LIST_VALUES: most values in one in/not_in/contains_any list. */
+  maxCampaignListValues: number
+  /** BECKON_MAX_CAMPAIGN_RANGES_PER_DAY: most time ranges on one week day of a schedule. */
+  maxCampaignRangesPerDay: number
+  /** BECKON_MAX_CAMPAIGN_NAME_LENGTH: longest campaign name. */
+  maxCampaignNameLength: number
 }
 
 export const LIMIT_DEFAULTS: Limits = {
@@ -63,6 +74,11 @@ export const LIMIT_DEFAULTS: Limits = {
   maxContextKeys: 50,
   maxContextBytes: 4096,
   maxTrackedUrls: 200,
+  maxCampaignDepth: CAMPAIGN_LIMIT_DEFAULTS.maxDepth,
+  maxCampaignConditions: CAMPAIGN_LIMIT_DEFAULTS.maxConditions,
+  maxCampaignListValues: CAMPAIGN_LIMIT_DEFAULTS.maxListValues,
+  maxCampaignRangesPerDay: CAMPAIGN_LIMIT_DEFAULTS.maxRangesPerDay,
+  maxCampaignNameLength: CAMPAIGN_LIMIT_DEFAULTS.maxNameLength,
 }
 
 const LIMIT_ENV: Record<keyof Limits, string> = {
@@ -81,6 +97,11 @@ const LIMIT_ENV: Record<keyof Limits, string> = {
   maxContextKeys: 'BECKON_MAX_CONTEXT_KEYS',
   maxContextBytes: 'BECKON_MAX_CONTEXT_BYTES',
   maxTrackedUrls: 'BECKON_MAX_TRACKED_URLS',
+  maxCampaignDepth: 'BECKON_MAX_CAMPAIGN_DEPTH',
+  maxCampaignConditions: 'BECKON_MAX_CAMPAIGN_CONDITIONS',
+  maxCampaignListValues: 'BECKON_MAX_CAMPAIGN_LIST_VALUES',
+  maxCampaignRangesPerDay: 'BECKON_MAX_CAMPAIGN_RANGES_PER_DAY',
+  maxCampaignNameLength: 'BECKON_MAX_CAMPAIGN_NAME_LENGTH',
 }
 
 export interface Config {

@@ -170,3 +170,13 @@ t.test('campaigns on a running node', async (t) => {
     t.equal((await n.admin('DELETE', '/v1/sites/shop/campaigns/de')).status, 404)
   })
 })
+
+t.test('campaign limits come from the configuration', async (t) => {
+  const n = await startNode({ BECKON_MAX_CAMPAIGN_CONDITIONS: '2' })
+  t.teardown(() => n.stop())
+  await n.site()
+  const leaf = { field: 'page.url', op: 'contains', value: '/a' }
+  const res = await n.admin('PUT', '/v1/sites/shop/campaigns/many', { name: 'Many', message: { text: 'x' }, when: { all: [leaf, leaf, leaf] } })
+  t.match(res, { status: 400, body: { error: { code: 'invalid_campaign', message: /2/ } } })
+  t.equal((await n.admin('PUT', '/v1/sites/shop/campaigns/few', { name: 'Few', message: { text: 'x' }, when: { all: [leaf, leaf] } })).status, 201)
+})
