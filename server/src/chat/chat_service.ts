@@ -4,7 +4,7 @@ import type { Bus, Subscription } from '../bus/bus.js'
 import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
 import type { OperatorSession } from '../operator/operator_session.js'
-import type { OperatorIdentity } from '../operator/operator_token.js'
+import { departmentsAllow, type OperatorIdentity } from '../operator/operator_token.js'
 import type { TeamPresence } from '../operator/team_presence.js'
 import type { VisitorDirectory } from '../operator/visitor_directory.js'
 import { visitorDepartments } from '../operator/visitor_feed.js'
@@ -245,7 +245,7 @@ export class ChatService {
     const candidates = this.presence
       .online(conversation.site)
       .filter((op) => !conversation.declined.includes(op.id) && op.id !== conversation.operator)
-      .filter((op) => op.seesAll || conversation.departments.length === 0 || conversation.departments.some((d) => op.departments.includes(d)))
+      .filter((op) => departmentsAllow(op, conversation))
     const next = candidates[0]
     if (!next) return
     const offered = await this.change(conversation, (c) => ({

@@ -2,7 +2,6 @@ import type { OperatorFrame, VisitorSummary } from '../../../shared/src/protocol
 import type { ChatService } from '../chat/chat_service.js'
 import type { DirectoryListener, VisitorDirectory } from './visitor_directory.js'
 import type { OperatorActions, OperatorSession } from './operator_session.js'
-import { PERMISSION } from './operator_token.js'
 import type { TeamPresence } from './team_presence.js'
 
 /**
@@ -40,7 +39,7 @@ export class OperatorHub implements OperatorActions, DirectoryListener {
     let set = this.sessions.get(op.site)
     if (!set) this.sessions.set(op.site, (set = new Set()))
     set.add(session)
-    this.presence.add(op.site, { id: op.id, departments: op.departments, seesAll: op.perms.includes(PERMISSION.seesAllOnlineVisitors) })
+    this.presence.add(op.site, { id: op.id, departments: op.departments, seesAll: op.seesAll })
     await this.chatService.replayToOperator(session)
   }
 

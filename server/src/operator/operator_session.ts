@@ -6,7 +6,7 @@ import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
 import type { Site } from '../site/site.js'
 import { SocketSession } from '../socket_session.js'
-import { OperatorTokenError, PERMISSION, verifyOperatorToken, type OperatorIdentity } from './operator_token.js'
+import { OperatorTokenError, departmentsAllow, verifyOperatorToken, type OperatorIdentity } from './operator_token.js'
 
 /** What an authenticated operator socket asks of the node. */
 export interface OperatorActions {
@@ -71,9 +71,7 @@ export class OperatorSession extends SocketSession {
   canSee(visitor: Pick<VisitorSummary, 'site' | 'departments'>): boolean {
     if (this.state.name !== 'ready') return false
     const op = this.state.operator
-    if (visitor.site !== op.site) return false
-    if (op.perms.includes(PERMISSION.seesAllOnlineVisitors) || visitor.departments.length === 0) return true
-    return visitor.departments.some((d) => op.departments.includes(d))
+    return visitor.site === op.site && departmentsAllow(op, visitor)
   }
 
   protected onFrame(input: unknown): void {

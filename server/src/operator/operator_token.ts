@@ -7,6 +7,14 @@ export const PERMISSION = {
   seesAllOnlineVisitors: 'sees_all_online_visitors',
 } as const
 
+/**
+ * The department rule: an operator may see a visitor or chat of its site when it sees all,
+ * when the visitor has no department (site-wide), or when they share a department.
+ */
+export function departmentsAllow(operator: { departments: readonly string[]; seesAll: boolean }, target: { departments: readonly string[] }): boolean {
+  return operator.seesAll || target.departments.length === 0 || target.departments.some((d) => operator.departments.includes(d))
+}
+
 /** Who an operator socket acts for, from its verified JWT. */
 export interface OperatorIdentity {
   id: string
@@ -14,6 +22,8 @@ export interface OperatorIdentity {
   site: string
   departments: string[]
   perms: string[]
+  /** Holds PERMISSION.seesAllOnlineVisitors. */
+  seesAll: boolean
   /** Token expiry (epoch seconds), if it has one. */
   exp?: number
 }
@@ -65,6 +75,7 @@ export async function verifyOperatorToken(token: string, site: (id: string) => S
     site: known.id,
     departments: departments.filter((d) => known.departments.includes(d)),
     perms,
+    seesAll: perms.includes(PERMISSION.seesAllOnlineVisitors),
     exp,
   }
 }
