@@ -121,6 +121,8 @@ export class BeckonNode {
     this.presence = new TeamPresence(config.nodeId, bus, refreshMs, (site, online) => this.teamChanged(site, online))
     this.feed = new VisitorFeed(config.nodeId, this.hub, this.sites, bus, config.feedIntervalMs, refreshMs, (site) => this.presence.isOnline(site))
     this.operators = new OperatorHub(this.directory, this.presence)
+    this.liveness = new NodeLiveness(config.nodeId, store, refreshMs, log)
+    this.ownership = new VisitorOwnership(store, this.liveness)
     this.chat = new ChatService(
       store,
       bus,
@@ -128,6 +130,7 @@ export class BeckonNode {
       this.sites,
       this.directory,
       this.presence,
+      this.ownership,
       { operators: (site) => this.operators.sessionsOf(site), invited: (visitor, frame) => this.invited(visitor, frame) },
       { acceptTimeoutMs: config.acceptTimeoutSeconds * 1000, replayMessages: config.replayMessages },
       this.metrics,
@@ -147,8 +150,6 @@ export class BeckonNode {
     this.campaigns = new CampaignRegistry(config.nodeId, store, bus, campaignLimits, log)
     this.campaignStats = new CampaignStats(config.nodeId, store, bus, () => this.runner.eligibleCounts(), 1000, refreshMs, log)
     this.runner = new CampaignRunner(this.hub, this.campaigns, this.campaignStats, this.metrics, log)
-    this.liveness = new NodeLiveness(config.nodeId, store, refreshMs, log)
-    this.ownership = new VisitorOwnership(store, this.liveness)
     const host = new VisitorHost(this.hub, config.limits, this.visitorFrameHandler())
     this.relay = new TabRelay(config.nodeId, bus, this.sites, host, this.ownership, this.liveness, refreshMs, 5000, () => !this.draining, log)
     this.router = new OwnerRouter(config.nodeId, this.hub, host, this.ownership, this.relay)

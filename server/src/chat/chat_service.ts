@@ -6,6 +6,7 @@ import type { Metrics } from '../metrics.js'
 import type { OperatorSession } from '../operator/operator_session.js'
 import { departmentsAllow, type OperatorIdentity } from '../operator/operator_token.js'
 import type { TeamPresence } from '../operator/team_presence.js'
+import type { VisitorOwnership } from '../cluster/visitor_ownership.js'
 import type { VisitorDirectory } from '../operator/visitor_directory.js'
 import { visitorDepartments } from '../operator/visitor_feed.js'
 import type { SiteRegistry } from '../site/site_registry.js'
@@ -69,6 +70,7 @@ export class ChatService {
     private readonly sites: SiteRegistry,
     private readonly directory: VisitorDirectory,
     private readonly presence: TeamPresence,
+    private readonly ownership: VisitorOwnership,
     private readonly delivery: ChatDelivery,
     private readonly options: ChatOptions,
     private readonly metrics: Metrics,
@@ -199,7 +201,7 @@ export class ChatService {
    */
   private async countClosedWhileAway(site: string, visitor: string): Promise<void> {
     const key = profileKey(site, visitor)
-    if (this.hub.get(site, visitor) || (await this.store.get('owners', key))) return
+    if (this.hub.get(site, visitor) || (await this.ownership.owner(site, visitor)) !== undefined) return
     for (let attempt = 0; attempt < 10; attempt++) {
       const entry = await this.store.get<unknown>('profiles', key)
       if (!entry) return

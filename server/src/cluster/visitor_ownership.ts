@@ -40,6 +40,11 @@ export class VisitorOwnership {
     throw new OwnershipError(`ownership of ${key} contended`)
   }
 
+  /** The node holding the visitor's lease, if any (alive or not). */
+  async owner(site: string, visitor: string): Promise<string | undefined> {
+    return (await this.store.get<Lease>('owners', `${site}.${visitor}`))?.value.node
+  }
+
   /** Gives up this node's lease (the visitor left); another node's lease is left alone. */
   async release(site: string, visitor: string): Promise<void> {
     const key = `${site}.${visitor}`
