@@ -9,7 +9,7 @@ import type { WebSocket } from './uws.js'
 export type Role = 'visitor' | 'operator'
 
 /** A close frame holds at most 123 bytes of reason: cut by characters, never inside one. */
-export function closeReason(reason: string): string {
+function closeReason(reason: string): string {
   let cut = reason
   while (Buffer.byteLength(cut) > 123) cut = cut.slice(0, -1)
   return cut
