@@ -66,9 +66,11 @@ function port(env: Env, name: string, fallback: number, count: number): number {
 export function parseClusterOptions(env: Env): ClusterOptions {
   const nodesRaw = env.CLUSTER_NODES?.trim() || '2'
   const nodes = Number(nodesRaw)
-  if (!/^\d+$/.test(nodesRaw) || nodes < 1 || nodes > 9) throw new ClusterSetupError(`CLUSTER_NODES: expected 1 to 9, got ${JSON.stringify(nodesRaw)}`)
+  if (!/^\d+$/.test(nodesRaw) || nodes < 1 || nodes > 9)
+    throw new ClusterSetupError(`CLUSTER_NODES: expected 1 to 9, got ${JSON.stringify(nodesRaw)}`)
   const drainRaw = env.BECKON_DRAIN_SECONDS?.trim() || '3'
-  if (!/^\d+$/.test(drainRaw)) throw new ClusterSetupError(`BECKON_DRAIN_SECONDS: expected a whole number, got ${JSON.stringify(drainRaw)}`)
+  if (!/^\d+$/.test(drainRaw))
+    throw new ClusterSetupError(`BECKON_DRAIN_SECONDS: expected a whole number, got ${JSON.stringify(drainRaw)}`)
   return {
     natsPort: port(env, 'CLUSTER_NATS_PORT', 4222, NATS_NODES),
     routePort: port(env, 'CLUSTER_ROUTE_PORT', 6222, NATS_NODES),
@@ -77,7 +79,9 @@ export function parseClusterOptions(env: Env): ClusterOptions {
     nodes,
     dataDir: resolve(ROOT, env.CLUSTER_DATA_DIR?.trim() || 'data/cluster'),
     natsServer:
-      env.NATS_SERVER ?? ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'].find((p) => existsSync(p)) ?? 'nats-server',
+      env.NATS_SERVER ??
+      ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server'].find((p) => existsSync(p)) ??
+      'nats-server',
     drainSeconds: Number(drainRaw),
   }
 }
@@ -174,7 +178,9 @@ class Managed {
 /** Rejects if any of `processes` exits; used to fail a wait instead of timing out. */
 function anyExit(processes: Managed[]): Promise<never> {
   return Promise.race(
-    processes.map((p) => p.exited.then(() => Promise.reject(new ClusterSetupError(`${p.name} exited (${p.status}); see its log above`)))),
+    processes.map((p) =>
+      p.exited.then(() => Promise.reject(new ClusterSetupError(`${p.name} exited (${p.status}); see its log above`))),
+    ),
   )
 }
 
@@ -190,7 +196,13 @@ async function poll(what: string, check: () => Promise<boolean>, timeoutMs = STA
 async function assertPortFree(port: number, what: string): Promise<void> {
   const server = createServer()
   await new Promise<void>((resolve, reject) => {
-    server.once('error', () => reject(new ClusterSetupError(`port ${port} (${what}) is in use: is another cluster running? Ports are set with CLUSTER_*_PORT`)))
+    server.once('error', () =>
+      reject(
+        new ClusterSetupError(
+          `port ${port} (${what}) is in use: is another cluster running? Ports are set with CLUSTER_*_PORT`,
+        ),
+      ),
+    )
     server.listen(port, '127.0.0.1', () => server.close(() => resolve()))
   })
 }
@@ -208,10 +220,15 @@ async function ensureDemoSite(base: string, adminToken: string, origins: string[
   )
   const existing = await fetch(`${base}/v1/sites/demo`, { headers })
   if (existing.status === 200 && saved !== undefined) return { ...demo, secret: saved }
-  if (existing.status !== 200 && existing.status !== 404) throw new ClusterSetupError(`GET /v1/sites/demo: ${existing.status} ${await existing.text()}`)
+  if (existing.status !== 200 && existing.status !== 404)
+    throw new ClusterSetupError(`GET /v1/sites/demo: ${existing.status} ${await existing.text()}`)
   const secret = randomBytes(24).toString('base64url')
   const { id: _id, ...body } = demo
-  const res = await fetch(`${base}/v1/sites/demo`, { method: 'PUT', headers, body: JSON.stringify({ ...body, secret }) })
+  const res = await fetch(`${base}/v1/sites/demo`, {
+    method: 'PUT',
+    headers,
+    body: JSON.stringify({ ...body, secret }),
+  })
   if (!res.ok) throw new ClusterSetupError(`PUT /v1/sites/demo: ${res.status} ${await res.text()}`)
   await writeFile(secretFile, JSON.stringify({ secret }) + '\n', { mode: 0o600 })
   return { ...demo, secret }
@@ -285,7 +302,10 @@ async function main(): Promise<void> {
       const health = await Promise.all(nats.map((_, i) => fetch(`http://127.0.0.1:${opts.monitorPort + i}/healthz`)))
       return health.every((h) => h.ok)
     }
-    await Promise.race([poll('JetStream ready (metadata leader elected, nodes healthy)', jetStreamReady), anyExit(nats)])
+    await Promise.race([
+      poll('JetStream ready (metadata leader elected, nodes healthy)', jetStreamReady),
+      anyExit(nats),
+    ])
 
     const adminToken = process.env.BECKON_ADMIN_TOKEN || randomBytes(18).toString('base64url')
     for (const [i, p] of nodePorts.entries()) {
@@ -300,10 +320,15 @@ async function main(): Promise<void> {
         BECKON_ADMIN_TOKEN: adminToken,
         BECKON_DRAIN_SECONDS: String(opts.drainSeconds),
       }
-      nodes.push(new Managed(`beckon-${i + 1}`, process.execPath, [entry], env, COLORS[(NATS_NODES + i) % COLORS.length]!))
+      nodes.push(
+        new Managed(`beckon-${i + 1}`, process.execPath, [entry], env, COLORS[(NATS_NODES + i) % COLORS.length]!),
+      )
     }
     for (const p of nodePorts) {
-      await Promise.race([poll(`beckon on port ${p} ready`, async () => (await fetch(`http://127.0.0.1:${p}/readyz`)).ok), anyExit([...nats, ...nodes])])
+      await Promise.race([
+        poll(`beckon on port ${p} ready`, async () => (await fetch(`http://127.0.0.1:${p}/readyz`)).ok),
+        anyExit([...nats, ...nodes]),
+      ])
     }
 
     const bases = nodePorts.map((p) => `http://localhost:${p}`)
@@ -342,7 +367,9 @@ async function main(): Promise<void> {
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((error: unknown) => {
-    process.stderr.write(`[cluster] ${error instanceof ClusterSetupError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`)
+    process.stderr.write(
+      `[cluster] ${error instanceof ClusterSetupError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    )
     process.exit(1)
   })
 }

@@ -57,7 +57,9 @@ export async function bundle(outdir = join(WEB, 'dist')): Promise<BundleReport[]
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   try {
     for (const r of await bundle()) {
-      console.log(`${relative(process.cwd(), r.file)}: ${(r.bytes / 1024).toFixed(1)} KB minified, ${(r.gzipBytes / 1024).toFixed(1)} KB gzip`)
+      console.log(
+        `${relative(process.cwd(), r.file)}: ${(r.bytes / 1024).toFixed(1)} KB minified, ${(r.gzipBytes / 1024).toFixed(1)} KB gzip`,
+      )
     }
   } catch (error) {
     console.error(error instanceof Error ? error.message : error)

@@ -55,7 +55,9 @@ export class ChatLoad implements Scenario<ChatRunReport> {
 
   async connect(): Promise<ConnectReport> {
     const began = performance.now()
-    const visitor = await LoadSocket.open(`${this.opts.visitorUrl}/v1/visitor?site=${encodeURIComponent(this.opts.site)}`)
+    const visitor = await LoadSocket.open(
+      `${this.opts.visitorUrl}/v1/visitor?site=${encodeURIComponent(this.opts.site)}`,
+    )
     this.visitor = visitor
     const welcome = visitor.next((f) => f.t === 'welcome', WAIT_MS)
     visitor.send({ t: 'hello', page: { url: `https://${this.opts.site}.example/pricing`, title: 'Pricing' } })
@@ -66,12 +68,22 @@ export class ChatLoad implements Scenario<ChatRunReport> {
     operator.send({ t: 'auth', token: this.opts.token })
     await expect(operator, 'ready', (f) => f.t === 'ready')
     // The operator may invite once its node lists the visitor (the feed crosses the cluster).
-    const listed = expect(operator, 'the visitor in the list', (f) =>
-      (f.t === 'visitors' && Array.isArray(f.list) && f.list.some((v: { id?: string }) => v.id === this.visitorId)) || (f.t === 'visitor' && f.id === this.visitorId),
+    const listed = expect(
+      operator,
+      'the visitor in the list',
+      (f) =>
+        (f.t === 'visitors' && Array.isArray(f.list) && f.list.some((v: { id?: string }) => v.id === this.visitorId)) ||
+        (f.t === 'visitor' && f.id === this.visitorId),
     )
     operator.send({ t: 'watch', site: this.opts.site })
     await listed
-    return { attempted: 2, connected: 2, failures: {}, handshake: undefined, seconds: (performance.now() - began) / 1000 }
+    return {
+      attempted: 2,
+      connected: 2,
+      failures: {},
+      handshake: undefined,
+      seconds: (performance.now() - began) / 1000,
+    }
   }
 
   async run(): Promise<ChatRunReport> {
@@ -82,7 +94,14 @@ export class ChatLoad implements Scenario<ChatRunReport> {
     const invited = expect(visitor, 'invite', (f) => f.t === 'invite')
     const chat = expect(visitor, 'chat', (f) => f.t === 'chat')
     const sent = performance.now()
-    operator.send({ t: 'invite', visitor: this.visitorId, text: 'Hello from the load test', startChat: true, assignToMe: true, skipBot: true })
+    operator.send({
+      t: 'invite',
+      visitor: this.visitorId,
+      text: 'Hello from the load test',
+      startChat: true,
+      assignToMe: true,
+      skipBot: true,
+    })
     await invited
     const invite = performance.now() - sent
     const conversation = String((await chat).conversation)
@@ -91,7 +110,13 @@ export class ChatLoad implements Scenario<ChatRunReport> {
     const toVisitor = new LatencyRecorder()
     const toOperator = new LatencyRecorder()
     let lost = 0
-    const roundTrip = async (from: LoadSocket, to: LoadSocket, frame: object, text: string, into: LatencyRecorder): Promise<void> => {
+    const roundTrip = async (
+      from: LoadSocket,
+      to: LoadSocket,
+      frame: object,
+      text: string,
+      into: LatencyRecorder,
+    ): Promise<void> => {
       const arrived = to.next((f) => f.t === 'msg' && f.text === text, WAIT_MS)
       const start = performance.now()
       from.send(frame)
@@ -107,7 +132,14 @@ export class ChatLoad implements Scenario<ChatRunReport> {
       await sleep(this.opts.intervalMs)
     }
     operator.send({ t: 'close', conversation })
-    return { invite, operatorToVisitor: toVisitor.summary(), visitorToOperator: toOperator.summary(), lost, errors, seconds: (performance.now() - began) / 1000 }
+    return {
+      invite,
+      operatorToVisitor: toVisitor.summary(),
+      visitorToOperator: toOperator.summary(),
+      lost,
+      errors,
+      seconds: (performance.now() - began) / 1000,
+    }
   }
 
   async close(): Promise<void> {

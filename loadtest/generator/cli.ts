@@ -30,7 +30,8 @@ export type GeneratorReport =
   | { phase: 'closed' }
   | { phase: 'failed'; error: string }
 
-const USAGE = 'usage: cli.ts visitors|operators|storm|chat|events --url URL [--site demo] [--count N] [options]; see loadtest/README.md'
+const USAGE =
+  'usage: cli.ts visitors|operators|storm|chat|events --url URL [--site demo] [--count N] [options]; see loadtest/README.md'
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -62,7 +63,8 @@ const { positionals, values } = parseArgs({
 
 function num(name: keyof typeof values, min = 0): number {
   const value = Number(values[name])
-  if (!Number.isFinite(value) || value < min) throw new Error(`--${name}: expected a number >= ${min}, got ${String(values[name])}`)
+  if (!Number.isFinite(value) || value < min)
+    throw new Error(`--${name}: expected a number >= ${min}, got ${String(values[name])}`)
   return value
 }
 
@@ -80,7 +82,11 @@ function scenario(): Scenario {
   switch (positionals[0]) {
     case 'visitors':
       return new VisitorLoad({
-        url, site, count, concurrency, ...local,
+        url,
+        site,
+        count,
+        concurrency,
+        ...local,
         pages: num('pages'),
         dwellMs: [num('dwell-min'), Math.max(num('dwell-min'), num('dwell-max'))],
         kbShare: num('kb-share'),
@@ -88,11 +94,35 @@ function scenario(): Scenario {
         spreadMs: num('spread'),
       })
     case 'operators':
-      return new OperatorLoad({ url, site, token: token(), count, concurrency, durationMs: num('duration') * 1000, ...local })
+      return new OperatorLoad({
+        url,
+        site,
+        token: token(),
+        count,
+        concurrency,
+        durationMs: num('duration') * 1000,
+        ...local,
+      })
     case 'storm':
-      return new ReconnectStorm({ url, site, count, concurrency, rounds: num('rounds', 1), jitterMs: num('jitter'), pauseMs: num('pause'), ...local })
+      return new ReconnectStorm({
+        url,
+        site,
+        count,
+        concurrency,
+        rounds: num('rounds', 1),
+        jitterMs: num('jitter'),
+        pauseMs: num('pause'),
+        ...local,
+      })
     case 'chat':
-      return new ChatLoad({ operatorUrl: url, visitorUrl: values['visitor-url'] ?? url, site, token: token(), messages: num('messages', 1), intervalMs: num('interval') })
+      return new ChatLoad({
+        operatorUrl: url,
+        visitorUrl: values['visitor-url'] ?? url,
+        site,
+        token: token(),
+        messages: num('messages', 1),
+        intervalMs: num('interval'),
+      })
     case 'events':
       return new EventLoad({ url, site, count, concurrency, frames: num('frames'), roundMs: num('round-ms'), ...local })
     default:
@@ -111,7 +141,8 @@ function describe(label: string, report: object): void {
 }
 
 /** Raw series stay out of the printed JSON; drivers get them over IPC. */
-const printable = (report: object): object => Object.fromEntries(Object.entries(report).filter(([, v]) => !Array.isArray(v)))
+const printable = (report: object): object =>
+  Object.fromEntries(Object.entries(report).filter(([, v]) => !Array.isArray(v)))
 
 async function driven(s: Scenario, send: (m: GeneratorReport) => Promise<void>): Promise<void> {
   const commands: GeneratorCommand[] = []
@@ -142,7 +173,8 @@ async function main(): Promise<void> {
   }, maxSeconds * 1000).unref()
   const s = scenario()
   if (process.send) {
-    const send = (m: GeneratorReport): Promise<void> => new Promise((resolve) => process.send?.(m, undefined, {}, () => resolve()))
+    const send = (m: GeneratorReport): Promise<void> =>
+      new Promise((resolve) => process.send?.(m, undefined, {}, () => resolve()))
     // The driver went away: nobody will say `close`.
     const orphaned = (): never => process.exit(4)
     process.once('disconnect', orphaned)

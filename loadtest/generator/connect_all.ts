@@ -34,7 +34,11 @@ export interface ConnectReport {
 }
 
 /** Runs `task(i)` for i in [0, count), at most `concurrency` at a time; resolves when all settled. */
-export async function forEachLimited(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
+export async function forEachLimited(
+  count: number,
+  concurrency: number,
+  task: (i: number) => Promise<void>,
+): Promise<void> {
   let next = 0
   const worker = async (): Promise<void> => {
     while (next < count) await task(next++)
@@ -51,7 +55,9 @@ export function tally(failures: Record<string, number>, reason: string): void {
  * Opens `count` sockets and completes each one's handshake frame. Failures are counted by
  * reason, never thrown: a load run reports how many sockets the server took and why not more.
  */
-export async function connectAll(opts: ConnectAllOptions): Promise<{ sockets: ConnectedSocket[]; report: ConnectReport }> {
+export async function connectAll(
+  opts: ConnectAllOptions,
+): Promise<{ sockets: ConnectedSocket[]; report: ConnectReport }> {
   const began = performance.now()
   const sockets: ConnectedSocket[] = []
   const failures: Record<string, number> = {}
@@ -61,7 +67,10 @@ export async function connectAll(opts: ConnectAllOptions): Promise<{ sockets: Co
     const start = performance.now()
     let socket: LoadSocket
     try {
-      socket = await LoadSocket.open(opts.url, { timeoutMs: waitMs, ...(opts.localAddress ? { localAddress: opts.localAddress } : {}) })
+      socket = await LoadSocket.open(opts.url, {
+        timeoutMs: waitMs,
+        ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+      })
     } catch (error) {
       tally(failures, error instanceof ConnectError ? error.reason : String(error))
       return

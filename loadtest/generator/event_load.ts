@@ -25,7 +25,11 @@ export interface EventRunReport {
 
 /** The JSON text of socket `i`'s hello: the same bytes for every server under test. */
 export function helloText(site: string, i: number): string {
-  return JSON.stringify({ t: 'hello', page: { url: `https://${site}.example/landing/${i % 100}`, title: 'Landing' }, lang: 'en' })
+  return JSON.stringify({
+    t: 'hello',
+    page: { url: `https://${site}.example/landing/${i % 100}`, title: 'Landing' },
+    lang: 'en',
+  })
 }
 
 /**
@@ -34,7 +38,11 @@ export function helloText(site: string, i: number): string {
  */
 export function pageText(site: string, i: number, j: number): string {
   const product = (i * 31 + (j % 10) * 7) % 2000
-  return JSON.stringify({ t: 'page', url: `https://${site}.example/p/${product}?ref=list&pos=${j % 10}`, title: `Product ${product} - ${site} shop` })
+  return JSON.stringify({
+    t: 'page',
+    url: `https://${site}.example/p/${product}?ref=list&pos=${j % 10}`,
+    title: `Product ${product} - ${site} shop`,
+  })
 }
 
 /** Frames that answer the closing hello: beckon's `error` (hello already received) or an echo. */
@@ -85,7 +93,11 @@ export class EventLoad implements Scenario<EventRunReport> {
         return reply
       }),
     )
-    return { events: frames * this.conns.length, acknowledged: replies.filter(Boolean).length, seconds: (performance.now() - began) / 1000 }
+    return {
+      events: frames * this.conns.length,
+      acknowledged: replies.filter(Boolean).length,
+      seconds: (performance.now() - began) / 1000,
+    }
   }
 
   close(): Promise<void> {

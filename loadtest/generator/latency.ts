@@ -42,7 +42,15 @@ export class LatencyRecorder {
     const rank = (p: number): number => sorted[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))] as number
     let sum = 0
     for (const v of sorted) sum += v
-    return { count: n, min: sorted[0] as number, p50: rank(50), p95: rank(95), p99: rank(99), max: sorted[n - 1] as number, mean: sum / n }
+    return {
+      count: n,
+      min: sorted[0] as number,
+      p50: rank(50),
+      p95: rank(95),
+      p99: rank(99),
+      max: sorted[n - 1] as number,
+      mean: sum / n,
+    }
   }
 }
 

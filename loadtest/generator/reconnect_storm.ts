@@ -69,27 +69,32 @@ export class ReconnectStorm implements Scenario<StormRunReport> {
       const dropped = this.conns
       for (const { socket } of dropped) socket.terminate()
       const next: ConnectedSocket[] = []
-      await Promise.all(dropped.map(async ({ index, reply }) => {
-        await sleep(between(0, this.opts.jitterMs))
-        const start = performance.now()
-        let socket: LoadSocket
-        try {
-          socket = await LoadSocket.open(this.url, this.opts.localAddress ? { localAddress: this.opts.localAddress } : {})
-        } catch (error) {
-          return tally(failures, error instanceof ConnectError ? error.reason : String(error))
-        }
-        const welcome = socket.next((f) => f.t === 'welcome', 15_000)
-        socket.send({ t: 'hello', token: reply.token, reconnect: true, page: this.page(index) })
-        const frame = await welcome
-        if (!frame) {
-          socket.terminate()
-          return tally(failures, 'no welcome')
-        }
-        latency.record(performance.now() - start)
-        reconnects++
-        if (frame.resumed === true && frame.visitor === reply.visitor) resumed++
-        next.push({ index, socket, reply: frame })
-      }))
+      await Promise.all(
+        dropped.map(async ({ index, reply }) => {
+          await sleep(between(0, this.opts.jitterMs))
+          const start = performance.now()
+          let socket: LoadSocket
+          try {
+            socket = await LoadSocket.open(
+              this.url,
+              this.opts.localAddress ? { localAddress: this.opts.localAddress } : {},
+            )
+          } catch (error) {
+            return tally(failures, error instanceof ConnectError ? error.reason : String(error))
+          }
+          const welcome = socket.next((f) => f.t === 'welcome', 15_000)
+          socket.send({ t: 'hello', token: reply.token, reconnect: true, page: this.page(index) })
+          const frame = await welcome
+          if (!frame) {
+            socket.terminate()
+            return tally(failures, 'no welcome')
+          }
+          latency.record(performance.now() - start)
+          reconnects++
+          if (frame.resumed === true && frame.visitor === reply.visitor) resumed++
+          next.push({ index, socket, reply: frame })
+        }),
+      )
       this.conns = next
     }
     return { reconnects, resumed, failures, reconnect: latency.summary(), seconds: (performance.now() - began) / 1000 }

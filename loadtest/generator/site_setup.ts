@@ -14,7 +14,12 @@ export function kbCampaign(seconds: number): Record<string, unknown> {
   return {
     name: 'Load: KB help',
     frequency: 'every_time',
-    when: { all: [{ field: 'page.url', op: 'contains', value: '/kb/' }, { field: 'page.seconds', op: 'gte', value: seconds }] },
+    when: {
+      all: [
+        { field: 'page.url', op: 'contains', value: '/kb/' },
+        { field: 'page.seconds', op: 'gte', value: seconds },
+      ],
+    },
     message: { text: 'Need help with this article?', startChat: false },
   }
 }
@@ -32,11 +37,22 @@ async function put(base: string, adminToken: string, path: string, body: unknown
  * Creates (or replaces) the load site and its kb campaign through the admin API of the node at
  * `base` (`http://HOST:PORT`); returns an operator JWT that sees every visitor of the site.
  */
-export async function setupLoadSite(opts: { base: string; adminToken: string; site: string; secret: string; inviteAfterSeconds: number }): Promise<{ operatorToken: string }> {
+export async function setupLoadSite(opts: {
+  base: string
+  adminToken: string
+  site: string
+  secret: string
+  inviteAfterSeconds: number
+}): Promise<{ operatorToken: string }> {
   const site = loadSite(opts.site, opts.secret)
   const { id: _id, ...body } = site
   await put(opts.base, opts.adminToken, `/v1/sites/${site.id}`, body)
   await put(opts.base, opts.adminToken, `/v1/sites/${site.id}/campaigns/load-kb`, kbCampaign(opts.inviteAfterSeconds))
-  const operatorToken = await signOperatorToken(site, { id: 'load-operator', name: 'Load operator', departments: site.departments, perms: ['sees_all_online_visitors'] })
+  const operatorToken = await signOperatorToken(site, {
+    id: 'load-operator',
+    name: 'Load operator',
+    departments: site.departments,
+    perms: ['sees_all_online_visitors'],
+  })
   return { operatorToken }
 }

@@ -78,7 +78,12 @@ class BrowsingVisitor {
   }
 
   /** Views a page; for a kb page resolves once the invitation came or `waitMs` past due. */
-  async view(url: string, title: string, inviteAfterMs: number | undefined, waitMs: number): Promise<boolean | undefined> {
+  async view(
+    url: string,
+    title: string,
+    inviteAfterMs: number | undefined,
+    waitMs: number,
+  ): Promise<boolean | undefined> {
     this.conn.socket.send({ t: 'page', url, title })
     if (inviteAfterMs === undefined) return undefined
     const sent = performance.now()
@@ -120,7 +125,11 @@ export class VisitorLoad implements Scenario<VisitorRunReport> {
       count,
       concurrency,
       ...(localAddress ? { localAddress } : {}),
-      first: (i) => ({ t: 'hello', page: { url: `https://${site}.example/landing/${i % 100}`, title: 'Landing' }, lang: 'en' }),
+      first: (i) => ({
+        t: 'hello',
+        page: { url: `https://${site}.example/landing/${i % 100}`, title: 'Landing' },
+        lang: 'en',
+      }),
       ready: (f) => f.t === 'welcome',
     })
     this.conns = sockets
@@ -154,7 +163,12 @@ export class VisitorLoad implements Scenario<VisitorRunReport> {
           const began = performance.now()
           pageViews++
           if (kb) expected++
-          const arrived = await visitor.view(`https://${o.site}.example${path}`, kb ? 'Help article' : 'Product', kb ? o.inviteAfterSeconds * 1000 : undefined, o.inviteWaitMs)
+          const arrived = await visitor.view(
+            `https://${o.site}.example${path}`,
+            kb ? 'Help article' : 'Product',
+            kb ? o.inviteAfterSeconds * 1000 : undefined,
+            o.inviteWaitMs,
+          )
           if (arrived === false) missed++
           const left = dwell - (performance.now() - began)
           if (left > 0 && p < o.pages - 1) await sleep(left)

@@ -53,6 +53,6 @@ export default function () {
     socket.setTimeout(() => socket.close(), STORM_EVERY_MS + 15000)
   })
   check(res, { 'upgraded (101)': (r) => r && r.status === 101 })
-  check(welcomed, { 'welcomed': (w) => w === true })
+  check(welcomed, { welcomed: (w) => w === true })
   sleep(Math.random() * (JITTER_MS / 1000))
 }

@@ -8,7 +8,18 @@
 import ws from 'k6/ws'
 import { check, sleep } from 'k6'
 import { Counter, Rate, Trend } from 'k6/metrics'
-import { DURATION, INVITE_AFTER_SECONDS, SITE, VUS, WS_PARAMS, between, decode, encode, page, visitorUrl } from './lib.js'
+import {
+  DURATION,
+  INVITE_AFTER_SECONDS,
+  SITE,
+  VUS,
+  WS_PARAMS,
+  between,
+  decode,
+  encode,
+  page,
+  visitorUrl,
+} from './lib.js'
 
 const PAGES = Number(__ENV.PAGES || 5)
 const DWELL_MIN_MS = Number(__ENV.DWELL_MIN_MS || 1000)
@@ -66,14 +77,24 @@ export default function () {
       step++
       socket.setTimeout(view, dwell)
     }
-    socket.on('open', () => socket.send(encode({ t: 'hello', page: { url: `https://${SITE}.example/landing/${__VU % 100}`, title: 'Landing' }, lang: 'en' })))
+    socket.on('open', () =>
+      socket.send(
+        encode({
+          t: 'hello',
+          page: { url: `https://${SITE}.example/landing/${__VU % 100}`, title: 'Landing' },
+          lang: 'en',
+        }),
+      ),
+    )
     socket.on('message', (data) => {
       const frame = decode(data)
       check(frame, { 'frame is JSON with a type': (f) => f !== undefined })
       if (!frame) return
       if (frame.t === 'welcome') {
         welcomed = true
-        check(frame, { 'welcome names the visitor': (f) => typeof f.visitor === 'string' && typeof f.token === 'string' })
+        check(frame, {
+          'welcome names the visitor': (f) => typeof f.visitor === 'string' && typeof f.token === 'string',
+        })
         view()
       } else if (frame.t === 'invite') {
         if (expectAt !== null) {
@@ -88,9 +109,12 @@ export default function () {
       }
     })
     // A bound on the session whatever happens: pages x (longest dwell + invite wait) + slack.
-    socket.setTimeout(() => socket.close(), PAGES * (DWELL_MAX_MS + INVITE_AFTER_SECONDS * 1000 + INVITE_WAIT_MS) + 10000)
+    socket.setTimeout(
+      () => socket.close(),
+      PAGES * (DWELL_MAX_MS + INVITE_AFTER_SECONDS * 1000 + INVITE_WAIT_MS) + 10000,
+    )
   })
   check(res, { 'upgraded (101)': (r) => r && r.status === 101 })
-  check(welcomed, { 'welcomed': (w) => w === true })
+  check(welcomed, { welcomed: (w) => w === true })
   sleep(between(1, 3))
 }

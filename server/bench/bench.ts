@@ -72,9 +72,11 @@ const NODE_ENV = {
   BECKON_DRAIN_SECONDS: '1',
 }
 
-const progress = (msg: string): void => void process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`)
+const progress = (msg: string): void =>
+  void process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`)
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
-const fmt = (n: number, digits = 1): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+const fmt = (n: number, digits = 1): string =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 
 /** Stop actions of everything started, run in reverse at the end whatever happened. */
 const stops: Array<() => Promise<unknown> | void> = []
@@ -112,7 +114,12 @@ async function startEcho(): Promise<EchoProcess> {
   child.stderr!.on('data', (chunk: Buffer) => (echo.stderr += chunk.toString()))
   const lines = createInterface({ input: child.stdout! })
   const port = await Promise.race([
-    new Promise<number>((resolve) => lines.on('line', (line) => line.includes('echo listening') && resolve((JSON.parse(line) as { port: number }).port))),
+    new Promise<number>((resolve) =>
+      lines.on(
+        'line',
+        (line) => line.includes('echo listening') && resolve((JSON.parse(line) as { port: number }).port),
+      ),
+    ),
     once(child, 'exit').then(() => Promise.reject(new Error(`echo server exited before listening: ${echo.stderr}`))),
   ])
   echo.ws = `ws://127.0.0.1:${port}`
@@ -166,7 +173,9 @@ async function idleBytes(label: string, url: string, pid: number, gc: () => Prom
   const after = rssKb(pid)
   await g.close()
   const bytesPerSocket = ((after - before) * 1024) / report.connected
-  progress(`c. ${label}: ${report.connected} idle sockets, RSS ${fmt(before / 1024)} → ${fmt(after / 1024)} MiB, ${fmt(bytesPerSocket / 1024, 2)} KiB/socket`)
+  progress(
+    `c. ${label}: ${report.connected} idle sockets, RSS ${fmt(before / 1024)} → ${fmt(after / 1024)} MiB, ${fmt(bytesPerSocket / 1024, 2)} KiB/socket`,
+  )
   return { bytesPerSocket, connected: report.connected }
 }
 
@@ -186,7 +195,13 @@ interface EventStream {
 
 /** Server CPU time per frame for the same event stream (idle background CPU subtracted). */
 async function cpuPerEvent(label: string, url: string, pid: number, stream: EventStream): Promise<CpuResult> {
-  const g = generator('events', { url, site: SITE, count: stream.sockets, frames: stream.frames, 'round-ms': stream.roundMs })
+  const g = generator('events', {
+    url,
+    site: SITE,
+    count: stream.sockets,
+    frames: stream.frames,
+    'round-ms': stream.roundMs,
+  })
   await g.connected()
   await settle(pid, { idleRate: 0.01, minMs: 1500, maxMs: 5000 })
   const idleStart = cpuSeconds(pid)
@@ -200,7 +215,9 @@ async function cpuPerEvent(label: string, url: string, pid: number, stream: Even
   const cpu = cpuSeconds(pid) - c0 - (idleRate * (performance.now() - t0)) / 1000
   await g.close()
   const microsPerEvent = (cpu * 1e6) / report.events
-  progress(`b. ${label}: ${report.events} events (${report.acknowledged}/${stream.sockets} streams acknowledged), ${fmt(cpu, 2)} s CPU, ${fmt(microsPerEvent, 2)} µs/event (idle ${fmt(idleRate * 100, 1)}% CPU)`)
+  progress(
+    `b. ${label}: ${report.events} events (${report.acknowledged}/${stream.sockets} streams acknowledged), ${fmt(cpu, 2)} s CPU, ${fmt(microsPerEvent, 2)} µs/event (idle ${fmt(idleRate * 100, 1)}% CPU)`,
+  )
   return { microsPerEvent, events: report.events, acknowledged: report.acknowledged }
 }
 
@@ -220,7 +237,15 @@ async function maxSockets(node: NodeProcess): Promise<MaxSocketsResult> {
   const per = Math.ceil(SIZES.maxSockets / Math.ceil(SIZES.maxSockets / MAX_PER_GENERATOR))
   const gens: GeneratorProcess[] = []
   for (let left = SIZES.maxSockets; left > 0; left -= per) {
-    gens.push(generator('events', { url: `${node.ws}/v1/visitor?site=${SITE}`, site: SITE, count: Math.min(per, left), frames: 0, concurrency: 200 }))
+    gens.push(
+      generator('events', {
+        url: `${node.ws}/v1/visitor?site=${SITE}`,
+        site: SITE,
+        count: Math.min(per, left),
+        frames: 0,
+        concurrency: 200,
+      }),
+    )
   }
   const reports = await Promise.all(gens.map((g) => g.connected<ConnectReport>()))
   const alive = node.child.exitCode === null && node.child.signalCode === null
@@ -232,8 +257,11 @@ async function maxSockets(node: NodeProcess): Promise<MaxSocketsResult> {
     rssMiB: alive ? rssKb(pid) / 1024 : 0,
     alive,
   }
-  for (const r of reports) for (const [reason, n] of Object.entries(r.failures)) result.failures[reason] = (result.failures[reason] ?? 0) + n
-  progress(`d. ${result.connected}/${SIZES.maxSockets} sockets open, server fds ${result.serverFds}/${result.serverFdLimit}, RSS ${fmt(result.rssMiB)} MiB, failures ${JSON.stringify(result.failures)}`)
+  for (const r of reports)
+    for (const [reason, n] of Object.entries(r.failures)) result.failures[reason] = (result.failures[reason] ?? 0) + n
+  progress(
+    `d. ${result.connected}/${SIZES.maxSockets} sockets open, server fds ${result.serverFds}/${result.serverFdLimit}, RSS ${fmt(result.rssMiB)} MiB, failures ${JSON.stringify(result.failures)}`,
+  )
   await Promise.all(gens.map((g) => g.close()))
   return result
 }
@@ -266,7 +294,9 @@ async function inviteLatency(node: NodeProcess, operatorToken: string): Promise<
   )
   const connects = await Promise.all(gens.map((g) => g.connected<ConnectReport>()))
   const connected = connects.reduce((n, r) => n + r.connected, 0)
-  progress(`e. ${connected} visitors connected; each now views a kb page (spread over ${SIZES.inviteSpreadMs / 1000} s)`)
+  progress(
+    `e. ${connected} visitors connected; each now views a kb page (spread over ${SIZES.inviteSpreadMs / 1000} s)`,
+  )
   const runs = await Promise.all(gens.map((g) => g.run<VisitorRunReport>()))
   const latency = new LatencyRecorder()
   for (const r of runs) latency.merge(r.inviteLatencies)
@@ -275,7 +305,8 @@ async function inviteLatency(node: NodeProcess, operatorToken: string): Promise<
   await ops.connected()
   const watched = await ops.run<OperatorRunReport>()
   await Promise.all([...gens, ops].map((g) => g.close()))
-  const sum = (key: 'invitesExpected' | 'invitesReceived' | 'invitesMissed'): number => runs.reduce((n, r) => n + r[key], 0)
+  const sum = (key: 'invitesExpected' | 'invitesReceived' | 'invitesMissed'): number =>
+    runs.reduce((n, r) => n + r[key], 0)
   return {
     latency: latency.summary(),
     connected,
@@ -293,8 +324,17 @@ async function crossNode(): Promise<ChatRunReport> {
   const nats: NatsServerHandle = await startNatsServer()
   stops.push(() => nats.close())
   const env = { BECKON_NATS_URL: nats.url }
-  const [a, b] = await Promise.all([startBeckon({ ...env, BECKON_NODE_ID: 'bench-a' }), startBeckon({ ...env, BECKON_NODE_ID: 'bench-b' })])
-  const { operatorToken } = await setupLoadSite({ base: a.base, adminToken: ADMIN_TOKEN, site: SITE, secret: SECRET, inviteAfterSeconds: INVITE_AFTER_SECONDS })
+  const [a, b] = await Promise.all([
+    startBeckon({ ...env, BECKON_NODE_ID: 'bench-a' }),
+    startBeckon({ ...env, BECKON_NODE_ID: 'bench-b' }),
+  ])
+  const { operatorToken } = await setupLoadSite({
+    base: a.base,
+    adminToken: ADMIN_TOKEN,
+    site: SITE,
+    secret: SECRET,
+    inviteAfterSeconds: INVITE_AFTER_SECONDS,
+  })
   // The site reaches node B over the cluster: wait until B accepts visitor sockets for it.
   const deadline = Date.now() + 15_000
   for (;;) {
@@ -306,7 +346,14 @@ async function crossNode(): Promise<ChatRunReport> {
     if (Date.now() > deadline) throw new Error('site did not reach node B')
     await sleep(100)
   }
-  const chat = new ChatLoad({ operatorUrl: a.ws, visitorUrl: b.ws, site: SITE, token: operatorToken, messages: SIZES.chatMessages, intervalMs: 30 })
+  const chat = new ChatLoad({
+    operatorUrl: a.ws,
+    visitorUrl: b.ws,
+    site: SITE,
+    token: operatorToken,
+    messages: SIZES.chatMessages,
+    intervalMs: 30,
+  })
   try {
     await chat.connect()
     return await chat.run()
@@ -329,18 +376,44 @@ async function main(): Promise<void> {
 
   progress('starting a bare uWS echo server and a beckon node')
   // The bursts of b exceed the default per-socket rate limit (20 frames/s): lifted on this node.
-  const [echo, edge] = await Promise.all([startEcho(), startBeckon({ ...INSPECT, BECKON_EVENTS_PER_SECOND: '100000', BECKON_EVENTS_BURST: '100000' })])
-  const { operatorToken } = await setupLoadSite({ base: edge.base, adminToken: ADMIN_TOKEN, site: SITE, secret: SECRET, inviteAfterSeconds: INVITE_AFTER_SECONDS })
+  const [echo, edge] = await Promise.all([
+    startEcho(),
+    startBeckon({ ...INSPECT, BECKON_EVENTS_PER_SECOND: '100000', BECKON_EVENTS_BURST: '100000' }),
+  ])
+  const { operatorToken } = await setupLoadSite({
+    base: edge.base,
+    adminToken: ADMIN_TOKEN,
+    site: SITE,
+    secret: SECRET,
+    inviteAfterSeconds: INVITE_AFTER_SECONDS,
+  })
   const visitorUrl = `${edge.ws}/v1/visitor?site=${SITE}`
 
   progress(`c. RSS per idle socket: ${SIZES.idleSockets} sockets each, RSS read after a full GC`)
-  const idleEcho = await idleBytes('echo', `${echo.ws}/v1/visitor?site=${SITE}`, echo.pid, gcThrough(() => echo.stderr))
-  const idleBeckon = await idleBytes('beckon', visitorUrl, pidOf(edge), gcThrough(() => edge.logs.join('\n')))
+  const idleEcho = await idleBytes(
+    'echo',
+    `${echo.ws}/v1/visitor?site=${SITE}`,
+    echo.pid,
+    gcThrough(() => echo.stderr),
+  )
+  const idleBeckon = await idleBytes(
+    'beckon',
+    visitorUrl,
+    pidOf(edge),
+    gcThrough(() => edge.logs.join('\n')),
+  )
 
   /** Best of `rounds` readings per server, the two servers taking turns. */
-  const compare = async (name: string, stream: EventStream, rounds: number): Promise<{ echo: CpuResult; beckon: CpuResult }> => {
-    progress(`b. CPU per event, ${name}: ${stream.sockets} sockets x ${stream.frames} page frames${stream.roundMs ? `, one per ${stream.roundMs} ms` : ', back to back'}, best of ${rounds}`)
-    const best = (a: CpuResult | undefined, b: CpuResult): CpuResult => (a && a.microsPerEvent <= b.microsPerEvent ? a : b)
+  const compare = async (
+    name: string,
+    stream: EventStream,
+    rounds: number,
+  ): Promise<{ echo: CpuResult; beckon: CpuResult }> => {
+    progress(
+      `b. CPU per event, ${name}: ${stream.sockets} sockets x ${stream.frames} page frames${stream.roundMs ? `, one per ${stream.roundMs} ms` : ', back to back'}, best of ${rounds}`,
+    )
+    const best = (a: CpuResult | undefined, b: CpuResult): CpuResult =>
+      a && a.microsPerEvent <= b.microsPerEvent ? a : b
     let echoBest: CpuResult | undefined
     let beckonBest: CpuResult | undefined
     for (let round = 0; round < rounds; round++) {
@@ -350,17 +423,29 @@ async function main(): Promise<void> {
     if (!echoBest || !beckonBest) throw new Error('no CPU rounds ran')
     return { echo: echoBest, beckon: beckonBest }
   }
-  const paced = await compare('visitor pace', { sockets: SIZES.cpuSockets, frames: SIZES.cpuFrames, roundMs: SIZES.cpuRoundMs }, SIZES.cpuRounds)
-  const burst = await compare('bursts', { sockets: SIZES.burstSockets, frames: SIZES.burstFrames, roundMs: 0 }, SIZES.burstRounds)
+  const paced = await compare(
+    'visitor pace',
+    { sockets: SIZES.cpuSockets, frames: SIZES.cpuFrames, roundMs: SIZES.cpuRoundMs },
+    SIZES.cpuRounds,
+  )
+  const burst = await compare(
+    'bursts',
+    { sockets: SIZES.burstSockets, frames: SIZES.burstFrames, roundMs: 0 },
+    SIZES.burstRounds,
+  )
   echo.child.kill('SIGKILL')
 
   progress(`d. max sockets: opening ${SIZES.maxSockets} visitor sockets to one node`)
   const max = await maxSockets(edge)
   await sleep(2000)
 
-  progress(`e. invitation latency: ${SIZES.inviteVisitors} visitors on kb pages, campaign page.seconds >= ${INVITE_AFTER_SECONDS}`)
+  progress(
+    `e. invitation latency: ${SIZES.inviteVisitors} visitors on kb pages, campaign page.seconds >= ${INVITE_AFTER_SECONDS}`,
+  )
   const invite = await inviteLatency(edge, operatorToken)
-  progress(`e. ${invite.received}/${invite.expected} invitations, ${invite.missed} missed; operator snapshot of ${fmt(invite.snapshotSize, 0)} visitors in ${ms(invite.snapshot, 'p50')}`)
+  progress(
+    `e. ${invite.received}/${invite.expected} invitations, ${invite.missed} missed; operator snapshot of ${fmt(invite.snapshotSize, 0)} visitors in ${ms(invite.snapshot, 'p50')}`,
+  )
   await edge.kill()
 
   progress(`f. cross-node: nats-server + 2 nodes, ${SIZES.chatMessages} messages each way`)
@@ -372,7 +457,9 @@ async function main(): Promise<void> {
   const extraKb = (idleBeckon.bytesPerSocket - idleEcho.bytesPerSocket) / 1024
   const stopReason =
     Object.keys(max.failures).length > 0
-      ? `refused: ${Object.entries(max.failures).map(([r, n]) => `${n}x ${r}`).join(', ')}`
+      ? `refused: ${Object.entries(max.failures)
+          .map(([r, n]) => `${n}x ${r}`)
+          .join(', ')}`
       : `bench cap (server fds ${max.serverFds}/${max.serverFdLimit})`
   const lines = [
     '',

@@ -17,7 +17,13 @@ app.ws('/*', {
   closeOnBackpressureLimit: 0,
   upgrade: (res, req, context) => {
     const protocols = req.getHeader('sec-websocket-protocol')
-    res.upgrade({}, req.getHeader('sec-websocket-key'), protocols ? (chooseSubprotocol(protocols) ?? '') : '', req.getHeader('sec-websocket-extensions'), context)
+    res.upgrade(
+      {},
+      req.getHeader('sec-websocket-key'),
+      protocols ? (chooseSubprotocol(protocols) ?? '') : '',
+      req.getHeader('sec-websocket-extensions'),
+      context,
+    )
   },
   message: (ws, message, isBinary) => {
     ws.send(message, isBinary)

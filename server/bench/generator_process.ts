@@ -39,7 +39,8 @@ export class GeneratorProcess {
       if (report?.phase === 'failed') throw new Error(`load generator failed: ${report.error}`)
       if (report?.phase === phase) return report as Extract<GeneratorReport, { phase: P }>
       if (report) continue
-      if (this.child.exitCode !== null || this.child.signalCode !== null) throw new Error(`load generator exited (${this.child.exitCode ?? this.child.signalCode}) before '${phase}'`)
+      if (this.child.exitCode !== null || this.child.signalCode !== null)
+        throw new Error(`load generator exited (${this.child.exitCode ?? this.child.signalCode}) before '${phase}'`)
       await new Promise<void>((resolve) => (this.waiter = resolve))
     }
   }

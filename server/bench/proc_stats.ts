@@ -36,7 +36,10 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * Waits until a process's CPU time stops growing faster than `idleRate` (CPU seconds per second,
  * its background timers) over `windowMs`, or `maxMs` passed: the work it was given is done.
  */
-export async function settle(pid: number, opts: { idleRate: number; windowMs?: number; minMs?: number; maxMs?: number }): Promise<void> {
+export async function settle(
+  pid: number,
+  opts: { idleRate: number; windowMs?: number; minMs?: number; maxMs?: number },
+): Promise<void> {
   const windowMs = opts.windowMs ?? 500
   const began = Date.now()
   await sleep(opts.minMs ?? 0)

@@ -28,7 +28,38 @@ const PRODUCTS = 10_000
 const PROMOS = 2000
 const PLANS = 1000
 const LANDINGS = 2000
-const COUNTRIES = ['DE', 'US', 'FR', 'GB', 'ES', 'IT', 'NL', 'SE', 'PL', 'AT', 'CH', 'BE', 'DK', 'NO', 'FI', 'IE', 'PT', 'CZ', 'HU', 'RO', 'BR', 'MX', 'CA', 'AU', 'JP', 'IN', 'CN', 'KR', 'ZA', 'AR']
+const COUNTRIES = [
+  'DE',
+  'US',
+  'FR',
+  'GB',
+  'ES',
+  'IT',
+  'NL',
+  'SE',
+  'PL',
+  'AT',
+  'CH',
+  'BE',
+  'DK',
+  'NO',
+  'FI',
+  'IE',
+  'PT',
+  'CZ',
+  'HU',
+  'RO',
+  'BR',
+  'MX',
+  'CA',
+  'AU',
+  'JP',
+  'IN',
+  'CN',
+  'KR',
+  'ZA',
+  'AR',
+]
 
 // ------------------------------------------------------------------ campaigns
 
@@ -62,13 +93,23 @@ function extra(r: Rand): Condition {
     case 4:
       return { field: 'widget.open', op: 'eq', value: false }
     case 5:
-      return { any: [{ field: 'exit.seconds', op: 'gte', value: 10 }, { field: 'page.seconds', op: 'gte', value: 30 + int(r, 61) }] }
+      return {
+        any: [
+          { field: 'exit.seconds', op: 'gte', value: 10 },
+          { field: 'page.seconds', op: 'gte', value: 30 + int(r, 61) },
+        ],
+      }
     case 6:
       return { not: { field: 'context.plan', op: 'eq', value: 'enterprise' } }
     case 7:
       return { field: 'visitor.returning', op: 'eq', value: r() < 0.5 }
     case 8:
-      return { any: [{ field: 'invitations.sent', op: 'eq', value: 0 }, { field: 'invitations.secondsSinceLast', op: 'gt', value: 300 }] }
+      return {
+        any: [
+          { field: 'invitations.sent', op: 'eq', value: 0 },
+          { field: 'invitations.secondsSinceLast', op: 'gt', value: 300 },
+        ],
+      }
     default:
       return { field: 'chat.history', op: 'lt', value: 3 }
   }
@@ -79,7 +120,12 @@ export function generateCampaigns(count: number, seed = 7): Campaign[] {
   return Array.from({ length: count }, (_, i) => {
     const broad = r() < 0.03
     const when: Condition = broad
-      ? { all: [{ field: 'page.seconds', op: 'gte', value: 60 + int(r, 541) }, { field: 'geo.country', op: 'eq', value: pick(r, COUNTRIES) }] }
+      ? {
+          all: [
+            { field: 'page.seconds', op: 'gte', value: 60 + int(r, 541) },
+            { field: 'geo.country', op: 'eq', value: pick(r, COUNTRIES) },
+          ],
+        }
       : { all: [anchor(r, i % 6), ...Array.from({ length: int(r, 3) }, () => extra(r))] }
     const def: Record<string, unknown> = {
       id: `c${i}`,
@@ -91,7 +137,12 @@ export function generateCampaigns(count: number, seed = 7): Campaign[] {
       when,
       message: { text: 'Hi {{visitor.name|there}}, need help with {{page.title}}?' },
     }
-    if (r() < 0.1) def.schedule = { tz: 'Europe/Berlin', hours: 'inside', week: Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri'].map((d) => [d, [['08:00', '20:00']]])) }
+    if (r() < 0.1)
+      def.schedule = {
+        tz: 'Europe/Berlin',
+        hours: 'inside',
+        week: Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri'].map((d) => [d, [['08:00', '20:00']]])),
+      }
     return parseCampaign(def)
   })
 }
@@ -220,8 +271,10 @@ const lower = (x: unknown) => (typeof x === 'string' ? x.toLowerCase() : x)
 const same = (a: unknown, b: unknown) => typeof a === typeof b && lower(a) === lower(b)
 const present = (v: unknown) => v !== null && v !== undefined && v !== '' && !(Array.isArray(v) && v.length === 0)
 const each = (v: unknown, test: (x: Scalar) => boolean) => (Array.isArray(v) ? v.some(test) : test(v as Scalar))
-const num = (test: (x: number, y: number) => boolean) => (v: unknown, y: unknown) => present(v) && each(v, (x) => typeof x === 'number' && test(x, y as number))
-const str = (test: (x: string, y: string) => boolean) => (v: unknown, y: unknown) => present(v) && each(v, (x) => typeof x === 'string' && test(x.toLowerCase(), String(y).toLowerCase()))
+const num = (test: (x: number, y: number) => boolean) => (v: unknown, y: unknown) =>
+  present(v) && each(v, (x) => typeof x === 'number' && test(x, y as number))
+const str = (test: (x: string, y: string) => boolean) => (v: unknown, y: unknown) =>
+  present(v) && each(v, (x) => typeof x === 'string' && test(x.toLowerCase(), String(y).toLowerCase()))
 
 /** Our operators with the same semantics (campaign.ts), as json-rules-engine custom operators. */
 const JRE_OPERATORS: Record<string, (fact: unknown, value: unknown) => boolean> = {
@@ -255,7 +308,12 @@ function jreEngine(campaigns: Campaign[]): Engine {
     const all: NestedCondition[] = c.when ? [toJre(c.when)] : []
     if (c.audience !== 'all') all.push({ fact: 'user.authenticated', operator: 'b_eq', value: c.audience === 'users' })
     if (c.team !== 'any') all.push({ fact: 'team.online', operator: 'b_eq', value: c.team === 'online' })
-    engine.addRule({ name: c.id, priority: c.priority + 1, conditions: { all } as TopLevelCondition, event: { type: c.id } })
+    engine.addRule({
+      name: c.id,
+      priority: c.priority + 1,
+      conditions: { all } as TopLevelCondition,
+      event: { type: c.id },
+    })
   }
   return engine
 }
@@ -287,7 +345,8 @@ const SIZES = [10, 100, 1000, 10_000]
 /** json-rules-engine events timed per size (it costs milliseconds per event at 1,000+ campaigns). */
 const JRE_SAMPLE: Record<number, number> = { 10: 2000, 100: 500, 1000: 100, 10_000: 15 }
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 
 /** Passes per size, interleaved across sizes; the fastest counts (filters out noisy neighbours). */
 const ROUNDS = 9
@@ -299,7 +358,12 @@ export async function main(): Promise<void> {
   const engines = SIZES.map((size) => {
     const begin = process.hrtime.bigint()
     const engine = CampaignEngine.compile(all.slice(0, size))
-    return { size, engine, compileMs: Number(process.hrtime.bigint() - begin) / 1e6, best: undefined as Run | undefined }
+    return {
+      size,
+      engine,
+      compileMs: Number(process.hrtime.bigint() - begin) / 1e6,
+      best: undefined as Run | undefined,
+    }
   })
   for (let round = 0; round <= ROUNDS; round++) {
     for (const e of engines) {
@@ -308,7 +372,9 @@ export async function main(): Promise<void> {
     }
   }
   console.log(`beckon campaign matcher benchmark: 200 visitors x 60 events (+ time wake-ups); best of ${ROUNDS} passes`)
-  console.log('campaigns | beckon ns/event | events | invitations | active campaigns/visitor | json-rules-engine ns/event (sample) | speedup')
+  console.log(
+    'campaigns | beckon ns/event | events | invitations | active campaigns/visitor | json-rules-engine ns/event (sample) | speedup',
+  )
   const results = new Map<number, { ours: number; jre: number | undefined }>()
   for (const { size, compileMs, best } of engines) {
     if (!best) continue
@@ -332,7 +398,9 @@ export async function main(): Promise<void> {
   const growth = (results.get(10_000)?.ours ?? NaN) / (results.get(10)?.ours ?? NaN)
   console.log(`speedup vs json-rules-engine at 1,000 campaigns: ${fmt(speedup)}x (goal >= 1000x)`)
   console.log(`cost growth 10 -> 10,000 campaigns: ${fmt(growth, 1)}x (goal <= 3x)`)
-  console.log(`(json-rules-engine gets conditions + audience + team only: no schedule, frequency, cooldown or slot; total ${fmt((Date.now() - started) / 1000, 1)} s)`)
+  console.log(
+    `(json-rules-engine gets conditions + audience + team only: no schedule, frequency, cooldown or slot; total ${fmt((Date.now() - started) / 1000, 1)} s)`,
+  )
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

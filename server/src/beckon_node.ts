@@ -18,7 +18,14 @@ import type { SocketData, SocketSession } from './socket_session.js'
 import { LmdbStore } from './store/lmdb_store.js'
 import { NatsStore } from './store/nats_store.js'
 import type { Store } from './store/store.js'
-import { uws, type HttpRequest, type HttpResponse, type us_listen_socket, type WebSocket, type WebSocketBehavior } from './uws.js'
+import {
+  uws,
+  type HttpRequest,
+  type HttpResponse,
+  type us_listen_socket,
+  type WebSocket,
+  type WebSocketBehavior,
+} from './uws.js'
 import { clientIp, resolveClientInfo } from './visitor/client_info.js'
 import { VisitorHub } from './visitor/visitor_hub.js'
 import { VisitorSession } from './visitor/visitor_session.js'
@@ -106,7 +113,9 @@ export class BeckonNode {
     this.metrics = new Metrics(config.nodeId)
     this.sites = new SiteRegistry(store, bus, log)
     this.hub = new VisitorHub(store, config, log, this.metrics)
-    this.admin = new AdminApi(config.adminToken, config.limits.maxBodyBytes, (id) => this.sites.get(id), log).withSites(this.sites)
+    this.admin = new AdminApi(config.adminToken, config.limits.maxBodyBytes, (id) => this.sites.get(id), log).withSites(
+      this.sites,
+    )
     this.connections = new ConnectionRegistry(config.limits.maxConnectionsPerIp)
     this.parser = createFrameParser(config.limits)
     this.files = new StaticFiles(config.staticDir)
@@ -119,7 +128,9 @@ export class BeckonNode {
       },
     })
     this.presence = new TeamPresence(config.nodeId, bus, refreshMs, (site, online) => this.teamChanged(site, online))
-    this.feed = new VisitorFeed(config.nodeId, this.hub, this.sites, bus, config.feedIntervalMs, refreshMs, (site) => this.presence.isOnline(site))
+    this.feed = new VisitorFeed(config.nodeId, this.hub, this.sites, bus, config.feedIntervalMs, refreshMs, (site) =>
+      this.presence.isOnline(site),
+    )
     this.operators = new OperatorHub(this.directory, this.presence)
     this.liveness = new NodeLiveness(config.nodeId, store, refreshMs, log)
     this.ownership = new VisitorOwnership(store, this.liveness)
@@ -131,7 +142,10 @@ export class BeckonNode {
       this.directory,
       this.presence,
       this.ownership,
-      { operators: (site) => this.operators.sessionsOf(site), invited: (visitor, frame) => this.invited(visitor, frame) },
+      {
+        operators: (site) => this.operators.sessionsOf(site),
+        invited: (visitor, frame) => this.invited(visitor, frame),
+      },
       { acceptTimeoutMs: config.acceptTimeoutSeconds * 1000, replayMessages: config.replayMessages },
       this.metrics,
       log,
@@ -148,18 +162,45 @@ export class BeckonNode {
       maxNameLength: limits.maxCampaignNameLength,
     }
     this.campaigns = new CampaignRegistry(config.nodeId, store, bus, campaignLimits, log)
-    this.campaignStats = new CampaignStats(config.nodeId, store, bus, () => this.runner.eligibleCounts(), 1000, refreshMs, log)
+    this.campaignStats = new CampaignStats(
+      config.nodeId,
+      store,
+      bus,
+      () => this.runner.eligibleCounts(),
+      1000,
+      refreshMs,
+      log,
+    )
     this.runner = new CampaignRunner(this.hub, this.campaigns, this.campaignStats, this.metrics, log)
     const host = new VisitorHost(this.hub, config.limits, this.visitorFrameHandler())
-    this.relay = new TabRelay(config.nodeId, bus, this.sites, host, this.ownership, this.liveness, refreshMs, 5000, () => !this.draining, log)
+    this.relay = new TabRelay(
+      config.nodeId,
+      bus,
+      this.sites,
+      host,
+      this.ownership,
+      this.liveness,
+      refreshMs,
+      5000,
+      () => !this.draining,
+      log,
+    )
     this.router = new OwnerRouter(config.nodeId, this.hub, host, this.ownership, this.relay)
     this.hub.observe({
       gone: (visitor) => {
-        this.ownership.release(visitor.site, visitor.id).catch((error: unknown) => log.warn({ err: error }, 'lease release failed'))
+        this.ownership
+          .release(visitor.site, visitor.id)
+          .catch((error: unknown) => log.warn({ err: error }, 'lease release failed'))
       },
     })
     this.preview = new CampaignPreview(config.nodeId, bus, this.hub, this.feed, this.liveness, 1000)
-    registerCampaignRoutes(this.admin, { sites: this.sites, campaigns: this.campaigns, stats: this.campaignStats, preview: this.preview, limits: campaignLimits })
+    registerCampaignRoutes(this.admin, {
+      sites: this.sites,
+      campaigns: this.campaigns,
+      stats: this.campaignStats,
+      preview: this.preview,
+      limits: campaignLimits,
+    })
   }
 
   private teamChanged(site: string, online: boolean): void {
@@ -183,13 +224,16 @@ export class BeckonNode {
     return {
       attached: (visitor, sink) => {
         visitor.setTeamOnline(this.presence.isOnline(visitor.site))
-        this.chat.replayToVisitor(visitor, (frame) => sink.send(frame)).catch((error: unknown) => this.log.error({ err: error }, 'chat replay failed'))
+        this.chat
+          .replayToVisitor(visitor, (frame) => sink.send(frame))
+          .catch((error: unknown) => this.log.error({ err: error }, 'chat replay failed'))
       },
       handle: (visitor, frame, sink) => {
         if (frame.t === 'inv') return this.runner.lifecycle(visitor, frame.id, frame.action)
         this.runner.replied(visitor)
         this.chat.visitorMessage(visitor, frame.text).catch((error: unknown) => {
-          if (error instanceof FrameError) return sink.send({ t: 'error', code: error.code, message: error.message, ref: 'msg' })
+          if (error instanceof FrameError)
+            return sink.send({ t: 'error', code: error.code, message: error.message, ref: 'msg' })
           this.log.error({ err: error }, 'visitor message failed')
           sink.send({ t: 'error', code: ERROR_CODE.internal, message: 'message not stored, try again', ref: 'msg' })
         })
@@ -198,11 +242,18 @@ export class BeckonNode {
   }
 
   /** Opens the store and bus, loads sites and listens; resolves once the port accepts sockets. */
-  static async start(config: Config, log: Logger = createLogger(config.logLevel, { node: config.nodeId })): Promise<BeckonNode> {
+  static async start(
+    config: Config,
+    log: Logger = createLogger(config.logLevel, { node: config.nodeId }),
+  ): Promise<BeckonNode> {
     let bus: Bus
     let store: Store
     if (config.natsUrl) {
-      const natsBus = await NatsBus.connect({ servers: config.natsUrl.split(','), name: config.nodeId, log: (msg) => log.info(msg) })
+      const natsBus = await NatsBus.connect({
+        servers: config.natsUrl.split(','),
+        name: config.nodeId,
+        log: (msg) => log.info(msg),
+      })
       bus = natsBus
       store = await NatsStore.open(natsBus.nc, { replicas: config.natsReplicas })
     } else {
@@ -221,8 +272,14 @@ export class BeckonNode {
   private listen(): Promise<void> {
     const app = uws.App()
     const limits = this.config.limits
-    app.ws<SocketData>('/v1/visitor', this.socketRoute((u) => this.visitorSession(u)))
-    app.ws<SocketData>('/v1/operator', this.socketRoute((u) => this.operatorSession(u)))
+    app.ws<SocketData>(
+      '/v1/visitor',
+      this.socketRoute((u) => this.visitorSession(u)),
+    )
+    app.ws<SocketData>(
+      '/v1/operator',
+      this.socketRoute((u) => this.operatorSession(u)),
+    )
     app.get('/healthz', (res) => new Reply(res).json(200, { ok: true, node: this.config.nodeId }))
     app.get('/readyz', (res) => {
       const ready = !this.draining
@@ -282,7 +339,12 @@ export class BeckonNode {
     }
   }
 
-  private upgrade(res: HttpResponse, req: HttpRequest, context: unknown, create: (upgrade: UpgradeRequest) => SocketSession): void {
+  private upgrade(
+    res: HttpResponse,
+    req: HttpRequest,
+    context: unknown,
+    create: (upgrade: UpgradeRequest) => SocketSession,
+  ): void {
     const protocols = req.getHeader('sec-websocket-protocol')
     const upgrade: UpgradeRequest = {
       query: new URLSearchParams(req.getQuery() ?? ''),
@@ -296,11 +358,16 @@ export class BeckonNode {
     try {
       if (this.draining) throw new UpgradeRefused(503, 'draining', 'node is shutting down: reconnect elsewhere')
       const subprotocol = chooseSubprotocol(protocols)
-      if (!subprotocol) throw new UpgradeRefused(400, 'subprotocol_unsupported', 'offer beckon.v1.json or beckon.v1.msgpack')
+      if (!subprotocol)
+        throw new UpgradeRefused(400, 'subprotocol_unsupported', 'offer beckon.v1.json or beckon.v1.msgpack')
       upgrade.codec = codecFor(subprotocol)
       const session = create(upgrade)
       if (!this.connections.admit(session.ip)) {
-        throw new UpgradeRefused(429, 'too_many_connections', `more than ${this.config.limits.maxConnectionsPerIp} sockets from ${session.ip}`)
+        throw new UpgradeRefused(
+          429,
+          'too_many_connections',
+          `more than ${this.config.limits.maxConnectionsPerIp} sockets from ${session.ip}`,
+        )
       }
       const key = req.getHeader('sec-websocket-key')
       const extensions = req.getHeader('sec-websocket-extensions')
@@ -319,15 +386,37 @@ export class BeckonNode {
     const site = this.sites.get(siteId)
     if (!site) throw new UpgradeRefused(404, 'site_unknown', `unknown site ${JSON.stringify(siteId.slice(0, 64))}`)
     if (!originAllowed(site, upgrade.origin)) {
-      throw new UpgradeRefused(403, 'origin_forbidden', `origin ${JSON.stringify(upgrade.origin.slice(0, 256))} not allowed for site ${site.id}`)
+      throw new UpgradeRefused(
+        403,
+        'origin_forbidden',
+        `origin ${JSON.stringify(upgrade.origin.slice(0, 256))} not allowed for site ${site.id}`,
+      )
     }
     const client = resolveClientInfo(upgrade.peer, upgrade, this.config.trustedProxies)
-    return new VisitorSession(upgrade.codec, site, client, this.config, this.metrics, this.parser, this.router, this.log)
+    return new VisitorSession(
+      upgrade.codec,
+      site,
+      client,
+      this.config,
+      this.metrics,
+      this.parser,
+      this.router,
+      this.log,
+    )
   }
 
   private operatorSession(upgrade: UpgradeRequest): OperatorSession {
     const ip = clientIp(upgrade.peer, upgrade.forwardedFor, this.config.trustedProxies)
-    return new OperatorSession(ip, upgrade.codec, this.config.limits, this.metrics, this.parser, (id) => this.sites.get(id), this.operators, this.log)
+    return new OperatorSession(
+      ip,
+      upgrade.codec,
+      this.config.limits,
+      this.metrics,
+      this.parser,
+      (id) => this.sites.get(id),
+      this.operators,
+      this.log,
+    )
   }
 
   private opened(ws: WebSocket<SocketData>): void {

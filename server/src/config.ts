@@ -162,7 +162,10 @@ function int(env: Env, name: string, fallback: number, min: number, max = Number
 /** Parses a comma-separated CIDR (or bare address) list into a BlockList. */
 export function parseCidrList(name: string, raw: string | undefined): BlockList {
   const list = new BlockList()
-  for (const item of (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of (raw ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [address = '', prefixText] = item.split('/')
     const family = isIP(address)
     if (family === 0) throw new ConfigError(name, `not an IP address: ${JSON.stringify(item)}`)

@@ -16,8 +16,13 @@ async function seed(node: BeckonNode): Promise<void> {
     departments: ['sales', 'support'],
   }
   await node.sites.put(site)
-  for (const campaign of DEMO_CAMPAIGNS) if (!node.campaigns.get('demo', campaign.id)) await node.campaigns.put('demo', campaign)
-  const token = await signOperatorToken(site, { id: 'demo-operator', name: 'Dana (demo)', perms: ['sees_all_online_visitors'] }, 30 * 24 * 3600)
+  for (const campaign of DEMO_CAMPAIGNS)
+    if (!node.campaigns.get('demo', campaign.id)) await node.campaigns.put('demo', campaign)
+  const token = await signOperatorToken(
+    site,
+    { id: 'demo-operator', name: 'Dana (demo)', perms: ['sees_all_online_visitors'] },
+    30 * 24 * 3600,
+  )
   const base = `http://localhost:${node.port}`
   process.stdout.write(
     [

@@ -9,7 +9,11 @@ export class Metrics {
     labelNames: ['role'] as const,
     registers: [this.registry],
   })
-  readonly visitors = new Gauge({ name: 'beckon_live_visitors', help: 'Visitors with at least one tab on this node', registers: [this.registry] })
+  readonly visitors = new Gauge({
+    name: 'beckon_live_visitors',
+    help: 'Visitors with at least one tab on this node',
+    registers: [this.registry],
+  })
   readonly framesIn = new Counter({
     name: 'beckon_frames_in_total',
     help: 'Frames received by role and type',

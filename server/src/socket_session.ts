@@ -58,7 +58,11 @@ export abstract class SocketSession {
    * Checks the first frame: it must parse and be of type `type`, else the socket closes with
    * 4000 (a protocol violation) and this returns undefined. Stops the first-frame timeout.
    */
-  protected firstFrame<F extends { t: string }, T extends F['t']>(parse: (input: unknown) => F, input: unknown, type: T): Extract<F, { t: T }> | undefined {
+  protected firstFrame<F extends { t: string }, T extends F['t']>(
+    parse: (input: unknown) => F,
+    input: unknown,
+    type: T,
+  ): Extract<F, { t: T }> | undefined {
     let frame: F
     try {
       frame = parse(input)
@@ -127,7 +131,8 @@ export abstract class SocketSession {
   /** Counts a bad or excess frame; too many close the socket with 4009. */
   protected strike(): void {
     this.violations += 1
-    if (this.violations > this.limits.maxViolations) this.close(CLOSE_CODE.policyViolation, 'too many bad or excess frames')
+    if (this.violations > this.limits.maxViolations)
+      this.close(CLOSE_CODE.policyViolation, 'too many bad or excess frames')
   }
 
   send(frame: { t: string }): void {

@@ -24,4 +24,11 @@ function loadNative(): typeof UwsModule {
 }
 
 export const uws = loadNative()
-export type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, WebSocketBehavior, us_listen_socket } from 'uWebSockets.js'
+export type {
+  HttpRequest,
+  HttpResponse,
+  TemplatedApp,
+  WebSocket,
+  WebSocketBehavior,
+  us_listen_socket,
+} from 'uWebSockets.js'

@@ -26,22 +26,35 @@ t.test('NatsBus on nats-server', async (t) => {
   })
 
   t.test('a queue group spread over two connections gets each message once', async (t) => {
-    const [a, b] = await Promise.all([NatsBus.connect({ servers: server.url }), NatsBus.connect({ servers: server.url })])
+    const [a, b] = await Promise.all([
+      NatsBus.connect({ servers: server.url }),
+      NatsBus.connect({ servers: server.url }),
+    ])
     t.teardown(() => Promise.all([a.close(), b.close()]))
     const group = new Inbox()
     const members = [a, b].map((bus) => {
       const member = new Inbox()
-      bus.subscribe('work.*', (msg, subject) => {
-        member.handler(msg, subject)
-        group.handler(msg, subject)
-      }, { queue: 'workers' })
+      bus.subscribe(
+        'work.*',
+        (msg, subject) => {
+          member.handler(msg, subject)
+          group.handler(msg, subject)
+        },
+        { queue: 'workers' },
+      )
       return member
     })
     await Promise.all([a.flush(), b.flush()])
     for (let i = 0; i < 100; i++) a.publish('work.item', i)
     await group.count(100)
-    t.strictSame((group.messages as number[]).sort((x, y) => x - y), Array.from({ length: 100 }, (_, i) => i))
-    t.ok(members.every((m) => m.received.length > 0), 'both connections got work')
+    t.strictSame(
+      (group.messages as number[]).sort((x, y) => x - y),
+      Array.from({ length: 100 }, (_, i) => i),
+    )
+    t.ok(
+      members.every((m) => m.received.length > 0),
+      'both connections got work',
+    )
   })
 })
 
@@ -69,7 +82,10 @@ t.test('NatsBus keeps working after nats-server restarts on the same port', asyn
   a.publish('restart.x', 'after')
   await inbox.count(2)
   t.strictSame(inbox.messages, ['before', 'after'])
-  t.ok(logged.some((line) => line.includes('reconnected')), 'the reconnect was logged')
+  t.ok(
+    logged.some((line) => line.includes('reconnected')),
+    'the reconnect was logged',
+  )
 })
 
 async function nextStatus(bus: NatsBus, type: Status['type']): Promise<void> {

@@ -129,7 +129,10 @@ export function busContract(t: Test, name: string, factory: () => Promise<BusFix
     t.strictSame(plain.messages, range(60), 'plain subscribers get every message')
     await group.count(60)
     t.strictSame(sorted(group.messages), range(60), 'each message went to exactly one member')
-    t.ok(members.every((m) => m.received.length > 0), 'every member got work')
+    t.ok(
+      members.every((m) => m.received.length > 0),
+      'every member got work',
+    )
   })
 
   check('separate queue groups each get every message', async (t, { bus }) => {
@@ -181,11 +184,28 @@ export function busContract(t: Test, name: string, factory: () => Promise<BusFix
     await Promise.all([inbox.count(3), other.count(3)])
     t.strictSame(inbox.messages, [0, 1, 2])
     t.strictSame(other.messages, [0, 1, 2])
-    t.ok(logged.some((line) => line.includes('handler exploded')), 'the error was logged')
+    t.ok(
+      logged.some((line) => line.includes('handler exploded')),
+      'the error was logged',
+    )
   })
 
   check('malformed subjects and queue names throw BusSubjectError', async (t, { bus }) => {
-    for (const subject of ['', 'a..b', '.a', 'a.', 'a b', 'a\tb', 'a.*', 'a.>', '*', '>', 'a*', 'a.b>', 'x'.repeat(1025)]) {
+    for (const subject of [
+      '',
+      'a..b',
+      '.a',
+      'a.',
+      'a b',
+      'a\tb',
+      'a.*',
+      'a.>',
+      '*',
+      '>',
+      'a*',
+      'a.b>',
+      'x'.repeat(1025),
+    ]) {
       t.throws(() => bus.publish(subject, 1), BusSubjectError, `publish ${JSON.stringify(subject.slice(0, 10))}`)
     }
     for (const subject of ['', 'a..b', '.a', 'a.', 'a b', 'a.>.b', '>.a', 'a*', 'a.b>', '**']) {

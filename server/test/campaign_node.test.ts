@@ -37,8 +37,18 @@ t.test('campaigns on a running node', async (t) => {
     await campaign(n, {
       id: 'kb-help',
       frequency: 'every_time',
-      when: { all: [{ field: 'page.url', op: 'contains', value: '/KB/' }, { field: 'page.seconds', op: 'gte', value: 1 }] },
-      message: { text: 'Hi {{visitor.name|there}}, case {{context.caseId}}', followUp: 'Still here?', collect: ['email'], startChat: false },
+      when: {
+        all: [
+          { field: 'page.url', op: 'contains', value: '/KB/' },
+          { field: 'page.seconds', op: 'gte', value: 1 },
+        ],
+      },
+      message: {
+        text: 'Hi {{visitor.name|there}}, case {{context.caseId}}',
+        followUp: 'Still here?',
+        collect: ['email'],
+        startChat: false,
+      },
     })
     const { client } = await n.visitor({ context: { caseId: 'C-7' } })
     client.send({ t: 'contact', name: 'Ada' })
@@ -48,28 +58,48 @@ t.test('campaigns on a running node', async (t) => {
     t.equal(invites(client).length, 0, 'not yet: the page was viewed just now')
     const invite = await client.next('invite')
     t.ok(Date.now() - viewedAt >= 1000, 'fired once the second had passed')
-    t.match(invite, { campaign: 'kb-help', text: 'Hi Ada, case C-7', followUp: 'Still here?', collect: ['email'], startChat: false })
+    t.match(invite, {
+      campaign: 'kb-help',
+      text: 'Hi Ada, case C-7',
+      followUp: 'Still here?',
+      collect: ['email'],
+      startChat: false,
+    })
     client.send({ t: 'inv', id: invite.id, action: 'shown' })
     client.send({ t: 'inv', id: invite.id, action: 'dismissed' })
     await settled(client)
-    t.match((await n.admin('GET', '/v1/sites/shop/campaigns/kb-help/stats')).body, { eligibleNow: 1, sent: 1 }, 'every_time: still eligible')
+    t.match(
+      (await n.admin('GET', '/v1/sites/shop/campaigns/kb-help/stats')).body,
+      { eligibleNow: 1, sent: 1 },
+      'every_time: still eligible',
+    )
     await client.close()
     await n.admin('DELETE', '/v1/sites/shop/campaigns/kb-help')
   })
 
   t.test('once_per_visitor holds across tabs, reconnects and a restart', async (t) => {
-    await campaign(n, { id: 'welcome', frequency: 'once_per_visitor', when: { field: 'page.url', op: 'contains', value: '/welcome' } })
+    await campaign(n, {
+      id: 'welcome',
+      frequency: 'once_per_visitor',
+      when: { field: 'page.url', op: 'contains', value: '/welcome' },
+    })
     const tab1 = await n.visitor()
     tab1.client.send({ t: 'page', url: 'https://shop.example/welcome', title: 'W' })
     t.match(await tab1.client.next('invite'), { campaign: 'welcome' })
-    const tab2 = await n.visitor({ token: tab1.welcome.token, page: { url: 'https://shop.example/welcome', title: 'W' } })
+    const tab2 = await n.visitor({
+      token: tab1.welcome.token,
+      page: { url: 'https://shop.example/welcome', title: 'W' },
+    })
     await settled(tab2.client)
     t.equal(invites(tab2.client).length, 0, 'a second tab does not get it again')
     await Promise.all([tab1.client.close(), tab2.client.close()])
 
     await n.stop()
     n = await startNode(env, dir)
-    const back = await n.visitor({ token: tab1.welcome.token, page: { url: 'https://shop.example/welcome', title: 'W' } })
+    const back = await n.visitor({
+      token: tab1.welcome.token,
+      page: { url: 'https://shop.example/welcome', title: 'W' },
+    })
     await settled(back.client)
     t.equal(invites(back.client).length, 0, 'nor after a restart')
     const fresh = await n.visitor({ page: { url: 'https://shop.example/welcome', title: 'W' } })
@@ -79,8 +109,18 @@ t.test('campaigns on a running node', async (t) => {
   })
 
   t.test('priority, one visible invitation, lifecycle stats and replies', async (t) => {
-    await campaign(n, { id: 'low', priority: 1, frequency: 'once_per_visit', when: { field: 'page.url', op: 'contains', value: '/pricing' } })
-    await campaign(n, { id: 'high', priority: 5, frequency: 'once_per_visit', when: { field: 'page.url', op: 'contains', value: '/pricing' } })
+    await campaign(n, {
+      id: 'low',
+      priority: 1,
+      frequency: 'once_per_visit',
+      when: { field: 'page.url', op: 'contains', value: '/pricing' },
+    })
+    await campaign(n, {
+      id: 'high',
+      priority: 5,
+      frequency: 'once_per_visit',
+      when: { field: 'page.url', op: 'contains', value: '/pricing' },
+    })
     const { client } = await n.visitor()
     client.send({ t: 'page', url: 'https://shop.example/pricing', title: 'Pricing' })
     const first = await client.next('invite')
@@ -99,14 +139,23 @@ t.test('campaigns on a running node', async (t) => {
     const high = await n.admin('GET', '/v1/sites/shop/campaigns/high/stats')
     t.match(high.body, { sent: 1, shown: 1, dismissed: 1, opened: 0, replied: 0 })
     const low = await n.admin('GET', '/v1/sites/shop/campaigns/low/stats')
-    t.match(low.body, { sent: 1, opened: 1, replied: 1, eligibleNow: 0 }, 'once_per_visit: no longer eligible this visit')
+    t.match(
+      low.body,
+      { sent: 1, opened: 1, replied: 1, eligibleNow: 0 },
+      'once_per_visit: no longer eligible this visit',
+    )
     await client.close()
     await n.admin('DELETE', '/v1/sites/shop/campaigns/low')
     await n.admin('DELETE', '/v1/sites/shop/campaigns/high')
   })
 
   t.test('team online fires when an operator comes online, without a visitor event', async (t) => {
-    await campaign(n, { id: 'team', team: 'online', frequency: 'once_per_visit', when: { field: 'visit.pageViews', op: 'gte', value: 1 } })
+    await campaign(n, {
+      id: 'team',
+      team: 'online',
+      frequency: 'once_per_visit',
+      when: { field: 'visit.pageViews', op: 'gte', value: 1 },
+    })
     const { client } = await n.visitor()
     await settled(client)
     t.equal(invites(client).length, 0)
@@ -121,7 +170,12 @@ t.test('campaigns on a running node', async (t) => {
   })
 
   t.test('audience, exit intent and once_per_visit across visits', async (t) => {
-    await campaign(n, { id: 'exit', audience: 'visitors', frequency: 'once_per_visit', when: { field: 'exit.seconds', op: 'exists' } })
+    await campaign(n, {
+      id: 'exit',
+      audience: 'visitors',
+      frequency: 'once_per_visit',
+      when: { field: 'exit.seconds', op: 'exists' },
+    })
     const first = await n.visitor()
     first.client.send({ t: 'exit' })
     t.match(await first.client.next('invite'), { campaign: 'exit' })
@@ -138,9 +192,17 @@ t.test('campaigns on a running node', async (t) => {
   })
 
   t.test('admin API validation, listing and preview', async (t) => {
-    let res = await n.admin('PUT', '/v1/sites/shop/campaigns/bad', { name: 'Bad', message: { text: 'x' }, when: { all: [{ field: 'page.url', op: 'gt', value: 3 }] } })
+    let res = await n.admin('PUT', '/v1/sites/shop/campaigns/bad', {
+      name: 'Bad',
+      message: { text: 'x' },
+      when: { all: [{ field: 'page.url', op: 'gt', value: 3 }] },
+    })
     t.match(res, { status: 400, body: { error: { code: 'invalid_campaign', path: /^when\.all\.0/ } } })
-    res = await n.admin('PUT', '/v1/sites/shop/campaigns/bad', { name: 'Bad', message: { text: 'x' }, when: { field: 'nope.field', op: 'eq', value: 1 } })
+    res = await n.admin('PUT', '/v1/sites/shop/campaigns/bad', {
+      name: 'Bad',
+      message: { text: 'x' },
+      when: { field: 'nope.field', op: 'eq', value: 1 },
+    })
     t.match(res, { status: 400, body: { error: { path: /^when/ } } })
     res = await n.admin('PUT', '/v1/sites/shop/campaigns/bad', { id: 'other', name: 'Bad', message: { text: 'x' } })
     t.match(res, { status: 400, body: { error: { path: 'id' } } })
@@ -155,14 +217,24 @@ t.test('campaigns on a running node', async (t) => {
     const site = n.node.sites.get('shop')
     if (!site) throw new Error('no site')
     const opToken = await signOperatorToken(site, { id: 'ann' })
-    const asOperator = await fetch(`${n.base}/v1/sites/shop/campaigns`, { headers: { authorization: `Bearer ${opToken}` } })
+    const asOperator = await fetch(`${n.base}/v1/sites/shop/campaigns`, {
+      headers: { authorization: `Bearer ${opToken}` },
+    })
     t.equal(asOperator.status, 200, 'operators may read their site’s campaigns')
-    const write = await fetch(`${n.base}/v1/sites/shop/campaigns/de`, { method: 'DELETE', headers: { authorization: `Bearer ${opToken}` } })
+    const write = await fetch(`${n.base}/v1/sites/shop/campaigns/de`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${opToken}` },
+    })
     t.equal(write.status, 401, 'but not change them')
 
     const kb = await n.visitor({ page: { url: KB, title: 'KB' } })
     const home = await n.visitor()
-    res = await n.admin('POST', '/v1/sites/shop/campaigns/preview', { id: 'draft', name: 'Draft', message: { text: 'x' }, when: { field: 'page.url', op: 'contains', value: '/kb/' } })
+    res = await n.admin('POST', '/v1/sites/shop/campaigns/preview', {
+      id: 'draft',
+      name: 'Draft',
+      message: { text: 'x' },
+      when: { field: 'page.url', op: 'contains', value: '/kb/' },
+    })
     t.match(res, { status: 200, body: { count: 1, visitors: [{ id: kb.welcome.visitor }] } })
     t.notOk((res.body.visitors as Array<{ id: string }>).some((v) => v.id === home.welcome.visitor))
     await Promise.all([kb.client.close(), home.client.close()])
@@ -176,7 +248,20 @@ t.test('campaign limits come from the configuration', async (t) => {
   t.teardown(() => n.stop())
   await n.site()
   const leaf = { field: 'page.url', op: 'contains', value: '/a' }
-  const res = await n.admin('PUT', '/v1/sites/shop/campaigns/many', { name: 'Many', message: { text: 'x' }, when: { all: [leaf, leaf, leaf] } })
+  const res = await n.admin('PUT', '/v1/sites/shop/campaigns/many', {
+    name: 'Many',
+    message: { text: 'x' },
+    when: { all: [leaf, leaf, leaf] },
+  })
   t.match(res, { status: 400, body: { error: { code: 'invalid_campaign', message: /2/ } } })
-  t.equal((await n.admin('PUT', '/v1/sites/shop/campaigns/few', { name: 'Few', message: { text: 'x' }, when: { all: [leaf, leaf] } })).status, 201)
+  t.equal(
+    (
+      await n.admin('PUT', '/v1/sites/shop/campaigns/few', {
+        name: 'Few',
+        message: { text: 'x' },
+        when: { all: [leaf, leaf] },
+      })
+    ).status,
+    201,
+  )
 })

@@ -16,11 +16,15 @@ async function operator(n: TestNode, id: string): Promise<TestClient> {
   return client
 }
 
-
 t.test('two nodes on one nats-server', async (t) => {
   const nats = await startNatsServer()
   t.teardown(() => nats.close())
-  const env = { BECKON_NATS_URL: nats.url, BECKON_FEED_INTERVAL_MS: '20', BECKON_REFRESH_SECONDS: '1', BECKON_LINGER_SECONDS: '0' }
+  const env = {
+    BECKON_NATS_URL: nats.url,
+    BECKON_FEED_INTERVAL_MS: '20',
+    BECKON_REFRESH_SECONDS: '1',
+    BECKON_LINGER_SECONDS: '0',
+  }
   const a = await startNode({ ...env, BECKON_NODE_ID: 'node-a' })
   const b = await startNode({ ...env, BECKON_NODE_ID: 'node-b' })
   t.teardown(async () => {
@@ -34,12 +38,17 @@ t.test('two nodes on one nats-server', async (t) => {
   t.test('an operator on A sees and chats with a visitor on B', async (t) => {
     const op = await operator(a, 'ann')
     const { client, welcome } = await b.visitor({ page: { url: 'https://shop.example/b', title: 'B' } })
-    t.match(await op.next((f) => f.t === 'visitor' && f.id === welcome.visitor), { page: { url: 'https://shop.example/b' } })
+    t.match(await op.next((f) => f.t === 'visitor' && f.id === welcome.visitor), {
+      page: { url: 'https://shop.example/b' },
+    })
     op.send({ t: 'invite', visitor: welcome.visitor, text: 'Hi from A', startChat: true })
     t.match(await client.next('invite'), { text: 'Hi from A', startChat: true })
     const chat = await client.next('chat')
     client.send({ t: 'msg', text: 'hello A' })
-    t.match(await op.next((f) => f.t === 'msg' && f.from === 'visitor'), { text: 'hello A', conversation: chat.conversation })
+    t.match(await op.next((f) => f.t === 'msg' && f.from === 'visitor'), {
+      text: 'hello A',
+      conversation: chat.conversation,
+    })
     op.send({ t: 'msg', conversation: chat.conversation, text: 'hello B' })
     t.match(await client.next((f) => f.t === 'msg' && f.text === 'hello B'), { from: 'operator' })
     t.equal(b.node.hub.get('shop', welcome.visitor)?.facts.get('team.online'), true, 'presence crosses nodes')
@@ -78,7 +87,11 @@ t.test('two nodes on one nats-server', async (t) => {
     t.notOk(b.node.hub.get('shop', one.welcome.visitor), 'node B holds no copy')
     t.equal(owner?.tabs.size, 2)
     two.client.send({ t: 'page', url: 'https://shop.example/3', title: '3' })
-    t.match(await one.client.next('invite'), { campaign: 'second-page' }, 'the third view, made on B, fires on the owner')
+    t.match(
+      await one.client.next('invite'),
+      { campaign: 'second-page' },
+      'the third view, made on B, fires on the owner',
+    )
     t.match(await two.client.next('invite'), { campaign: 'second-page' }, 'and reaches the tab on B')
     t.equal(owner?.facts.get('page.url'), 'https://shop.example/3')
     two.client.send({ t: 'context', data: Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`k${i}`, i])) })
@@ -106,7 +119,10 @@ t.test('two nodes on one nats-server', async (t) => {
     await nats.restart()
     // Both nodes reconnect on their own; traffic after the restart flows again.
     client.send({ t: 'page', url: 'https://shop.example/after', title: 'after' })
-    await op.next((f) => f.t === 'visitor' && f.id === welcome.visitor && (f.page as Frame).url === 'https://shop.example/after', 20_000)
+    await op.next(
+      (f) => f.t === 'visitor' && f.id === welcome.visitor && (f.page as Frame).url === 'https://shop.example/after',
+      20_000,
+    )
     const late = await b.visitor()
     await op.next((f) => f.t === 'visitor' && f.id === late.welcome.visitor, 20_000)
     t.pass('new visitors and updates reach the operator after the restart')

@@ -6,10 +6,17 @@ import { ADMIN_TOKEN, ORIGIN, SITE_SECRET } from './support/test_node.js'
 import { TestClient, type Frame } from './support/test_client.js'
 
 const admin = (node: NodeProcess, method: string, path: string, body?: unknown) =>
-  fetch(`${node.base}${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, body: body === undefined ? undefined : JSON.stringify(body) })
+  fetch(`${node.base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
 
 /** Connects a visitor tab the way the widget does: retry with backoff until a node welcomes it. */
-async function visitorTab(node: NodeProcess, hello: Record<string, unknown>): Promise<{ client: TestClient; welcome: Frame }> {
+async function visitorTab(
+  node: NodeProcess,
+  hello: Record<string, unknown>,
+): Promise<{ client: TestClient; welcome: Frame }> {
   for (let attempt = 0; ; attempt++) {
     const client = await TestClient.connect(`${node.ws}/v1/visitor?site=shop`, { origin: ORIGIN })
     client.send({ t: 'hello', page: { url: 'https://shop.example/offer', title: 'Offer' }, ...hello })
@@ -30,7 +37,10 @@ t.test('kill -9 a node while visitors and operators chat', async (t) => {
     await x.kill()
     await y.kill()
   })
-  t.equal((await admin(x, 'PUT', '/v1/sites/shop', { name: 'Shop', origins: [ORIGIN], secret: SITE_SECRET })).status, 201)
+  t.equal(
+    (await admin(x, 'PUT', '/v1/sites/shop', { name: 'Shop', origins: [ORIGIN], secret: SITE_SECRET })).status,
+    201,
+  )
   const created = await admin(x, 'PUT', '/v1/sites/shop/campaigns/offer', {
     name: 'Offer',
     frequency: 'once_per_visitor',
@@ -38,9 +48,13 @@ t.test('kill -9 a node while visitors and operators chat', async (t) => {
     message: { text: 'A deal for you', startChat: false },
   })
   t.equal(created.status, 201)
-  while ((await admin(y, 'GET', '/v1/sites/shop/campaigns/offer')).status !== 200) await new Promise((r) => setTimeout(r, 20))
+  while ((await admin(y, 'GET', '/v1/sites/shop/campaigns/offer')).status !== 200)
+    await new Promise((r) => setTimeout(r, 20))
 
-  const token = await new SignJWT({ site: 'shop', departments: [], perms: [] }).setProtectedHeader({ alg: 'HS256' }).setSubject('ann').sign(new TextEncoder().encode(SITE_SECRET))
+  const token = await new SignJWT({ site: 'shop', departments: [], perms: [] })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject('ann')
+    .sign(new TextEncoder().encode(SITE_SECRET))
   const op = await TestClient.connect(`${y.ws}/v1/operator`)
   op.send({ t: 'auth', token })
   await op.next('ready')
@@ -71,7 +85,10 @@ t.test('kill -9 a node while visitors and operators chat', async (t) => {
   again.client.send({ t: 'page', url: 'https://shop.example/offer?again=1', title: 'Offer' })
   again.client.send({ t: 'nope' })
   await again.client.next('error')
-  t.notOk(again.client.frames.some((f) => f.t === 'invite'), 'the once-per-visitor invitation is not repeated')
+  t.notOk(
+    again.client.frames.some((f) => f.t === 'invite'),
+    'the once-per-visitor invitation is not repeated',
+  )
   again.client.send({ t: 'msg', text: 'v2' })
   t.match(await op.next((f) => f.t === 'msg' && f.text === 'v2'), { conversation: chat.conversation })
   await Promise.all([again.client.close(), op.close()])

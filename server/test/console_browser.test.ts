@@ -16,10 +16,10 @@ const SITE = 'shop'
 const WAIT_MS = 8_000
 const SCREENSHOT = '/tmp/beckon-console.png'
 const SCREENSHOT_CAMPAIGNS = '/tmp/beckon-console-campaigns.png'
-const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36'
+const CHROME =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36'
 /** An address geoip-lite places in the UK (MaxMind's sample); sent as X-Forwarded-For from a trusted proxy. */
 const VISITOR_IP = '81.2.69.142'
-
 
 const row = (id: string) => `[data-testid=visitor-row][data-visitor-id="${id}"]`
 
@@ -28,8 +28,15 @@ t.test('operator console in a real browser against a real node', async (t) => {
   await cp(join(WEB, 'console'), join(staticDir, 'console'), { recursive: true })
   await cp(join(WEB, 'demo'), join(staticDir, 'demo'), { recursive: true })
   const built = await bundle(join(staticDir, 'dist'))
-  t.ok(built.some((b) => b.name === 'console'), 'web/build.ts bundles the console')
-  const n: TestNode = await startNode({ BECKON_STATIC_DIR: staticDir, BECKON_TRUSTED_PROXIES: '127.0.0.1/32', BECKON_LINGER_SECONDS: '0' })
+  t.ok(
+    built.some((b) => b.name === 'console'),
+    'web/build.ts bundles the console',
+  )
+  const n: TestNode = await startNode({
+    BECKON_STATIC_DIR: staticDir,
+    BECKON_TRUSTED_PROXIES: '127.0.0.1/32',
+    BECKON_LINGER_SECONDS: '0',
+  })
   await n.site(SITE)
   // The demo pages embed the widget for site `demo`, served by the node itself.
   await n.site('demo', { origins: [n.base] })
@@ -41,7 +48,15 @@ t.test('operator console in a real browser against a real node', async (t) => {
   const browser: Browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   })
   const visitors: Array<{ close(): Promise<unknown> }> = []
   t.teardown(async () => {
@@ -74,7 +89,11 @@ t.test('operator console in a real browser against a real node', async (t) => {
   t.match(await ann.getByTestId('identity').textContent(), /ann @ shop/)
 
   const ada = await visitor({
-    page: { url: 'https://shop.example/?utm_source=newsletter&utm_medium=email&utm_campaign=spring', title: 'Home', referrer: 'https://www.google.com/' },
+    page: {
+      url: 'https://shop.example/?utm_source=newsletter&utm_medium=email&utm_campaign=spring',
+      title: 'Home',
+      referrer: 'https://www.google.com/',
+    },
   })
   ada.client.send({ t: 'contact', name: 'Ada Lovelace', email: 'ada@example.com' })
   const adaRow = ann.locator(row(ada.id))
@@ -90,7 +109,8 @@ t.test('operator console in a real browser against a real node', async (t) => {
     ada.client.send({ t: 'page', url: 'https://shop.example/kb/sso', title: 'Single sign-on · KB' })
     // Checked on every animation frame (a locator wait backs off to 500 ms polls, which would blur the figure).
     await ann.waitForFunction(
-      ([selector, url]) => document.querySelector(`${selector} [data-testid=visitor-page]`)?.textContent?.includes(url) === true,
+      ([selector, url]) =>
+        document.querySelector(`${selector} [data-testid=visitor-page]`)?.textContent?.includes(url) === true,
       [row(ada.id), 'shop.example/kb/sso'] as const,
       { polling: 'raf' },
     )
@@ -130,14 +150,22 @@ t.test('operator console in a real browser against a real node', async (t) => {
     ada.client.send({ t: 'msg', text: 'Yes: does the Pro plan include <b>SAML</b>?' })
     const reply = ann.getByTestId('chat-message').filter({ hasText: 'does the Pro plan include' })
     await reply.waitFor()
-    t.equal(await reply.locator('.text').textContent(), 'Yes: does the Pro plan include <b>SAML</b>?', 'shown as text, not markup')
+    t.equal(
+      await reply.locator('.text').textContent(),
+      'Yes: does the Pro plan include <b>SAML</b>?',
+      'shown as text, not markup',
+    )
     t.equal(await reply.getAttribute('data-from'), 'visitor')
     await ann.screenshot({ path: SCREENSHOT })
     t.comment(`screenshot: ${SCREENSHOT}`)
 
     await ann.getByTestId('chat-input').fill('It does, on every Pro plan.')
     await ann.getByTestId('chat-send').click()
-    t.match(await ada.client.next((f: Frame) => f.t === 'msg' && f.from === 'operator'), { text: 'It does, on every Pro plan.', operator: 'ann', conversation: chat.conversation })
+    t.match(await ada.client.next((f: Frame) => f.t === 'msg' && f.from === 'operator'), {
+      text: 'It does, on every Pro plan.',
+      operator: 'ann',
+      conversation: chat.conversation,
+    })
     await messages.filter({ hasText: 'It does, on every Pro plan.' }).waitFor()
     t.equal(await ann.getByTestId('chat-input').inputValue(), '', 'input cleared after sending')
 
@@ -145,7 +173,9 @@ t.test('operator console in a real browser against a real node', async (t) => {
     const count = await ann.getByTestId('chat-message').count()
     const dropped = new Set(n.node.operators.sessionsOf(SITE))
     for (const session of dropped) session.close(CLOSE_CODE.serviceRestart, 'test restart')
-    await until('the console to authenticate again', () => [...n.node.operators.sessionsOf(SITE)].some((s) => !dropped.has(s) && s.ready && s.watching))
+    await until('the console to authenticate again', () =>
+      [...n.node.operators.sessionsOf(SITE)].some((s) => !dropped.has(s) && s.ready && s.watching),
+    )
     await online(ann)
     await adaRow.waitFor()
     ada.client.send({ t: 'msg', text: 'Great, thanks!' })
@@ -153,7 +183,9 @@ t.test('operator console in a real browser against a real node', async (t) => {
     t.equal(await ann.getByTestId('chat-message').count(), count + 1, 'replayed messages are not shown twice')
 
     await ann.getByTestId('close-chat').click()
-    t.match(await ada.client.next((f: Frame) => f.t === 'chat' && f.state === 'closed'), { conversation: chat.conversation })
+    t.match(await ada.client.next((f: Frame) => f.t === 'chat' && f.state === 'closed'), {
+      conversation: chat.conversation,
+    })
     await ann.getByTestId('chat-state').filter({ hasText: 'closed' }).waitFor()
     t.ok(await ann.getByTestId('chat-input').isDisabled(), 'a closed chat takes no more messages')
   })
@@ -168,9 +200,16 @@ t.test('operator console in a real browser against a real node', async (t) => {
     await sam.getByTestId('token-input').fill(samToken)
     await sam.getByTestId('token-submit').click()
     await online(sam)
-    t.equal(await sam.evaluate(() => sessionStorage.getItem('beckon.operatorToken')), samToken, 'pasted token kept for this tab')
+    t.equal(
+      await sam.evaluate(() => sessionStorage.getItem('beckon.operatorToken')),
+      samToken,
+      'pasted token kept for this tab',
+    )
 
-    const support = await visitor({ context: { department: 'support' }, page: { url: 'https://shop.example/support', title: 'Support' } })
+    const support = await visitor({
+      context: { department: 'support' },
+      page: { url: 'https://shop.example/support', title: 'Support' },
+    })
     await ann.locator(row(support.id)).waitFor()
     // The list is ordered: once a later site-wide visitor shows, the support one would have too.
     const later = await visitor({ page: { url: 'https://shop.example/pricing', title: 'Pricing' } })
@@ -203,7 +242,10 @@ t.test('operator console in a real browser against a real node', async (t) => {
     await demoRow.click()
     await dora.getByTestId('invite-text').fill('Welcome to the knowledge base!')
     await dora.getByTestId('invite-start').click()
-    await widget.getByTestId('message').filter({ hasText: 'Welcome to the knowledge base!' }).waitFor({ state: 'attached' })
+    await widget
+      .getByTestId('message')
+      .filter({ hasText: 'Welcome to the knowledge base!' })
+      .waitFor({ state: 'attached' })
     if (await widget.getByTestId('panel').isHidden()) await widget.getByTestId('launcher').click()
     await widget.getByTestId('input').fill('Where are the API docs?')
     await widget.getByTestId('send').click()
@@ -218,7 +260,9 @@ t.test('operator console in a real browser against a real node', async (t) => {
   })
 
   t.test('campaign list', async (t) => {
-    const probe = await fetch(`${n.base}/v1/sites/${SITE}/campaigns`, { headers: { authorization: `Bearer ${annToken}` } })
+    const probe = await fetch(`${n.base}/v1/sites/${SITE}/campaigns`, {
+      headers: { authorization: `Bearer ${annToken}` },
+    })
     const status = ann.getByTestId('campaigns-status')
     if (probe.status === 200) {
       const created = await n.admin('PUT', `/v1/sites/${SITE}/campaigns/kb-help`, {

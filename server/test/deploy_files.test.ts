@@ -30,7 +30,10 @@ async function natsConfigTest(file: string, env: Record<string, string> = {}): P
 /** The route URLs of a NATS config's cluster block. */
 function natsRoutes(conf: string): string[] {
   const list = /routes:\s*\[([^\]]*)\]/.exec(conf)?.[1] ?? ''
-  return list.split(',').map((s) => s.trim()).filter(Boolean)
+  return list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
 }
 
 /** `20s`, `1m30s`, `45` (seconds) as seconds. */
@@ -45,7 +48,11 @@ function seconds(value: unknown): number {
 /** Checks that `env` only names known variables and is accepted by parseConfig(). */
 function assertValidEnv(t: Test, env: Record<string, unknown>, where: string): void {
   const beckon = Object.keys(env).filter((k) => k.startsWith('BECKON_'))
-  t.same(beckon.filter((k) => !CONFIG_VARS.has(k)), [], `${where}: every BECKON_* variable exists in config.ts`)
+  t.same(
+    beckon.filter((k) => !CONFIG_VARS.has(k)),
+    [],
+    `${where}: every BECKON_* variable exists in config.ts`,
+  )
   const values = Object.fromEntries(beckon.map((k) => [k, String(env[k])]))
   // Placeholders (${...} interpolation, secrets) are not values.
   for (const k of Object.keys(values)) if (values[k]!.includes('${')) delete values[k]
@@ -79,14 +86,20 @@ t.test('nats-server -t rejects a broken config (the check above can fail)', asyn
 t.test('local_cluster.ts generates loopback configs that include the deploy ones', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'beckon-deploy-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
-  const opts = { ...parseClusterOptions({ CLUSTER_NATS_PORT: '14222', CLUSTER_ROUTE_PORT: '16222', CLUSTER_MONITOR_PORT: '18222' }), dataDir: dir }
+  const opts = {
+    ...parseClusterOptions({ CLUSTER_NATS_PORT: '14222', CLUSTER_ROUTE_PORT: '16222', CLUSTER_MONITOR_PORT: '18222' }),
+    dataDir: dir,
+  }
   for (const i of [0, 1, 2]) {
     const file = join(dir, `nats-${i + 1}.conf`)
     const conf = natsNodeConfig(opts, i, file)
     await writeFile(file, conf)
     t.match(conf, new RegExp(`^include ".*deploy/nats/nats-${i + 1}\\.conf"$`, 'm'))
     t.match(conf, new RegExp(`^listen: 127\\.0\\.0\\.1:${14222 + i}$`, 'm'))
-    t.same(natsRoutes(conf), [0, 1, 2].filter((o) => o !== i).map((o) => `nats://127.0.0.1:${16222 + o}`))
+    t.same(
+      natsRoutes(conf),
+      [0, 1, 2].filter((o) => o !== i).map((o) => `nats://127.0.0.1:${16222 + o}`),
+    )
     t.match(await natsConfigTest(file), /is valid/, `generated nats-${i + 1}.conf loads`)
   }
   t.throws(() => parseClusterOptions({ CLUSTER_NATS_PORT: '65534' }), /CLUSTER_NATS_PORT/, 'three ports must fit')
@@ -107,7 +120,10 @@ t.test('Dockerfile: multi-stage, non-root, health-checked, drains on SIGTERM', a
   const text = read('docker/Dockerfile')
   const froms = [...text.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1])
   t.ok(froms.length >= 2, 'more than one stage')
-  t.ok(froms.slice(0, -1).every((f) => f?.startsWith('node:20-bookworm')), 'built on node:20-bookworm')
+  t.ok(
+    froms.slice(0, -1).every((f) => f?.startsWith('node:20-bookworm')),
+    'built on node:20-bookworm',
+  )
   t.equal(froms.at(-1), 'node:20-bookworm-slim', 'runs on node:20-bookworm-slim')
   const user = /^USER\s+(\S+)/m.exec(text)?.[1] ?? ''
   t.ok(user !== '' && !/^(root|0)(:|$)/.test(user), `USER ${user} is not root`)
@@ -115,7 +131,11 @@ t.test('Dockerfile: multi-stage, non-root, health-checked, drains on SIGTERM', a
   t.match(text, /^EXPOSE 8080$/m)
   t.match(text, /^STOPSIGNAL SIGTERM$/m)
   t.match(text, /^CMD \["node", "dist\/server\/src\/main\.js"\]$/m)
-  t.notMatch(text.slice(text.lastIndexOf('FROM')), /npm (ci|install)(?! --omit=dev)/, 'no dev dependencies in the runtime stage')
+  t.notMatch(
+    text.slice(text.lastIndexOf('FROM')),
+    /npm (ci|install)(?! --omit=dev)/,
+    'no dev dependencies in the runtime stage',
+  )
   const ignore = read('docker/Dockerfile.dockerignore')
   for (const [, src] of text.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
     for (const path of (src ?? '').split(/\s+/)) {
@@ -142,7 +162,11 @@ t.test('docker-compose.yml: 3 NATS, 2 beckon nodes, a WebSocket-aware load balan
   for (const name of beckon) {
     const svc = services[name]
     const env = svc.environment as Record<string, string>
-    t.same(env.BECKON_NATS_URL?.split(','), nats.map((n) => `nats://${n}:4222`), `${name} lists every NATS node`)
+    t.same(
+      env.BECKON_NATS_URL?.split(','),
+      nats.map((n) => `nats://${n}:4222`),
+      `${name} lists every NATS node`,
+    )
     t.equal(env.BECKON_NATS_REPLICAS, '3')
     ids.add(env.BECKON_NODE_ID ?? '')
     t.equal(svc.build?.dockerfile, 'deploy/docker/Dockerfile')
@@ -153,14 +177,18 @@ t.test('docker-compose.yml: 3 NATS, 2 beckon nodes, a WebSocket-aware load balan
   }
   t.equal(ids.size, beckon.length, 'distinct BECKON_NODE_IDs')
   const lb = services.lb
-  t.ok((lb?.volumes as string[]).includes('./nginx.conf:/etc/nginx/nginx.conf:ro'), 'the LB runs deploy/docker/nginx.conf')
+  t.ok(
+    (lb?.volumes as string[]).includes('./nginx.conf:/etc/nginx/nginx.conf:ro'),
+    'the LB runs deploy/docker/nginx.conf',
+  )
   const nginx = read('docker/nginx.conf')
   for (const name of beckon) t.match(nginx, new RegExp(`server ${name}:8080\\b`), `nginx balances over ${name}`)
   t.match(nginx, /proxy_set_header Upgrade \$http_upgrade;/)
   t.match(nginx, /proxy_set_header Connection \$connection_upgrade;/)
   t.match(nginx, /proxy_http_version 1\.1;/)
   const readTimeout = /proxy_read_timeout (\d+)([smh]);/.exec(nginx)
-  const timeoutSeconds = Number(readTimeout?.[1]) * ({ s: 1, m: 60, h: 3600 }[readTimeout?.[2] as 's' | 'm' | 'h'] ?? NaN)
+  const timeoutSeconds =
+    Number(readTimeout?.[1]) * ({ s: 1, m: 60, h: 3600 }[readTimeout?.[2] as 's' | 'm' | 'h'] ?? NaN)
   t.ok(timeoutSeconds > DEFAULTS.limits.idleTimeoutSeconds, 'idle sockets outlive the server ping interval')
 })
 
@@ -199,16 +227,24 @@ t.test('k8s manifests', async (t) => {
   t.equal(container.securityContext.readOnlyRootFilesystem, true)
   t.equal(container.securityContext.allowPrivilegeEscalation, false)
   t.equal(pod.enableServiceLinks, false, 'no docker-link BECKON_PORT from the beckon Service')
-  t.same(container.env.find((e: any) => e.name === 'BECKON_NODE_ID')?.valueFrom, { fieldRef: { fieldPath: 'metadata.name' } })
+  t.same(container.env.find((e: any) => e.name === 'BECKON_NODE_ID')?.valueFrom, {
+    fieldRef: { fieldPath: 'metadata.name' },
+  })
   t.same(container.envFrom, [{ configMapRef: { name: 'beckon' } }, { secretRef: { name: 'beckon' } }])
   t.ok(container.resources.requests && container.resources.limits.memory, 'resources set')
   const ports = container.ports.map((p: any) => p.name)
   t.equal(container.ports[0].containerPort, Number(config.data.BECKON_PORT))
 
   const labels = deployment.spec.template.metadata.labels
-  for (const [kind, object] of [['Service', find('Service', 'beckon')], ['PodDisruptionBudget', find('PodDisruptionBudget', 'beckon')]]) {
+  for (const [kind, object] of [
+    ['Service', find('Service', 'beckon')],
+    ['PodDisruptionBudget', find('PodDisruptionBudget', 'beckon')],
+  ]) {
     const selector = object.spec.selector.matchLabels ?? object.spec.selector
-    t.ok(Object.entries(selector).every(([k, v]) => labels[k] === v), `${kind} selects the beckon pods`)
+    t.ok(
+      Object.entries(selector).every(([k, v]) => labels[k] === v),
+      `${kind} selects the beckon pods`,
+    )
   }
   t.ok(ports.includes(find('Service', 'beckon').spec.ports[0].targetPort), 'Service targets the container port')
 
@@ -216,14 +252,29 @@ t.test('k8s manifests', async (t) => {
   t.equal(nats.spec.replicas, 3)
   const headless = find('Service', nats.spec.serviceName)
   t.equal(headless.spec.clusterIP, 'None', 'NATS pods have stable DNS names')
-  t.same(config.data.BECKON_NATS_URL.split(','), [0, 1, 2].map((i) => `nats://nats-${i}.${nats.spec.serviceName}:4222`), 'beckon lists every NATS pod')
+  t.same(
+    config.data.BECKON_NATS_URL.split(','),
+    [0, 1, 2].map((i) => `nats://nats-${i}.${nats.spec.serviceName}:4222`),
+    'beckon lists every NATS pod',
+  )
   const natsConfig = find('ConfigMap', 'nats').data
-  t.equal(natsConfig['common.conf'], read('nats/common.conf'), 'the NATS ConfigMap carries deploy/nats/common.conf verbatim')
-  t.same(natsRoutes(natsConfig['nats.conf']), [0, 1, 2].map((i) => `nats://nats-${i}.${nats.spec.serviceName}:6222`))
+  t.equal(
+    natsConfig['common.conf'],
+    read('nats/common.conf'),
+    'the NATS ConfigMap carries deploy/nats/common.conf verbatim',
+  )
+  t.same(
+    natsRoutes(natsConfig['nats.conf']),
+    [0, 1, 2].map((i) => `nats://nats-${i}.${nats.spec.serviceName}:6222`),
+  )
   const dir = await mkdtemp(join(tmpdir(), 'beckon-deploy-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
   for (const [name, text] of Object.entries(natsConfig)) await writeFile(join(dir, name), text as string)
-  t.match(await natsConfigTest(join(dir, 'nats.conf'), { POD_NAME: 'nats-0' }), /is valid/, 'nats-server -t accepts the StatefulSet config')
+  t.match(
+    await natsConfigTest(join(dir, 'nats.conf'), { POD_NAME: 'nats-0' }),
+    /is valid/,
+    'nats-server -t accepts the StatefulSet config',
+  )
   t.ok(find('PodDisruptionBudget', 'nats'), 'NATS has a disruption budget')
 })
 
@@ -240,12 +291,23 @@ t.test('systemd units: drain on SIGTERM within the stop timeout', async (t) => {
     const keys = unit(file)
     t.match(keys.get('ExecStart')?.[0], /^\/usr\/bin\/node dist\/server\/src\/main\.js$/, `${file} ExecStart`)
     t.same(keys.get('KillSignal'), ['SIGTERM'])
-    t.ok(seconds(keys.get('TimeoutStopSec')?.[0]) > DEFAULTS.drainSeconds, `${file} TimeoutStopSec exceeds BECKON_DRAIN_SECONDS`)
-    t.ok(keys.get('NoNewPrivileges')?.[0] === 'yes' && keys.get('ProtectSystem')?.[0] === 'strict', `${file} is hardened`)
+    t.ok(
+      seconds(keys.get('TimeoutStopSec')?.[0]) > DEFAULTS.drainSeconds,
+      `${file} TimeoutStopSec exceeds BECKON_DRAIN_SECONDS`,
+    )
+    t.ok(
+      keys.get('NoNewPrivileges')?.[0] === 'yes' && keys.get('ProtectSystem')?.[0] === 'strict',
+      `${file} is hardened`,
+    )
     t.notOk(keys.has('MemoryDenyWriteExecute'), `${file} lets V8 compile`)
   }
   t.same(unit('beckon@.service').get('EnvironmentFile'), ['/etc/beckon/%i.env'])
   const nats = unit('nats-server.service')
   t.match(nats.get('ExecStart')?.[0], /^\/usr\/sbin\/nats-server -c /)
-  t.ok(nats.has('KillSignal') && seconds(nats.get('TimeoutStopSec')?.[0]) > seconds(/lame_duck_duration: "(\w+)"/.exec(read('nats/common.conf'))?.[1]), 'nats-server gets its lame duck time')
+  t.ok(
+    nats.has('KillSignal') &&
+      seconds(nats.get('TimeoutStopSec')?.[0]) >
+        seconds(/lame_duck_duration: "(\w+)"/.exec(read('nats/common.conf'))?.[1]),
+    'nats-server gets its lame duck time',
+  )
 })

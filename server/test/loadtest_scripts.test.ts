@@ -11,7 +11,20 @@ import { ADMIN_TOKEN, startNode } from './support/test_node.js'
 // ---------------------------------------------------------------- k6 scripts
 
 /** k6's built-in metrics a threshold may name without declaring them. */
-const BUILTIN_METRICS = new Set(['checks', 'ws_connecting', 'ws_session_duration', 'ws_sessions', 'ws_msgs_sent', 'ws_msgs_received', 'ws_ping', 'iterations', 'iteration_duration', 'data_sent', 'data_received', 'vus'])
+const BUILTIN_METRICS = new Set([
+  'checks',
+  'ws_connecting',
+  'ws_session_duration',
+  'ws_sessions',
+  'ws_msgs_sent',
+  'ws_msgs_received',
+  'ws_ping',
+  'iterations',
+  'iteration_duration',
+  'data_sent',
+  'data_received',
+  'vus',
+])
 const THRESHOLD = /^(p\(\d+(\.\d+)?\)|avg|min|max|med|rate|count)\s*(<|<=|>|>=|==|===|!=)\s*\d+(\.\d+)?$/
 
 /**
@@ -30,7 +43,9 @@ const k6Stub: Plugin = {
         'k6/metrics': `${metric}; export class Trend extends M {}; export class Rate extends M {}; export class Counter extends M {}; export class Gauge extends M {}`,
       }
       const source = contents[args.path]
-      return source === undefined ? { errors: [{ text: `unknown k6 module ${args.path}` }] } : { contents: source, loader: 'js' }
+      return source === undefined
+        ? { errors: [{ text: `unknown k6 module ${args.path}` }] }
+        : { contents: source, loader: 'js' }
     })
   },
 }
@@ -50,7 +65,15 @@ function loadK6Script(path: string): Promise<{ mod: K6Module; metrics: string[] 
 }
 
 async function bundleAndImport(path: string): Promise<{ mod: K6Module; metrics: string[] }> {
-  const out = await build({ entryPoints: [path], bundle: true, format: 'esm', platform: 'neutral', write: false, plugins: [k6Stub], logLevel: 'silent' })
+  const out = await build({
+    entryPoints: [path],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    write: false,
+    plugins: [k6Stub],
+    logLevel: 'silent',
+  })
   const g = globalThis as { __ENV?: Record<string, string>; __VU?: number; __k6Metrics?: string[] }
   g.__ENV = {}
   g.__VU = 0
@@ -65,11 +88,17 @@ for (const script of ['visitors', 'operators', 'reconnect_storm']) {
     const { mod, metrics } = await loadK6Script(`loadtest/k6/${script}.js`)
     t.type(mod.default, 'function', 'exports the VU function as default')
     const scenarios = Object.values(mod.options?.scenarios ?? {})
-    t.ok(scenarios.length > 0 && scenarios.every((s) => typeof s.executor === 'string'), 'options.scenarios with executors')
+    t.ok(
+      scenarios.length > 0 && scenarios.every((s) => typeof s.executor === 'string'),
+      'options.scenarios with executors',
+    )
     const thresholds = Object.entries(mod.options?.thresholds ?? {})
     t.ok(thresholds.length > 0, 'options.thresholds set')
     for (const [metric, rules] of thresholds) {
-      t.ok(BUILTIN_METRICS.has(metric) || metrics.includes(metric), `threshold metric ${metric} is built in or declared`)
+      t.ok(
+        BUILTIN_METRICS.has(metric) || metrics.includes(metric),
+        `threshold metric ${metric} is built in or declared`,
+      )
       for (const rule of rules) t.match(rule, THRESHOLD, `${metric}: ${rule}`)
     }
   })
@@ -78,7 +107,10 @@ for (const script of ['visitors', 'operators', 'reconnect_storm']) {
 t.test('visitors.js measures invite_latency as a time Trend', async (t) => {
   const { mod, metrics } = await loadK6Script('loadtest/k6/visitors.js')
   t.ok(metrics.includes('invite_latency'))
-  t.ok(mod.options?.thresholds?.invite_latency?.some((r) => r.startsWith('p(95)<')), 'with a p(95) threshold')
+  t.ok(
+    mod.options?.thresholds?.invite_latency?.some((r) => r.startsWith('p(95)<')),
+    'with a p(95) threshold',
+  )
 })
 
 // ---------------------------------------------------------------- Node generator
@@ -86,24 +118,59 @@ t.test('visitors.js measures invite_latency as a time Trend', async (t) => {
 t.test('the Node load generator against a real node', async (t) => {
   const node = await startNode({ BECKON_MAX_CONNECTIONS_PER_IP: '1000' })
   t.teardown(() => node.stop())
-  const { operatorToken } = await setupLoadSite({ base: node.base, adminToken: ADMIN_TOKEN, site: 'load', secret: 'load-test-secret-0123456789', inviteAfterSeconds: 1 })
+  const { operatorToken } = await setupLoadSite({
+    base: node.base,
+    adminToken: ADMIN_TOKEN,
+    site: 'load',
+    secret: 'load-test-secret-0123456789',
+    inviteAfterSeconds: 1,
+  })
 
   t.test('visitors browse and get one invitation per kb page view', async (t) => {
-    const load = new VisitorLoad({ url: node.ws, site: 'load', count: 5, pages: 2, kbShare: 1, dwellMs: [0, 0], inviteAfterSeconds: 1, spreadMs: 100 })
+    const load = new VisitorLoad({
+      url: node.ws,
+      site: 'load',
+      count: 5,
+      pages: 2,
+      kbShare: 1,
+      dwellMs: [0, 0],
+      inviteAfterSeconds: 1,
+      spreadMs: 100,
+    })
     t.equal((await load.connect()).connected, 5)
     const run = await load.run()
     await load.close()
-    t.match(run, { pageViews: 10, invitesExpected: 10, invitesReceived: 10, invitesMissed: 0, invitesUnexpected: 0, closedByServer: 0 })
+    t.match(run, {
+      pageViews: 10,
+      invitesExpected: 10,
+      invitesReceived: 10,
+      invitesMissed: 0,
+      invitesUnexpected: 0,
+      closedByServer: 0,
+    })
     t.equal(run.inviteLatencies.length, 10, 'a latency per invitation')
   })
 
   t.test('operators get a snapshot listing the connected visitors', async (t) => {
     // A site of its own: visitors of the other subtests linger on 'load'.
-    const watch = await setupLoadSite({ base: node.base, adminToken: ADMIN_TOKEN, site: 'watch', secret: 'watch-test-secret-0123456789', inviteAfterSeconds: 1 })
+    const watch = await setupLoadSite({
+      base: node.base,
+      adminToken: ADMIN_TOKEN,
+      site: 'watch',
+      secret: 'watch-test-secret-0123456789',
+      inviteAfterSeconds: 1,
+    })
     const visitors = new VisitorLoad({ url: node.ws, site: 'watch', count: 3, pages: 0 })
     await visitors.connect()
     t.teardown(() => visitors.close())
-    const ops = new OperatorLoad({ url: node.ws, site: 'watch', token: watch.operatorToken, count: 2, durationMs: 500, concurrency: 2 })
+    const ops = new OperatorLoad({
+      url: node.ws,
+      site: 'watch',
+      token: watch.operatorToken,
+      count: 2,
+      durationMs: 500,
+      concurrency: 2,
+    })
     t.equal((await ops.connect()).connected, 2)
     const run = await ops.run()
     await ops.close()
@@ -112,7 +179,15 @@ t.test('the Node load generator against a real node', async (t) => {
   })
 
   t.test('a reconnect storm resumes every visitor with its token', async (t) => {
-    const storm = new ReconnectStorm({ url: node.ws, site: 'load', count: 10, rounds: 2, jitterMs: 50, pauseMs: 10, concurrency: 10 })
+    const storm = new ReconnectStorm({
+      url: node.ws,
+      site: 'load',
+      count: 10,
+      rounds: 2,
+      jitterMs: 50,
+      pauseMs: 10,
+      concurrency: 10,
+    })
     t.equal((await storm.connect()).connected, 10)
     const run = await storm.run()
     await storm.close()
@@ -120,7 +195,14 @@ t.test('the Node load generator against a real node', async (t) => {
   })
 
   t.test('an operator chats with a visitor, every message arrives', async (t) => {
-    const chat = new ChatLoad({ operatorUrl: node.ws, visitorUrl: node.ws, site: 'load', token: operatorToken, messages: 5, intervalMs: 0 })
+    const chat = new ChatLoad({
+      operatorUrl: node.ws,
+      visitorUrl: node.ws,
+      site: 'load',
+      token: operatorToken,
+      messages: 5,
+      intervalMs: 0,
+    })
     await chat.connect()
     const run = await chat.run()
     await chat.close()
@@ -130,7 +212,14 @@ t.test('the Node load generator against a real node', async (t) => {
   })
 
   t.test('the event stream is acknowledged by beckon', async (t) => {
-    const load = new EventLoad({ url: `${node.ws}/v1/visitor?site=load`, site: 'load', count: 4, frames: 3, roundMs: 0, concurrency: 4 })
+    const load = new EventLoad({
+      url: `${node.ws}/v1/visitor?site=load`,
+      site: 'load',
+      count: 4,
+      frames: 3,
+      roundMs: 0,
+      concurrency: 4,
+    })
     t.equal((await load.connect()).connected, 4)
     const run = await load.run()
     await load.close()

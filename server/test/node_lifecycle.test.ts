@@ -20,7 +20,11 @@ t.test('profiles survive a restart', async (t) => {
 
   n = await startNode({ BECKON_VISIT_GAP_SECONDS: '1', BECKON_LINGER_SECONDS: '0' }, dir)
   t.teardown(() => n.stop())
-  const same = await n.visitor({ token: first.welcome.token, reconnect: true, page: { url: 'https://shop.example/p', title: 'P' } })
+  const same = await n.visitor({
+    token: first.welcome.token,
+    reconnect: true,
+    page: { url: 'https://shop.example/p', title: 'P' },
+  })
   t.equal(same.welcome.visitor, first.welcome.visitor, 'the site and the visitor came back from disk')
   t.equal(same.welcome.resumed, true)
   t.equal(same.welcome.visit, 1, 'reconnecting within the gap continues the visit')
@@ -67,14 +71,27 @@ t.test('health, readiness and metrics', async (t) => {
 t.test('admin site API', async (t) => {
   const n = await startNode()
   t.teardown(() => n.stop())
-  let res = await n.admin('PUT', '/v1/sites/acme', { name: 'Acme', origins: ['https://acme.example'], secret: SITE_SECRET, departments: ['sales'] })
+  let res = await n.admin('PUT', '/v1/sites/acme', {
+    name: 'Acme',
+    origins: ['https://acme.example'],
+    secret: SITE_SECRET,
+    departments: ['sales'],
+  })
   t.equal(res.status, 201)
   t.notOk('secret' in res.body, 'secret is never returned')
-  res = await n.admin('PUT', '/v1/sites/acme', { name: 'Acme 2', origins: ['https://acme.example'], secret: SITE_SECRET })
+  res = await n.admin('PUT', '/v1/sites/acme', {
+    name: 'Acme 2',
+    origins: ['https://acme.example'],
+    secret: SITE_SECRET,
+  })
   t.equal(res.status, 200)
   res = await n.admin('GET', '/v1/sites/acme')
   t.same(res.body, { id: 'acme', name: 'Acme 2', origins: ['https://acme.example'], departments: [] })
-  res = await n.admin('PUT', '/v1/sites/acme', { name: 'x', origins: ['https://acme.example/path'], secret: SITE_SECRET })
+  res = await n.admin('PUT', '/v1/sites/acme', {
+    name: 'x',
+    origins: ['https://acme.example/path'],
+    secret: SITE_SECRET,
+  })
   t.match(res, { status: 400, body: { error: { code: 'invalid_site', path: 'origins.0' } } })
   res = await n.admin('PUT', '/v1/sites/acme', { name: 'x', origins: [], secret: 'short' })
   t.match(res, { status: 400, body: { error: { path: 'secret' } } })

@@ -26,7 +26,11 @@ async function operator(
 const about = (visitor: string) => (f: Frame) => f.t === 'visitor' && f.id === visitor
 
 t.test('operators', async (t) => {
-  const n = await startNode({ BECKON_FEED_INTERVAL_MS: '20', BECKON_ACCEPT_TIMEOUT_SECONDS: '1', BECKON_LINGER_SECONDS: '0' })
+  const n = await startNode({
+    BECKON_FEED_INTERVAL_MS: '20',
+    BECKON_ACCEPT_TIMEOUT_SECONDS: '1',
+    BECKON_LINGER_SECONDS: '0',
+  })
   t.teardown(() => n.stop())
   await n.site('shop')
   await n.site('other')
@@ -37,20 +41,35 @@ t.test('operators', async (t) => {
     t.match(await c.closed, { code: CLOSE_CODE.unauthorized })
 
     c = await TestClient.connect(`${n.ws}/v1/operator`)
-    const forged = await new SignJWT({ site: 'shop' }).setProtectedHeader({ alg: 'HS256' }).setSubject('eve').sign(new TextEncoder().encode('another-secret-of-enough-length'))
+    const forged = await new SignJWT({ site: 'shop' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('eve')
+      .sign(new TextEncoder().encode('another-secret-of-enough-length'))
     c.send({ t: 'auth', token: forged })
     t.match(await c.closed, { code: CLOSE_CODE.unauthorized, reason: /signature/ })
 
     c = await TestClient.connect(`${n.ws}/v1/operator`)
-    const expired = await new SignJWT({ site: 'shop' }).setProtectedHeader({ alg: 'HS256' }).setSubject('old').setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(new TextEncoder().encode(SITE_SECRET))
+    const expired = await new SignJWT({ site: 'shop' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('old')
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+      .sign(new TextEncoder().encode(SITE_SECRET))
     c.send({ t: 'auth', token: expired })
     t.match(await c.closed, { code: CLOSE_CODE.unauthorized, reason: /expired/ })
 
     c = await TestClient.connect(`${n.ws}/v1/operator`)
-    const shortLived = await new SignJWT({ site: 'shop' }).setProtectedHeader({ alg: 'HS256' }).setSubject('brief').setExpirationTime(Math.floor(Date.now() / 1000) + 1).sign(new TextEncoder().encode(SITE_SECRET))
+    const shortLived = await new SignJWT({ site: 'shop' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('brief')
+      .setExpirationTime(Math.floor(Date.now() / 1000) + 1)
+      .sign(new TextEncoder().encode(SITE_SECRET))
     c.send({ t: 'auth', token: shortLived })
     await c.next('ready')
-    t.match(await c.closed, { code: CLOSE_CODE.unauthorized, reason: /expired/ }, 'a session ends when its token expires')
+    t.match(
+      await c.closed,
+      { code: CLOSE_CODE.unauthorized, reason: /expired/ },
+      'a session ends when its token expires',
+    )
 
     c = await TestClient.connect(`${n.ws}/v1/operator`)
     c.send({ t: 'watch', site: 'shop' })
@@ -62,12 +81,17 @@ t.test('operators', async (t) => {
     const { client, welcome } = await n.visitor({ page: { url: 'https://shop.example/start', title: 'Start' } })
     t.match(await op.next(about(welcome.visitor)), { page: { url: 'https://shop.example/start' }, tabs: 1, visits: 1 })
     client.send({ t: 'page', url: 'https://shop.example/kb/', title: 'KB' })
-    t.match(await op.next((f) => about(welcome.visitor)(f) && (f.page as { url: string }).url.endsWith('/kb/')), { pageViews: 2 })
+    t.match(await op.next((f) => about(welcome.visitor)(f) && (f.page as { url: string }).url.endsWith('/kb/')), {
+      pageViews: 2,
+    })
 
     const late = await operator(n, { id: 'bob' }, false)
     late.send({ t: 'watch', site: 'shop' })
     const snapshot = await late.next('visitors')
-    t.ok((snapshot.list as Frame[]).some((v) => v.id === welcome.visitor), 'snapshot lists the visitor')
+    t.ok(
+      (snapshot.list as Frame[]).some((v) => v.id === welcome.visitor),
+      'snapshot lists the visitor',
+    )
     await client.close()
     await late.close()
     t.match(await op.next((f) => f.t === 'gone' && f.visitor === welcome.visitor), { t: 'gone' })
@@ -88,7 +112,10 @@ t.test('operators', async (t) => {
     await sales.next(about(salesVisitor.welcome.visitor))
     await sales.next(about(anyone.welcome.visitor))
     t.notOk(sales.frames.some(about(support.welcome.visitor)), 'sales never sees a support visitor')
-    t.notOk(stranger.frames.some((f) => f.t === 'visitor'), 'another site sees nothing')
+    t.notOk(
+      stranger.frames.some((f) => f.t === 'visitor'),
+      'another site sees nothing',
+    )
 
     stranger.send({ t: 'watch', site: 'shop' })
     t.match(await stranger.next('error'), { code: 'forbidden' })
@@ -102,7 +129,10 @@ t.test('operators', async (t) => {
     const bossMsg = await boss.next((f) => f.t === 'msg' && f.text === 'help me')
     sales.send({ t: 'msg', conversation: bossMsg.conversation, text: 'sneaky' })
     t.match(await sales.next('error'), { code: 'not_found' })
-    t.notOk(sales.frames.some((f) => f.t === 'msg'), 'sales got no message of that chat')
+    t.notOk(
+      sales.frames.some((f) => f.t === 'msg'),
+      'sales got no message of that chat',
+    )
 
     // Moving to another department makes the visitor vanish from the sales list.
     salesVisitor.client.send({ t: 'context', data: { department: 'support' } })
@@ -152,7 +182,12 @@ t.test('operators', async (t) => {
     ann.send({ t: 'close', conversation: chat.conversation })
     await ann.next((f) => f.t === 'chat' && f.state === 'closed')
     // The count lands in the stored profile right after the close is announced.
-    await until('the stored count', async () => ((await n.node.store.get<{ chatHistory: number }>('profiles', `shop.${welcome.visitor}`))?.value.chatHistory ?? 0) === 1)
+    await until(
+      'the stored count',
+      async () =>
+        ((await n.node.store.get<{ chatHistory: number }>('profiles', `shop.${welcome.visitor}`))?.value.chatHistory ??
+          0) === 1,
+    )
     const back = await n.visitor({ token: welcome.token })
     t.equal(n.node.hub.get('shop', back.welcome.visitor)?.facts.get('chat.history'), 1)
     await Promise.all([ann.close(), back.client.close()])
@@ -175,21 +210,33 @@ t.test('operators', async (t) => {
     v.client.send({ t: 'msg', text: 'anyone?' })
     const offered = await amy.next((f) => f.t === 'chat' && f.operator === 'amy')
     t.match(offered, { state: 'assigned', accepted: false }, 'offered to the first available operator')
-    const moved = await zed.next((f) => f.t === 'chat' && f.operator !== 'amy' && f.conversation === offered.conversation)
+    const moved = await zed.next(
+      (f) => f.t === 'chat' && f.operator !== 'amy' && f.conversation === offered.conversation,
+    )
     t.not(moved.operator, 'amy', 'not accepted in time: offered to the next operator')
     zed.send({ t: 'accept', conversation: offered.conversation })
-    t.match(await v.client.next((f) => f.t === 'chat' && f.operator === 'zed' && f.accepted === true), { state: 'assigned' }, 'accepted')
+    t.match(
+      await v.client.next((f) => f.t === 'chat' && f.operator === 'zed' && f.accepted === true),
+      { state: 'assigned' },
+      'accepted',
+    )
     amy.send({ t: 'accept', conversation: offered.conversation })
     t.match(await amy.next('error'), { code: 'conflict' })
     await Promise.all([ann, amy, zed].map((c) => c.close()))
-    await until('team offline again', () => n.node.hub.get('shop', v.welcome.visitor)?.facts.get('team.online') === false)
+    await until(
+      'team offline again',
+      () => n.node.hub.get('shop', v.welcome.visitor)?.facts.get('team.online') === false,
+    )
     await v.client.close()
   })
 })
 
-
 t.test('a visitor that stops reading is closed with 4010, not buffered forever', async (t) => {
-  const n = await startNode({ BECKON_MAX_BACKPRESSURE_BYTES: '65536', BECKON_EVENTS_PER_SECOND: '100000', BECKON_EVENTS_BURST: '100000' })
+  const n = await startNode({
+    BECKON_MAX_BACKPRESSURE_BYTES: '65536',
+    BECKON_EVENTS_PER_SECOND: '100000',
+    BECKON_EVENTS_BURST: '100000',
+  })
   t.teardown(() => n.stop())
   await n.site()
   const op = await operator(n, { id: 'ann' })
@@ -201,7 +248,10 @@ t.test('a visitor that stops reading is closed with 4010, not buffered forever',
   socket.pause()
   const text = 'x'.repeat(3900)
   let sent = 0
-  const closedCount = async () => Number(/beckon_closes_total\{code="4010"[^}]*\} (\d+)/.exec(await (await fetch(`${n.base}/metrics`)).text())?.[1] ?? 0)
+  const closedCount = async () =>
+    Number(
+      /beckon_closes_total\{code="4010"[^}]*\} (\d+)/.exec(await (await fetch(`${n.base}/metrics`)).text())?.[1] ?? 0,
+    )
   while ((await closedCount()) === 0) {
     for (let i = 0; i < 200; i++) op.send({ t: 'msg', conversation: chat.conversation, text })
     sent += 200

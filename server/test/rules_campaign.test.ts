@@ -28,16 +28,32 @@ t.test('the contract example parses and survives a JSON round trip', async (t) =
     audience: 'visitors',
     team: 'online',
     priority: 0,
-    schedule: { tz: 'Europe/Berlin', hours: 'inside', week: { mon: [['09:00', '17:00']] }, from: '2025-01-01', until: '2025-12-31T18:00:00Z' },
+    schedule: {
+      tz: 'Europe/Berlin',
+      hours: 'inside',
+      week: { mon: [['09:00', '17:00']] },
+      from: '2025-01-01',
+      until: '2025-12-31T18:00:00Z',
+    },
     frequency: 'once_per_visitor',
     cooldownSeconds: 0,
     when: {
       all: [
         { field: 'page.url', op: 'contains', value: '/kb/' },
-        { any: [{ field: 'page.seconds', op: 'gte', value: 20 }, { field: 'exit.seconds', op: 'gte', value: 15 }] },
+        {
+          any: [
+            { field: 'page.seconds', op: 'gte', value: 20 },
+            { field: 'exit.seconds', op: 'gte', value: 15 },
+          ],
+        },
       ],
     },
-    message: { text: 'Hi {{visitor.name}}, case {{context.caseId}}', followUp: '', collect: ['email'], startChat: false },
+    message: {
+      text: 'Hi {{visitor.name}}, case {{context.caseId}}',
+      followUp: '',
+      collect: ['email'],
+      startChat: false,
+    },
   }
   const parsed = parseCampaign(example)
   t.same(parsed, example)
@@ -57,7 +73,8 @@ function rejects(t: Test, input: unknown, path: string, message: RegExp, limits 
   }
 }
 
-const leaf = (field: string, op: string, value?: unknown) => (value === undefined ? { field, op } : { field, op, value })
+const leaf = (field: string, op: string, value?: unknown) =>
+  value === undefined ? { field, op } : { field, op, value }
 const withWhen = (when: unknown) => ({ ...base, when })
 
 t.test('bad definitions point at the offending spot', async (t) => {
@@ -78,8 +95,18 @@ t.test('bad definitions point at the offending spot', async (t) => {
 
 t.test('bad conditions', async (t) => {
   const kb = leaf('page.url', 'contains', '/kb/')
-  rejects(t, withWhen({ all: [kb, { any: [leaf('page.seconds', 'gte', '20')] }] }), 'when.all.1.any.0.value', /expected a number/)
-  rejects(t, withWhen({ all: [kb, { any: [leaf('page.seconds', 'gte', 2), leaf('nope', 'eq', 1)] }] }), 'when.all.1.any.1.field', /unknown field "nope"/)
+  rejects(
+    t,
+    withWhen({ all: [kb, { any: [leaf('page.seconds', 'gte', '20')] }] }),
+    'when.all.1.any.0.value',
+    /expected a number/,
+  )
+  rejects(
+    t,
+    withWhen({ all: [kb, { any: [leaf('page.seconds', 'gte', 2), leaf('nope', 'eq', 1)] }] }),
+    'when.all.1.any.1.field',
+    /unknown field "nope"/,
+  )
   rejects(t, withWhen(leaf('page.url', 'gt', 3)), 'when.op', /"gt" does not apply to string field "page.url"/)
   rejects(t, withWhen(leaf('page.views', 'contains', 'x')), 'when.op', /number field/)
   rejects(t, withWhen(leaf('page.seconds', 'eq', 3)), 'when.op', /clock field/)
@@ -110,8 +137,14 @@ t.test('limits', async (t) => {
   rejects(t, withWhen(deep), 'when.not.not.not.not.not.not.not.not', /deeper than 8/)
   const many = Array.from({ length: 51 }, (_, i) => leaf('page.url', 'contains', `/p${i}/`))
   rejects(t, withWhen({ any: many }), 'when.any.50', /more than 50 conditions/)
-  rejects(t, withWhen({ any: many.slice(0, 3) }), 'when.any.2', /more than 2/, { ...CAMPAIGN_LIMIT_DEFAULTS, maxConditions: 2 })
-  rejects(t, withWhen(leaf('page.url', 'in', ['a', 'b', 'c'])), 'when.value', /more than 2 values/, { ...CAMPAIGN_LIMIT_DEFAULTS, maxListValues: 2 })
+  rejects(t, withWhen({ any: many.slice(0, 3) }), 'when.any.2', /more than 2/, {
+    ...CAMPAIGN_LIMIT_DEFAULTS,
+    maxConditions: 2,
+  })
+  rejects(t, withWhen(leaf('page.url', 'in', ['a', 'b', 'c'])), 'when.value', /more than 2 values/, {
+    ...CAMPAIGN_LIMIT_DEFAULTS,
+    maxListValues: 2,
+  })
   t.ok(parseCampaign(withWhen({ any: many.slice(0, 50) })), '50 conditions are fine')
 })
 
@@ -129,7 +162,18 @@ t.test('bad schedules', async (t) => {
   rejects(t, s({ from: '2025-02-30' }), 'schedule.from', /ISO/)
   rejects(t, s({ until: '2025-01-01T25:00' }), 'schedule.until', /ISO/)
   rejects(t, s({ from: '2025-03-02', until: '2025-03-01' }), 'schedule.until', /after from/)
-  t.ok(parseCampaign(s({ tz: 'America/New_York', hours: 'outside', week: { sat: [['00:00', '24:00']] }, from: '2025-03-02', until: '2025-03-02' })), 'a one-day window')
+  t.ok(
+    parseCampaign(
+      s({
+        tz: 'America/New_York',
+        hours: 'outside',
+        week: { sat: [['00:00', '24:00']] },
+        from: '2025-03-02',
+        until: '2025-03-02',
+      }),
+    ),
+    'a one-day window',
+  )
 })
 
 t.test('templates', async (t) => {
@@ -146,6 +190,10 @@ t.test('templates', async (t) => {
   t.equal(renderTemplate('Hi {{geo.city|there}} / {{ geo.city | over there }}', facts, now), 'Hi there / over there')
   t.equal(renderTemplate('[{{geo.city}}] [{{visitor.email|none}}]', facts, now), '[] [none]')
   t.equal(renderTemplate('{{context.tags}} after {{page.seconds}} s', facts, now), 'a, b after 20 s')
-  t.equal(renderTemplate('{{nope.x}} {{ not a field }} {{visitor.name', facts, now), '{{nope.x}} {{ not a field }} {{visitor.name', 'left as written')
+  t.equal(
+    renderTemplate('{{nope.x}} {{ not a field }} {{visitor.name', facts, now),
+    '{{nope.x}} {{ not a field }} {{visitor.name',
+    'left as written',
+  )
   t.equal(renderTemplate('{{context.html}}', facts, now), '<b>x</b>', 'plain text, not escaped')
 })

@@ -16,29 +16,79 @@ const ids = (list: Array<{ campaign: string }>) => list.map((i) => i.campaign)
 
 t.test('a time condition fires on time without an event', async (t) => {
   const c = def('kb-help', {
-    when: { all: [kb, { any: [{ field: 'page.seconds', op: 'gte', value: 20 }, { field: 'exit.seconds', op: 'gte', value: 15 }] }] },
-    message: { text: 'Hi {{visitor.name|there}}, case {{context.caseId}}', followUp: 'Still {{page.seconds}} s?', collect: ['email'], startChat: true },
+    when: {
+      all: [
+        kb,
+        {
+          any: [
+            { field: 'page.seconds', op: 'gte', value: 20 },
+            { field: 'exit.seconds', op: 'gte', value: 15 },
+          ],
+        },
+      ],
+    },
+    message: {
+      text: 'Hi {{visitor.name|there}}, case {{context.caseId}}',
+      followUp: 'Still {{page.seconds}} s?',
+      collect: ['email'],
+      startChat: true,
+    },
     priority: 3,
   })
-  const m = CampaignEngine.compile([c]).attach(facts({ 'page.url': 'https://x.test/kb/a', 'page.seconds': { since: T }, 'context.caseId': 42 }), memory(), T)
+  const m = CampaignEngine.compile([c]).attach(
+    facts({ 'page.url': 'https://x.test/kb/a', 'page.seconds': { since: T }, 'context.caseId': 42 }),
+    memory(),
+    T,
+  )
   t.equal(m.nextWakeAt, T + 20_000)
   t.same(m.wake(T + 19_999), [], 'nothing before 20 s')
   t.equal(m.nextWakeAt, T + 20_000)
   t.same(m.wake(T + 20_000), [
-    { campaign: 'kb-help', text: 'Hi there, case 42', followUp: 'Still 20 s?', collect: ['email'], startChat: true, priority: 3 },
+    {
+      campaign: 'kb-help',
+      text: 'Hi there, case 42',
+      followUp: 'Still 20 s?',
+      collect: ['email'],
+      startChat: true,
+      priority: 3,
+    },
   ])
   t.equal(m.nextWakeAt, undefined)
   t.equal(m.occupied, true)
 })
 
 t.test('exit intent makes the same campaign fire at once', async (t) => {
-  const c = def('kb-help', { when: { all: [kb, { any: [{ field: 'page.seconds', op: 'gte', value: 20 }, { field: 'exit.seconds', op: 'gte', value: 15 }] }] } })
-  const m = CampaignEngine.compile([c]).attach(facts({ 'page.url': 'https://x.test/kb/a', 'page.seconds': { since: T } }), memory(), T)
+  const c = def('kb-help', {
+    when: {
+      all: [
+        kb,
+        {
+          any: [
+            { field: 'page.seconds', op: 'gte', value: 20 },
+            { field: 'exit.seconds', op: 'gte', value: 15 },
+          ],
+        },
+      ],
+    },
+  })
+  const m = CampaignEngine.compile([c]).attach(
+    facts({ 'page.url': 'https://x.test/kb/a', 'page.seconds': { since: T } }),
+    memory(),
+    T,
+  )
   t.same(ids(m.update(facts({ 'exit.seconds': 16 }), T + 16_000)), ['kb-help'])
 })
 
 t.test('clock leaves: exact wake-ups in both directions, reset by a new page', async (t) => {
-  const c = def('c', { frequency: 'every_time', when: { all: [{ field: 'page.seconds', op: 'gt', value: 5 }, { field: 'page.seconds', op: 'lt', value: 9.5 }] } })
+  const c = def('c', {
+    frequency: 'every_time',
+    when: {
+      all: [
+        { field: 'page.seconds', op: 'gt', value: 5 },
+        { field: 'page.seconds', op: 'lt', value: 9.5 },
+      ],
+    },
+  })
   const m = CampaignEngine.compile([c]).attach(facts({ 'page.seconds': { since: T } }), memory(), T)
   t.equal(m.nextWakeAt, T + 5001, 'gt 5 holds from 5.001 s')
   t.same(ids(m.wake(T + 5001)), ['c'])
@@ -75,7 +125,11 @@ t.test('rising edge: fires again only after the condition was false', async (t) 
 
 t.test('no false edge when the gate moves between fields in one update', async (t) => {
   const when = { any: [kb, { field: 'utm.source', op: 'eq', value: 'news' }] }
-  const m = CampaignEngine.compile([def('c', { frequency: 'every_time', when })]).attach(facts({ 'page.url': 'https://x.test/kb/' }), memory(), T)
+  const m = CampaignEngine.compile([def('c', { frequency: 'every_time', when })]).attach(
+    facts({ 'page.url': 'https://x.test/kb/' }),
+    memory(),
+    T,
+  )
   t.same(ids(m.wake(T)), ['c'])
   m.resolved(T + 1)
   t.same(m.update(facts({ 'page.url': 'https://x.test/', 'utm.source': 'NEWS' }), T + 2), [])
@@ -83,7 +137,11 @@ t.test('no false edge when the gate moves between fields in one update', async (
 })
 
 t.test('one slot: priority, definition order, pending until resolved', async (t) => {
-  const campaigns = [def('low', { priority: 1, when: kb }), def('b-high', { priority: 5, when: kb }), def('a-high', { priority: 5, when: kb })]
+  const campaigns = [
+    def('low', { priority: 1, when: kb }),
+    def('b-high', { priority: 5, when: kb }),
+    def('a-high', { priority: 5, when: kb }),
+  ]
   const m = CampaignEngine.compile(campaigns).attach(new Map(), memory(), T)
   t.same(ids(m.update(facts({ 'page.url': '/kb/' }), T)), ['b-high'], 'highest priority; ties by definition order')
   t.same(m.update(facts({ 'page.title': 'x' }), T + 1), [], 'slot taken')
@@ -94,7 +152,10 @@ t.test('one slot: priority, definition order, pending until resolved', async (t)
 })
 
 t.test('a manual invitation holds the slot; a pending campaign that stops holding is dropped', async (t) => {
-  const engine = CampaignEngine.compile([def('kb', { when: kb }), def('pricing', { when: { field: 'page.url', op: 'contains', value: '/pricing' } })])
+  const engine = CampaignEngine.compile([
+    def('kb', { when: kb }),
+    def('pricing', { when: { field: 'page.url', op: 'contains', value: '/pricing' } }),
+  ])
   const m = engine.attach(new Map(), memory(), T)
   m.occupy()
   t.same(m.update(facts({ 'page.url': '/kb/' }), T), [])
@@ -119,8 +180,15 @@ t.test('audience', async (t) => {
     def('users', { audience: 'users', when: kb, frequency: 'every_time' }),
     def('all', { when: kb, frequency: 'every_time' }),
   ])
-  t.same(engine.attach(facts({ 'page.url': '/kb/' }), memory(), T).eligibleNow(), ['visitors', 'all'], 'absent = not authenticated')
-  t.same(engine.attach(facts({ 'page.url': '/kb/', 'user.authenticated': false }), memory(), T).eligibleNow(), ['visitors', 'all'])
+  t.same(
+    engine.attach(facts({ 'page.url': '/kb/' }), memory(), T).eligibleNow(),
+    ['visitors', 'all'],
+    'absent = not authenticated',
+  )
+  t.same(engine.attach(facts({ 'page.url': '/kb/', 'user.authenticated': false }), memory(), T).eligibleNow(), [
+    'visitors',
+    'all',
+  ])
   const m = engine.attach(facts({ 'page.url': '/kb/', 'user.authenticated': true }), memory(), T)
   t.same(m.eligibleNow(), ['users', 'all'])
   m.update(facts({ 'user.authenticated': null }), T)
@@ -128,7 +196,10 @@ t.test('audience', async (t) => {
 })
 
 t.test('team: a campaign whose condition holds fires when the team comes online', async (t) => {
-  const engine = CampaignEngine.compile([def('online', { team: 'online', when: kb }), def('offline', { team: 'offline', when: kb, priority: -1 })])
+  const engine = CampaignEngine.compile([
+    def('online', { team: 'online', when: kb }),
+    def('offline', { team: 'offline', when: kb, priority: -1 }),
+  ])
   const m = engine.attach(facts({ 'page.url': '/kb/', 'team.online': false }), memory(), T)
   t.same(m.eligibleNow(), ['offline'])
   t.same(ids(m.wake(T)), ['offline'])
@@ -157,8 +228,16 @@ t.test('frequency across re-attach (reconnect, restart) with persisted memory', 
   t.same(drain(engine.attach(kbPage, mem, T + 3_600_000), T + 3_600_000), ['visit', 'always'], 'new visit')
   // A restart keeps only what was persisted: firedEver (and here a new visit).
   const persisted = JSON.stringify([...mem.firedEver])
-  const afterRestart: CampaignMemory = { firedEver: new Set(JSON.parse(persisted) as string[]), firedThisVisit: new Set(), lastFiredAt: new Map() }
-  t.same(drain(engine.attach(kbPage, afterRestart, T + 7_200_000), T + 7_200_000), ['visit', 'always'], 'once_per_visitor survives a restart')
+  const afterRestart: CampaignMemory = {
+    firedEver: new Set(JSON.parse(persisted) as string[]),
+    firedThisVisit: new Set(),
+    lastFiredAt: new Map(),
+  }
+  t.same(
+    drain(engine.attach(kbPage, afterRestart, T + 7_200_000), T + 7_200_000),
+    ['visit', 'always'],
+    'once_per_visitor survives a restart',
+  )
 })
 
 t.test('cooldown delays a re-fire until it expires', async (t) => {
@@ -181,7 +260,10 @@ t.test('disabled campaigns never fire', async (t) => {
 })
 
 t.test('schedule: office hours in a time zone fire when the window opens', async (t) => {
-  const c = def('office', { when: kb, schedule: { tz: 'Europe/Berlin', hours: 'inside', week: { mon: [['09:00', '17:00']] } } })
+  const c = def('office', {
+    when: kb,
+    schedule: { tz: 'Europe/Berlin', hours: 'inside', week: { mon: [['09:00', '17:00']] } },
+  })
   const engine = CampaignEngine.compile([c])
   const monday7z = Date.UTC(2025, 2, 24, 7, 0) // 08:00 in Berlin (CET)
   const m = engine.attach(facts({ 'page.url': '/kb/' }), memory(), monday7z)
@@ -201,7 +283,10 @@ t.test('schedule: office hours in a time zone fire when the window opens', async
 })
 
 t.test('schedule: DST changes', async (t) => {
-  const office = def('office', { when: kb, schedule: { tz: 'Europe/Berlin', hours: 'inside', week: { mon: [['09:00', '17:00']] } } })
+  const office = def('office', {
+    when: kb,
+    schedule: { tz: 'Europe/Berlin', hours: 'inside', week: { mon: [['09:00', '17:00']] } },
+  })
   const engine = CampaignEngine.compile([office])
   // Spring forward: Sunday 2025-03-30 02:00 CET → 03:00 CEST.
   const spring = engine.attach(facts({ 'page.url': '/kb/' }), memory(), Date.UTC(2025, 2, 29, 12, 0))
@@ -213,31 +298,52 @@ t.test('schedule: DST changes', async (t) => {
   t.equal(fall.nextWakeAt, Date.UTC(2025, 9, 27, 8, 0), 'Monday 09:00 CET = 08:00Z')
   t.same(ids(fall.wake(Date.UTC(2025, 9, 27, 8, 0))), ['office'])
   // A range on the transition night itself, in New York: 2025-03-09 02:00 EST → 03:00 EDT.
-  const night = def('night', { frequency: 'every_time', when: kb, schedule: { tz: 'America/New_York', hours: 'inside', week: { sun: [['01:00', '04:00']] } } })
+  const night = def('night', {
+    frequency: 'every_time',
+    when: kb,
+    schedule: { tz: 'America/New_York', hours: 'inside', week: { sun: [['01:00', '04:00']] } },
+  })
   const at = (iso: string) => CampaignEngine.matches(night, facts({ 'page.url': '/kb/' }), Date.parse(iso))
   t.equal(at('2025-03-09T05:59:00Z'), false, '00:59 EST')
   t.equal(at('2025-03-09T06:00:00Z'), true, '01:00 EST')
   t.equal(at('2025-03-09T07:30:00Z'), true, '03:30 EDT')
   t.equal(at('2025-03-09T08:00:00Z'), false, '04:00 EDT')
-  const m = CampaignEngine.compile([night]).attach(facts({ 'page.url': '/kb/' }), memory(), Date.parse('2025-03-09T05:00:00Z'))
+  const m = CampaignEngine.compile([night]).attach(
+    facts({ 'page.url': '/kb/' }),
+    memory(),
+    Date.parse('2025-03-09T05:00:00Z'),
+  )
   t.equal(m.nextWakeAt, Date.parse('2025-03-09T06:00:00Z'), 'opens 01:00 EST')
   t.same(ids(m.wake(Date.parse('2025-03-09T06:00:00Z'))), ['night'])
   t.equal(m.nextWakeAt, Date.parse('2025-03-09T07:00:00Z'), 'the jump to EDT')
   m.wake(Date.parse('2025-03-09T07:00:00Z'))
   t.equal(m.nextWakeAt, Date.parse('2025-03-09T08:00:00Z'), 'closes 04:00 EDT')
   // A boundary inside the skipped hour (02:30) takes effect at the jump.
-  const gap = def('gap', { when: kb, schedule: { tz: 'America/New_York', hours: 'inside', week: { sun: [['02:30', '05:00']] } } })
-  const g = CampaignEngine.compile([gap]).attach(facts({ 'page.url': '/kb/' }), memory(), Date.parse('2025-03-09T06:30:00Z'))
+  const gap = def('gap', {
+    when: kb,
+    schedule: { tz: 'America/New_York', hours: 'inside', week: { sun: [['02:30', '05:00']] } },
+  })
+  const g = CampaignEngine.compile([gap]).attach(
+    facts({ 'page.url': '/kb/' }),
+    memory(),
+    Date.parse('2025-03-09T06:30:00Z'),
+  )
   t.equal(g.nextWakeAt, Date.parse('2025-03-09T07:00:00Z'))
   t.same(ids(g.wake(Date.parse('2025-03-09T07:00:00Z'))), ['gap'], 'open from 03:00 EDT')
 })
 
 t.test('schedule: outside hours, from and until', async (t) => {
-  const outside = def('outside', { when: kb, schedule: { tz: 'UTC', hours: 'outside', week: { mon: [['09:00', '17:00']] } } })
+  const outside = def('outside', {
+    when: kb,
+    schedule: { tz: 'UTC', hours: 'outside', week: { mon: [['09:00', '17:00']] } },
+  })
   t.equal(CampaignEngine.matches(outside, facts({ 'page.url': '/kb/' }), Date.UTC(2025, 2, 24, 8, 59)), true)
   t.equal(CampaignEngine.matches(outside, facts({ 'page.url': '/kb/' }), Date.UTC(2025, 2, 24, 9, 0)), false)
   t.equal(CampaignEngine.matches(outside, facts({ 'page.url': '/kb/' }), Date.UTC(2025, 2, 25, 12, 0)), true, 'Tuesday')
-  const dated = def('dated', { when: kb, schedule: { tz: 'Europe/Berlin', from: '2025-03-24T10:00', until: '2025-03-25' } })
+  const dated = def('dated', {
+    when: kb,
+    schedule: { tz: 'Europe/Berlin', from: '2025-03-24T10:00', until: '2025-03-25' },
+  })
   const kbPage = facts({ 'page.url': '/kb/' })
   t.equal(CampaignEngine.matches(dated, kbPage, Date.UTC(2025, 2, 24, 8, 59)), false, 'before 10:00 Berlin')
   t.equal(CampaignEngine.matches(dated, kbPage, Date.UTC(2025, 2, 24, 9, 0)), true)
@@ -252,7 +358,9 @@ t.test('schedule: outside hours, from and until', async (t) => {
 })
 
 t.test('facts: unknown names are ignored, wrong shapes are absent', async (t) => {
-  const engine = CampaignEngine.compile([def('c', { frequency: 'every_time', when: { field: 'page.seconds', op: 'exists' } })])
+  const engine = CampaignEngine.compile([
+    def('c', { frequency: 'every_time', when: { field: 'page.seconds', op: 'exists' } }),
+  ])
   const m = engine.attach(facts({ 'no.such': 'x', 'page.seconds': 5 }), memory(), T)
   t.same(m.eligibleNow(), [], 'a number on a clock field is absent')
   m.update(facts({ 'page.seconds': { since: T } }), T)
@@ -264,14 +372,22 @@ t.test('sparse: a visitor evaluates only the campaigns its facts concern', async
     def(`p${i}`, {
       when: {
         all: [
-          { field: 'page.url', op: i % 2 ? 'contains' : 'starts_with', value: i % 2 ? `/p/${i}/` : `https://x.test/q/${i}/` },
+          {
+            field: 'page.url',
+            op: i % 2 ? 'contains' : 'starts_with',
+            value: i % 2 ? `/p/${i}/` : `https://x.test/q/${i}/`,
+          },
           { field: 'geo.country', op: 'in', value: ['DE', 'AT'] },
           { field: 'page.seconds', op: 'gte', value: 10 },
         ],
       },
     }),
   )
-  const m = CampaignEngine.compile(many).attach(facts({ 'geo.country': 'de', 'page.seconds': { since: T } }), memory(), T)
+  const m = CampaignEngine.compile(many).attach(
+    facts({ 'geo.country': 'de', 'page.seconds': { since: T } }),
+    memory(),
+    T,
+  )
   t.equal(m.activeCampaigns, 0)
   t.equal(m.nextWakeAt, undefined, 'no clock leaf is active')
   m.update(facts({ 'page.url': 'https://x.test/p/7/a', 'page.seconds': { since: T } }), T)
@@ -288,12 +404,23 @@ t.test('schedule answers do not depend on the order of the times asked', async (
   const schedule = parseCampaign({
     id: 's',
     message: { text: 'x' },
-    schedule: { tz: 'Europe/Berlin', hours: 'inside', week: { sat: [['01:30', '02:30'], ['23:00', '24:00']], sun: [['00:00', '03:30']], mon: [['09:00', '17:00']] } },
+    schedule: {
+      tz: 'Europe/Berlin',
+      hours: 'inside',
+      week: {
+        sat: [
+          ['01:30', '02:30'],
+          ['23:00', '24:00'],
+        ],
+        sun: [['00:00', '03:30']],
+        mon: [['09:00', '17:00']],
+      },
+    },
   }).schedule
   if (!schedule) throw new Error('no schedule')
   const shared = new ScheduleWindow(schedule)
   let seed = 3
-  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647)
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647
   const start = Date.UTC(2025, 2, 27) // spans the spring DST change
   let mismatches = 0
   for (let i = 0; i < 3000; i++) {

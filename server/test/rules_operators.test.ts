@@ -6,7 +6,11 @@ import type { Clock, FactValue } from '../src/rules/facts.js'
 const NOW = 1_700_000_000_000
 type Fact = FactValue | Clock
 
-const memory = () => ({ firedEver: new Set<string>(), firedThisVisit: new Set<string>(), lastFiredAt: new Map<string, number>() })
+const memory = () => ({
+  firedEver: new Set<string>(),
+  firedThisVisit: new Set<string>(),
+  lastFiredAt: new Map<string, number>(),
+})
 // every_time: a campaign that fires stays eligible, so eligibleNow() shows the condition.
 const campaign = (when: Condition) => parseCampaign({ id: 'c', frequency: 'every_time', when, message: { text: 'hi' } })
 
@@ -78,7 +82,13 @@ t.test('string field', async () => {
 })
 
 const num = (op: LeafCondition['op'], value: LeafCondition['value'], expected: boolean, fact: Fact = 3) =>
-  check(value === undefined ? { field: 'page.views', op } : { field: 'page.views', op, value }, 'page.views', fact, expected, 99)
+  check(
+    value === undefined ? { field: 'page.views', op } : { field: 'page.views', op, value },
+    'page.views',
+    fact,
+    expected,
+    99,
+  )
 
 t.test('number field', async () => {
   num('eq', 3, true)
@@ -119,7 +129,13 @@ t.test('boolean field', async () => {
 
 const since20 = { since: NOW - 20_000 }
 const clock = (op: LeafCondition['op'], value: number | undefined, expected: boolean, fact: Fact = since20) =>
-  check(value === undefined ? { field: 'page.seconds', op } : { field: 'page.seconds', op, value }, 'page.seconds', fact, expected, { since: NOW })
+  check(
+    value === undefined ? { field: 'page.seconds', op } : { field: 'page.seconds', op, value },
+    'page.seconds',
+    fact,
+    expected,
+    { since: NOW },
+  )
 
 t.test('clock field', async () => {
   clock('gte', 20, true)
@@ -199,8 +215,21 @@ t.test('groups nest: all, any, not', async (t) => {
     [{ not: leaf('geo.country', 'fr') }, true],
     [{ not: leaf('geo.country', 'de') }, false],
     [{ not: leaf('geo.city', 'berlin') }, true],
-    [{ all: [{ not: { any: [leaf('geo.country', 'fr'), leaf('geo.country', 'us')] } }, { any: [leaf('device.platform', 'mobile')] }] }, true],
-    [{ any: [{ all: [leaf('geo.country', 'de'), { not: leaf('device.platform', 'mobile') }] }, leaf('geo.city', 'x')] }, false],
+    [
+      {
+        all: [
+          { not: { any: [leaf('geo.country', 'fr'), leaf('geo.country', 'us')] } },
+          { any: [leaf('device.platform', 'mobile')] },
+        ],
+      },
+      true,
+    ],
+    [
+      {
+        any: [{ all: [leaf('geo.country', 'de'), { not: leaf('device.platform', 'mobile') }] }, leaf('geo.city', 'x')],
+      },
+      false,
+    ],
   ]
   for (const [when, expected] of cases) {
     t.equal(CampaignEngine.matches(campaign(when), facts, NOW), expected, JSON.stringify(when))

@@ -6,7 +6,13 @@
  * checks that time-based changes are never missed.
  */
 import t from 'tap'
-import { parseCampaign, type Campaign, type Condition, type LeafCondition, type Schedule } from '../src/rules/campaign.js'
+import {
+  parseCampaign,
+  type Campaign,
+  type Condition,
+  type LeafCondition,
+  type Schedule,
+} from '../src/rules/campaign.js'
 import { CampaignEngine, type CampaignMemory } from '../src/rules/campaign_engine.js'
 import type { Clock, FactValue, Scalar } from '../src/rules/facts.js'
 import { fieldSpec } from '../src/rules/fields.js'
@@ -20,12 +26,29 @@ const some = <T>(r: Rand, list: readonly T[]): T[] => {
 
 // ---------------------------------------------------------------- generators
 
-const URLS = ['https://a.test/kb/x', 'https://a.test/KB/y?q=1', 'https://a.test/shop/p1', 'https://a.test/', 'https://b.test/kb/']
+const URLS = [
+  'https://a.test/kb/x',
+  'https://a.test/KB/y?q=1',
+  'https://a.test/shop/p1',
+  'https://a.test/',
+  'https://b.test/kb/',
+]
 const URL_PARTS = ['/kb/', 'shop', 'p1', 'A.TEST', 'b.test', '?q=', 'https://a.test/kb/x']
 const URL_PREFIXES = ['https://a.test/kb', 'HTTPS://', 'https://b', 'x', 'https://a.test/']
 const COUNTRIES = ['DE', 'fr', 'US']
 const CLOCKS = ['page.seconds', 'visit.seconds', 'widget.secondsSinceClosed']
-const FIELDS = ['page.url', 'geo.country', 'page.views', 'visit.pageViews', 'user.authenticated', 'team.online', 'widget.open', ...CLOCKS, 'context.tags', 'context.score']
+const FIELDS = [
+  'page.url',
+  'geo.country',
+  'page.views',
+  'visit.pageViews',
+  'user.authenticated',
+  'team.online',
+  'widget.open',
+  ...CLOCKS,
+  'context.tags',
+  'context.score',
+]
 
 function factValue(r: Rand, field: string, now: number): Fact {
   if (r() < 0.12) return null
@@ -48,7 +71,18 @@ function factValue(r: Rand, field: string, now: number): Fact {
 }
 
 const NUMBER_OPS = ['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'in', 'not_in', 'exists', 'not_exists'] as const
-const STRING_OPS = ['eq', 'neq', 'contains', 'not_contains', 'contains_any', 'starts_with', 'in', 'not_in', 'exists', 'not_exists'] as const
+const STRING_OPS = [
+  'eq',
+  'neq',
+  'contains',
+  'not_contains',
+  'contains_any',
+  'starts_with',
+  'in',
+  'not_in',
+  'exists',
+  'not_exists',
+] as const
 const CLOCK_OPS = ['gt', 'gte', 'lt', 'lte', 'gt', 'gte', 'exists', 'not_exists'] as const
 const CONTEXT_OPS = [...STRING_OPS, 'gt', 'gte', 'lt', 'lte'] as const
 
@@ -69,7 +103,14 @@ function leaf(r: Rand): LeafCondition {
     value = op === 'in' || op === 'not_in' ? some(r, [0, 1, 2, 3, 5]) : pick(r, [0, 1, 2, 2.5, 3, 5])
   } else if (spec.kind === 'string') {
     op = pick(r, STRING_OPS)
-    const pool = field === 'page.url' ? (op === 'starts_with' ? URL_PREFIXES : op.includes('contains') ? URL_PARTS : URLS) : [...COUNTRIES, 'e', 'D']
+    const pool =
+      field === 'page.url'
+        ? op === 'starts_with'
+          ? URL_PREFIXES
+          : op.includes('contains')
+            ? URL_PARTS
+            : URLS
+        : [...COUNTRIES, 'e', 'D']
     value = op === 'in' || op === 'not_in' || op === 'contains_any' ? some(r, pool) : pick(r, pool)
   } else {
     op = pick(r, CONTEXT_OPS)
@@ -102,7 +143,11 @@ function schedule(r: Rand, start: number): Record<string, unknown> {
     const b = Math.min(24 * 60, a + 15 + Math.floor(r() * 12) * 30)
     week[day] = [[hhmm(a), hhmm(b)]]
   }
-  const s: Record<string, unknown> = { tz: pick(r, ['UTC', 'Europe/Berlin', 'America/New_York']), hours: pick(r, ['inside', 'outside', 'any']), week }
+  const s: Record<string, unknown> = {
+    tz: pick(r, ['UTC', 'Europe/Berlin', 'America/New_York']),
+    hours: pick(r, ['inside', 'outside', 'any']),
+    week,
+  }
   if (r() < 0.3) s.from = new Date(start + Math.floor(r() * 4) * 3_600_000).toISOString()
   if (r() < 0.3) s.until = new Date(start + (5 + Math.floor(r() * 20)) * 3_600_000).toISOString()
   return s
@@ -163,7 +208,11 @@ function naiveLeaf(c: LeafCondition, facts: Map<string, Fact>, now: number): boo
   const spec = fieldSpec(c.field)
   const v = facts.get(c.field) ?? null
   const absent =
-    v === null || v === '' || (Array.isArray(v) && v.length === 0) || (typeof v === 'number' && Number.isNaN(v)) || isClockValue(v) !== spec?.clock
+    v === null ||
+    v === '' ||
+    (Array.isArray(v) && v.length === 0) ||
+    (typeof v === 'number' && Number.isNaN(v)) ||
+    isClockValue(v) !== spec?.clock
   if (absent) return c.op === 'not_exists'
   if (c.op === 'exists') return true
   if (c.op === 'not_exists') return false
@@ -199,7 +248,13 @@ function naiveOpen(s: Schedule | undefined, now: number): boolean {
   if (s.hours === 'any') return true
   let f = formats.get(s.tz)
   if (!f) {
-    f = new Intl.DateTimeFormat('en-GB', { timeZone: s.tz, weekday: 'short', hour: 'numeric', minute: 'numeric', hourCycle: 'h23' })
+    f = new Intl.DateTimeFormat('en-GB', {
+      timeZone: s.tz,
+      weekday: 'short',
+      hour: 'numeric',
+      minute: 'numeric',
+      hourCycle: 'h23',
+    })
     formats.set(s.tz, f)
   }
   const parts = Object.fromEntries(f.formatToParts(now).map((p) => [p.type, p.value]))
@@ -256,7 +311,12 @@ class Reference {
 
 // ---------------------------------------------------------------- the property
 
-const STARTS = [Date.UTC(2025, 2, 29, 22, 0), Date.UTC(2025, 2, 8, 23, 30), Date.UTC(2025, 9, 25, 23, 0), Date.UTC(2025, 5, 2, 6, 55)]
+const STARTS = [
+  Date.UTC(2025, 2, 29, 22, 0),
+  Date.UTC(2025, 2, 8, 23, 30),
+  Date.UTC(2025, 9, 25, 23, 0),
+  Date.UTC(2025, 5, 2, 6, 55),
+]
 const STEPS = [0, 1, 400, 1000, 2500, 5000, 20_000, 600_000, 3_600_000]
 
 t.test('the incremental matcher agrees with full re-evaluation', async (t) => {
@@ -285,7 +345,12 @@ t.test('the incremental matcher agrees with full re-evaluation', async (t) => {
       fail(`eligible (${label})`, at, { expected, actual })
       return false
     }
-    const compareFired = (actual: Array<{ campaign: string }>, expected: string[], at: number, label: string): boolean => {
+    const compareFired = (
+      actual: Array<{ campaign: string }>,
+      expected: string[],
+      at: number,
+      label: string,
+    ): boolean => {
       calls++
       fired += expected.length
       if (JSON.stringify(actual.map((i) => i.campaign)) === JSON.stringify(expected)) return true
@@ -320,14 +385,23 @@ t.test('the incremental matcher agrees with full re-evaluation', async (t) => {
           changes.set(field, factValue(r, field, now))
         }
         for (const [k, v] of changes) ref.facts.set(k, v)
-        ok = ok && compareFired(m.update(changes, now), ref.step(now, true), now, `update ${JSON.stringify([...changes])}`)
+        ok =
+          ok && compareFired(m.update(changes, now), ref.step(now, true), now, `update ${JSON.stringify([...changes])}`)
       }
       ok = ok && agree(now, 'after the call')
     }
     if (!ok) break
     t.same(
-      { ever: [...memory.firedEver].sort(), visit: [...memory.firedThisVisit].sort(), last: [...memory.lastFiredAt].sort() },
-      { ever: [...ref.memory.firedEver].sort(), visit: [...ref.memory.firedThisVisit].sort(), last: [...ref.memory.lastFiredAt].sort() },
+      {
+        ever: [...memory.firedEver].sort(),
+        visit: [...memory.firedThisVisit].sort(),
+        last: [...memory.lastFiredAt].sort(),
+      },
+      {
+        ever: [...ref.memory.firedEver].sort(),
+        visit: [...ref.memory.firedThisVisit].sort(),
+        last: [...ref.memory.lastFiredAt].sort(),
+      },
       `seed ${seed}: memory`,
     )
   }

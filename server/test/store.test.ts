@@ -81,9 +81,16 @@ t.test('NatsStore on a 3-node JetStream cluster, writers on different nodes', as
   }
 
   const seqs = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).append('conv.race', i)))
-  t.strictSame([...seqs].sort((x, y) => x - y), Array.from({ length: 40 }, (_, i) => i + 1), 'dense seqs')
+  t.strictSame(
+    [...seqs].sort((x, y) => x - y),
+    Array.from({ length: 40 }, (_, i) => i + 1),
+    'dense seqs',
+  )
   const records = await b.read('conv.race', 0)
-  t.strictSame(records.map((r) => r.value), Array.from({ length: 40 }, (_, seq) => seqs.indexOf(seq + 1)))
+  t.strictSame(
+    records.map((r) => r.value),
+    Array.from({ length: 40 }, (_, seq) => seqs.indexOf(seq + 1)),
+  )
   t.strictSame(await a.read('conv.race', 30), records.slice(30))
 })
 

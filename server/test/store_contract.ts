@@ -153,7 +153,9 @@ export function storeContract(t: Test, name: string, factory: () => Promise<Stor
     t.strictSame(await listed('a.b'), ['a.b'])
     t.strictSame(await listed('a.c'), ['a.c.d'])
     t.strictSame(await listed('zz'), [])
-    t.strictSame(await store.list('sites', 'a.c.'), [{ key: 'a.c.d', value: 'A.C.D', revision: revisions.get('a.c.d') }])
+    t.strictSame(await store.list('sites', 'a.c.'), [
+      { key: 'a.c.d', value: 'A.C.D', revision: revisions.get('a.c.d') },
+    ])
   })
 
   check('logs: seqs start at 1 and read returns records after a seq', async (t, { store }) => {
@@ -177,7 +179,10 @@ export function storeContract(t: Test, name: string, factory: () => Promise<Stor
   check('concurrent appends get distinct, dense, increasing seqs', async (t, { store, peer }) => {
     const stores = [store, peer ?? store]
     const seqs = await Promise.all(Array.from({ length: 30 }, (_, i) => stores[i % 2]!.append('busy', i)))
-    t.strictSame([...seqs].sort((a, b) => a - b), Array.from({ length: 30 }, (_, i) => i + 1))
+    t.strictSame(
+      [...seqs].sort((a, b) => a - b),
+      Array.from({ length: 30 }, (_, i) => i + 1),
+    )
     const records = await store.read('busy', 0)
     t.strictSame(
       records.map((r) => r.seq),

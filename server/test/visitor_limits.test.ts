@@ -11,10 +11,16 @@ t.test('upgrade admission', async (t) => {
   await n.site()
   const url = `${n.ws}/v1/visitor?site=shop`
 
-  t.match(await TestClient.refusal(`${n.ws}/v1/visitor?site=nope`, { origin: ORIGIN }), { status: 404, body: /site_unknown/ })
+  t.match(await TestClient.refusal(`${n.ws}/v1/visitor?site=nope`, { origin: ORIGIN }), {
+    status: 404,
+    body: /site_unknown/,
+  })
   t.match(await TestClient.refusal(url, { origin: 'https://evil.example' }), { status: 403, body: /origin_forbidden/ })
   t.match(await TestClient.refusal(url, {}), { status: 403 }, 'no Origin is refused unless the site allows *')
-  t.match(await TestClient.refusal(url, { origin: ORIGIN, subprotocol: 'beckon.v9' as never }), { status: 400, body: /subprotocol/ })
+  t.match(await TestClient.refusal(url, { origin: ORIGIN, subprotocol: 'beckon.v9' as never }), {
+    status: 400,
+    body: /subprotocol/,
+  })
 
   const held = await Promise.all([1, 2, 3].map(() => TestClient.connect(url, { origin: ORIGIN })))
   t.match(await TestClient.refusal(url, { origin: ORIGIN }), { status: 429, body: /too_many_connections/ })
@@ -101,17 +107,50 @@ t.test('flooding is rate limited, then closed', async (t) => {
 })
 
 t.test('fuzz: thousands of malformed frames never hurt other sessions', async (t) => {
-  const n = await startNode({ BECKON_EVENTS_PER_SECOND: '100000', BECKON_EVENTS_BURST: '100000', BECKON_MAX_VIOLATIONS: '100000' })
+  const n = await startNode({
+    BECKON_EVENTS_PER_SECOND: '100000',
+    BECKON_EVENTS_BURST: '100000',
+    BECKON_MAX_VIOLATIONS: '100000',
+  })
   t.teardown(() => n.stop())
   await n.site()
   const good = await n.visitor({ context: { plan: 'gold' } })
 
-  const types = ['hello', 'page', 'exit', 'widget', 'context', 'inv', 'msg', 'rate', 'identify', 'contact', 'x', '', '__proto__']
-  const values = [null, true, 0, -1, 1e308, '', 'x'.repeat(300), [], {}, { __proto__: { polluted: 1 } }, [{}], 'https://a/b']
-  const pick = <T,>(xs: T[]): T => xs[Math.floor(Math.random() * xs.length)] as T
+  const types = [
+    'hello',
+    'page',
+    'exit',
+    'widget',
+    'context',
+    'inv',
+    'msg',
+    'rate',
+    'identify',
+    'contact',
+    'x',
+    '',
+    '__proto__',
+  ]
+  const values = [
+    null,
+    true,
+    0,
+    -1,
+    1e308,
+    '',
+    'x'.repeat(300),
+    [],
+    {},
+    { __proto__: { polluted: 1 } },
+    [{}],
+    'https://a/b',
+  ]
+  const pick = <T>(xs: T[]): T => xs[Math.floor(Math.random() * xs.length)] as T
   const randomFrame = (): object => {
     const frame: Record<string, unknown> = { t: pick(types) }
-    for (let i = 0; i < 4; i++) frame[pick(['url', 'title', 'open', 'data', 'id', 'action', 'text', 'value', 'user', 'page', 'constructor'])] = pick(values)
+    for (let i = 0; i < 4; i++)
+      frame[pick(['url', 'title', 'open', 'data', 'id', 'action', 'text', 'value', 'user', 'page', 'constructor'])] =
+        pick(values)
     return frame
   }
   let sent = 0
@@ -130,13 +169,25 @@ t.test('fuzz: thousands of malformed frames never hurt other sessions', async (t
       }
     }
     // Raw garbage on fresh sockets: undecodable bytes must close only that socket.
-    const raw = await TestClient.connect(`${n.ws}/v1/visitor?site=shop`, { origin: ORIGIN, subprotocol: round % 2 ? SUBPROTOCOL.msgpack : SUBPROTOCOL.json })
+    const raw = await TestClient.connect(`${n.ws}/v1/visitor?site=shop`, {
+      origin: ORIGIN,
+      subprotocol: round % 2 ? SUBPROTOCOL.msgpack : SUBPROTOCOL.json,
+    })
     raw.sendRaw(round % 2 ? randomBytes(64) : Buffer.from(randomBytes(64).toString('latin1')), round % 2 === 1)
     closers.push(raw.closed)
     sent++
   }
   const closes = (await Promise.all(closers)) as Array<{ code: number }>
-  t.ok(closes.every((c) => c.code === CLOSE_CODE.protocolError || c.code === CLOSE_CODE.helloTimeout || c.code === 1006 || c.code === CLOSE_CODE.normal), 'garbage closes only its own socket')
+  t.ok(
+    closes.every(
+      (c) =>
+        c.code === CLOSE_CODE.protocolError ||
+        c.code === CLOSE_CODE.helloTimeout ||
+        c.code === 1006 ||
+        c.code === CLOSE_CODE.normal,
+    ),
+    'garbage closes only its own socket',
+  )
   t.ok(sent >= 8000, `sent ${sent} malformed frames`)
   t.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype pollution')
 

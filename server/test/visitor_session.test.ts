@@ -51,7 +51,11 @@ t.test('visitor sessions', async (t) => {
     await again.client.close()
 
     const forged = await TestClient.connect(`${n.ws}/v1/visitor?site=shop`, { origin: ORIGIN })
-    forged.send({ t: 'hello', token: first.welcome.token.replace(/.$/, (c: string) => (c === 'A' ? 'B' : 'A')), page: { url: 'https://shop.example/', title: '' } })
+    forged.send({
+      t: 'hello',
+      token: first.welcome.token.replace(/.$/, (c: string) => (c === 'A' ? 'B' : 'A')),
+      page: { url: 'https://shop.example/', title: '' },
+    })
     t.match(await forged.next('error'), { code: 'token_invalid' })
     const welcome = await forged.next('welcome')
     t.not(welcome.visitor, first.welcome.visitor)
@@ -61,7 +65,11 @@ t.test('visitor sessions', async (t) => {
 
   t.test('page views, SPA navigation, referrer, landing URL and UTM', async (t) => {
     const { client, welcome } = await n.visitor({
-      page: { url: 'https://shop.example/?utm_source=news&utm_medium=email&utm_campaign=fall', title: 'Home', referrer: 'https://search.example/q' },
+      page: {
+        url: 'https://shop.example/?utm_source=news&utm_medium=email&utm_campaign=fall',
+        title: 'Home',
+        referrer: 'https://search.example/q',
+      },
     })
     client.send({ t: 'page', url: 'https://shop.example/kb/1', title: 'KB 1' })
     client.send({ t: 'page', url: 'https://shop.example/kb/2#top', title: 'KB 2' })
@@ -90,9 +98,16 @@ t.test('visitor sessions', async (t) => {
     const proxied = await startNode({ BECKON_TRUSTED_PROXIES: '127.0.0.0/8, ::1' })
     t.teardown(() => proxied.stop())
     await proxied.site()
-    const { client, welcome } = await proxied.visitor({}, {
-      headers: { 'x-forwarded-for': '10.1.1.1, 81.2.69.142', 'user-agent': IPHONE_UA, 'accept-language': 'de-DE,de;q=0.9' },
-    })
+    const { client, welcome } = await proxied.visitor(
+      {},
+      {
+        headers: {
+          'x-forwarded-for': '10.1.1.1, 81.2.69.142',
+          'user-agent': IPHONE_UA,
+          'accept-language': 'de-DE,de;q=0.9',
+        },
+      },
+    )
     const live = proxied.node.hub.get('shop', welcome.visitor)
     t.equal(live?.facts.get('geo.country'), 'GB')
     t.equal(live?.facts.get('geo.city'), 'St Albans')
@@ -165,4 +180,3 @@ t.test('visitor sessions', async (t) => {
     await client.close()
   })
 })
-

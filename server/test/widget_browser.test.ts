@@ -15,7 +15,6 @@ const SITE = 'demo'
 const WAIT_MS = 8_000
 const SCREENSHOT = '/tmp/beckon-widget-bubble.png'
 
-
 // Runs before the page's own scripts: the embed stub plus queued listeners, so no event is missed.
 const RECORD_EVENTS = `
   window.welcomes = []
@@ -48,7 +47,15 @@ t.test('widget in a real browser against a real node', async (t) => {
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   })
   const chrome = browser
 
@@ -60,7 +67,9 @@ t.test('widget in a real browser against a real node', async (t) => {
 
   /** Waits for the page's `welcome` number `count` and returns its visitor id. */
   async function welcomed(page: Page, count = 1): Promise<string> {
-    await page.waitForFunction((c) => (window as unknown as PageGlobals).welcomes.length >= c, count, { timeout: WAIT_MS })
+    await page.waitForFunction((c) => (window as unknown as PageGlobals).welcomes.length >= c, count, {
+      timeout: WAIT_MS,
+    })
     return page.evaluate((c) => (window as unknown as PageGlobals).welcomes[c - 1]!.visitor, count)
   }
 
@@ -96,7 +105,10 @@ t.test('widget in a real browser against a real node', async (t) => {
     await until('popstate', () => fact(id, 'page.url') === `${node.base}/demo/app.html?view=deploys`)
     t.equal(fact(id, 'visit.pageViews'), 4)
     await page.evaluate(() => (location.hash = '#/billing/invoices'))
-    await until('hashchange', () => fact(id, 'page.url') === `${node.base}/demo/app.html?view=deploys#/billing/invoices`)
+    await until(
+      'hashchange',
+      () => fact(id, 'page.url') === `${node.base}/demo/app.html?view=deploys#/billing/invoices`,
+    )
   })
 
   t.test('exit intent, launcher and custom context reach the facts', async (t) => {
@@ -116,10 +128,17 @@ t.test('widget in a real browser against a real node', async (t) => {
     t.equal(fact(id, 'exit.seconds'), undefined)
 
     const hash = createHmac('sha256', SITE_SECRET).update('user-7').digest('hex')
-    await page.evaluate((h) => (window as unknown as PageGlobals).beckon.identify({ id: 'user-7', hash: h, name: 'Ada' }), hash)
+    await page.evaluate(
+      (h) => (window as unknown as PageGlobals).beckon.identify({ id: 'user-7', hash: h, name: 'Ada' }),
+      hash,
+    )
     await until('identified', () => fact(id, 'user.authenticated') === true)
     t.equal(fact(id, 'visitor.name'), 'Ada')
-    await t.rejects(page.evaluate(() => (window as unknown as PageGlobals).beckon.identify({ id: 'user-7', hash: 'nope' })), /hash/, 'a malformed hash throws in the page')
+    await t.rejects(
+      page.evaluate(() => (window as unknown as PageGlobals).beckon.identify({ id: 'user-7', hash: 'nope' })),
+      /hash/,
+      'a malformed hash throws in the page',
+    )
 
     await page.mouse.move(500, 300)
     await page.mouse.move(500, 5, { steps: 5 })
@@ -166,7 +185,9 @@ t.test('widget in a real browser against a real node', async (t) => {
     const kbTab = [...(await visitor(id)).tabs.values()].find((tab) => tab.page.url === `${node.base}/demo/kb/`)
     t.ok(kbTab, 'the second tab is attached')
     kbTab?.sink.close(CLOSE_CODE.replaced, 'test')
-    await t.resolves(second.getByTestId('chat-state').filter({ hasText: 'Chat unavailable' }).waitFor({ state: 'attached' }))
+    await t.resolves(
+      second.getByTestId('chat-state').filter({ hasText: 'Chat unavailable' }).waitFor({ state: 'attached' }),
+    )
     await until('one tab left', () => node.node.hub.get(SITE, id)?.tabs.size === 1)
   })
 
@@ -196,7 +217,8 @@ t.test('widget in a real browser against a real node', async (t) => {
     await page.goto(`${node.base}/demo/`)
     const id = await welcomed(page)
     await visitor(id)
-    const setStep = (step: string) => page.evaluate((s) => (window as unknown as PageGlobals).beckon.setContext({ step: s }), step)
+    const setStep = (step: string) =>
+      page.evaluate((s) => (window as unknown as PageGlobals).beckon.setContext({ step: s }), step)
 
     // An invitation dismissed from the bubble.
     await setStep('two')
@@ -204,12 +226,18 @@ t.test('widget in a real browser against a real node', async (t) => {
     t.equal(await page.getByTestId('bubble-text').textContent(), 'Still there?')
     t.ok(await page.getByTestId('bubble-email').isHidden(), 'nothing to collect')
     await page.getByTestId('bubble-dismiss').click()
-    t.match(await until('nudge dismissed', async () => { const s = await stats('nudge'); return s.dismissed === 1 && s }), {
-      sent: 1,
-      shown: 1,
-      dismissed: 1,
-      opened: 0,
-    })
+    t.match(
+      await until('nudge dismissed', async () => {
+        const s = await stats('nudge')
+        return s.dismissed === 1 && s
+      }),
+      {
+        sent: 1,
+        shown: 1,
+        dismissed: 1,
+        opened: 0,
+      },
+    )
     t.ok(await page.getByTestId('bubble').isHidden())
 
     // An invitation that collects an email and opens the chat.
@@ -222,7 +250,13 @@ t.test('widget in a real browser against a real node', async (t) => {
     await page.getByTestId('bubble-open').click()
     await until('contact details', () => fact(id, 'visitor.email') === 'ada@example.com')
     await until('widget open', () => fact(id, 'widget.open') === true)
-    t.match(await until('plans opened', async () => { const s = await stats('plans'); return s.opened === 1 && s }), { shown: 1, opened: 1 })
+    t.match(
+      await until('plans opened', async () => {
+        const s = await stats('plans')
+        return s.opened === 1 && s
+      }),
+      { shown: 1, opened: 1 },
+    )
 
     // The visitor writes: the node starts a conversation and echoes the message to the tab.
     await page.getByTestId('input').fill('Do you offer SSO?')
@@ -232,13 +266,27 @@ t.test('widget in a real browser against a real node', async (t) => {
       .then((handle) => handle.jsonValue() as Promise<string>)
     t.equal(await page.getByTestId('chat-state').textContent(), 'Waiting for an operator…')
     await page.locator('[data-testid="message"][data-from="visitor"]:not(.pending)').waitFor()
-    t.match(await until('reply counted', async () => { const s = await stats('plans'); return s.replied === 1 && s }), { replied: 1 })
+    t.match(
+      await until('reply counted', async () => {
+        const s = await stats('plans')
+        return s.replied === 1 && s
+      }),
+      { replied: 1 },
+    )
 
     // Operator text is rendered as text, never as markup.
     const live = await visitor(id)
     const hostile = '<img src=x onerror="window.pwned=1">On the Business plan.'
     live.broadcast({ t: 'chat', conversation, state: 'assigned', operator: 'op1' })
-    live.broadcast({ t: 'msg', id: 'm-op-1', conversation, from: 'operator', operator: 'op1', text: hostile, at: Date.now() })
+    live.broadcast({
+      t: 'msg',
+      id: 'm-op-1',
+      conversation,
+      from: 'operator',
+      operator: 'op1',
+      text: hostile,
+      at: Date.now(),
+    })
     const last = page.getByTestId('message').last()
     await last.filter({ hasText: 'On the Business plan.' }).waitFor()
     t.equal(await last.textContent(), hostile)

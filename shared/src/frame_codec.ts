@@ -15,7 +15,10 @@ const decoder = new TextDecoder('utf-8', { fatal: true })
 
 /** Picks the subprotocol from a `Sec-WebSocket-Protocol` header; JSON when none is offered. */
 export function chooseSubprotocol(header: string): Subprotocol | undefined {
-  const offered = header.split(',').map((s) => s.trim()).filter(Boolean)
+  const offered = header
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   if (offered.length === 0) return SUBPROTOCOL.json
   if (offered.includes(SUBPROTOCOL.json)) return SUBPROTOCOL.json
   if (offered.includes(SUBPROTOCOL.msgpack)) return SUBPROTOCOL.msgpack

@@ -1,10 +1,5 @@
 import { z } from 'zod'
-import {
-  ERROR_CODE,
-  type ErrorCode,
-  type OperatorFrame,
-  type VisitorFrame,
-} from './protocol.js'
+import { ERROR_CODE, type ErrorCode, type OperatorFrame, type VisitorFrame } from './protocol.js'
 
 /** A frame that decoded but is not a valid request: answered with an `error` frame, socket kept. */
 export class FrameError extends Error {
@@ -80,7 +75,11 @@ export function createFrameParser(limits: FrameLimits) {
     rate: z.object({ t: z.literal('rate'), value: z.enum(['great', 'average', 'poor']) }),
     identify: z.object({ t: z.literal('identify'), user }),
     contact: z
-      .object({ t: z.literal('contact'), name: z.string().max(256).optional(), email: z.string().email().max(256).optional() })
+      .object({
+        t: z.literal('contact'),
+        name: z.string().max(256).optional(),
+        email: z.string().email().max(256).optional(),
+      })
       .refine((f) => f.name !== undefined || f.email !== undefined, 'name or email required'),
   }
 
@@ -107,7 +106,12 @@ export function createFrameParser(limits: FrameLimits) {
     const t = (input as { t?: unknown }).t
     if (typeof t !== 'string') throw new FrameError(ERROR_CODE.badFrame, 'missing frame type "t"')
     const schema = Object.hasOwn(schemas, t) ? schemas[t] : undefined
-    if (!schema) throw new FrameError(ERROR_CODE.unknownType, `unknown frame type ${JSON.stringify(t.slice(0, 32))}`, t.slice(0, 32))
+    if (!schema)
+      throw new FrameError(
+        ERROR_CODE.unknownType,
+        `unknown frame type ${JSON.stringify(t.slice(0, 32))}`,
+        t.slice(0, 32),
+      )
     const result = schema.safeParse(input)
     if (!result.success) throw new FrameError(ERROR_CODE.badFrame, `${t}: ${describe(result.error)}`, t)
     return result.data as F

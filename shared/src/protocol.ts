@@ -208,13 +208,7 @@ export interface CloseFrame {
   t: 'close'
   conversation: string
 }
-export type OperatorFrame =
-  | AuthFrame
-  | WatchFrame
-  | OperatorInviteFrame
-  | OperatorMsgFrame
-  | AcceptFrame
-  | CloseFrame
+export type OperatorFrame = AuthFrame | WatchFrame | OperatorInviteFrame | OperatorMsgFrame | AcceptFrame | CloseFrame
 
 /** What an operator sees of a live visitor (`visitors.list` items and `visitor` upserts). */
 export interface VisitorSummary {

@@ -50,7 +50,9 @@ export function parseCampaignList(input: unknown): CampaignRow[] {
     }
     if (typeof c.stats === 'object' && c.stats !== null) {
       const s = c.stats as Record<string, unknown>
-      row.stats = Object.fromEntries(STAT_KEYS.map((k) => [k, typeof s[k] === 'number' ? s[k] : 0])) as unknown as CampaignStats
+      row.stats = Object.fromEntries(
+        STAT_KEYS.map((k) => [k, typeof s[k] === 'number' ? s[k] : 0]),
+      ) as unknown as CampaignStats
     }
     return row
   })
@@ -120,7 +122,8 @@ export class CampaignList {
     }
     if (controller.signal.aborted) return
     if (response.status === 404) return this.notice('This node does not list campaigns to operators (404).')
-    if (response.status === 401 || response.status === 403) return this.notice(`Not allowed to read this site's campaigns (${response.status}).`)
+    if (response.status === 401 || response.status === 403)
+      return this.notice(`Not allowed to read this site's campaigns (${response.status}).`)
     if (!response.ok) return this.notice(`Campaigns unavailable (HTTP ${response.status}).`)
     try {
       this.render(parseCampaignList(await response.json()))
@@ -136,12 +139,15 @@ export class CampaignList {
   }
 
   private render(list: CampaignRow[]): void {
-    this.status.textContent = list.length === 0 ? 'No campaigns defined for this site.' : `Updated ${new Date().toLocaleTimeString()}`
+    this.status.textContent =
+      list.length === 0 ? 'No campaigns defined for this site.' : `Updated ${new Date().toLocaleTimeString()}`
     this.table.hidden = list.length === 0
     const head = el('thead', {}, [
       el('tr', {}, [
         el('th', { text: 'Campaign', attrs: { scope: 'col' } }),
-        ...['Priority', ...STAT_KEYS.map((k) => STAT_LABELS[k])].map((h) => el('th', { text: h, className: 'num', attrs: { scope: 'col' } })),
+        ...['Priority', ...STAT_KEYS.map((k) => STAT_LABELS[k])].map((h) =>
+          el('th', { text: h, className: 'num', attrs: { scope: 'col' } }),
+        ),
       ]),
     ])
     const body = el(
@@ -151,9 +157,14 @@ export class CampaignList {
         .sort((a, b) => Number(b.enabled) - Number(a.enabled) || b.priority - a.priority)
         .map((c) =>
           el('tr', { testid: 'campaign-row', dataset: { campaignId: c.id }, className: c.enabled ? '' : 'disabled' }, [
-            el('td', { title: c.id }, [el('strong', { text: c.name }), ...(c.enabled ? [] : [el('span', { className: 'tag', text: 'off' })])]),
+            el('td', { title: c.id }, [
+              el('strong', { text: c.name }),
+              ...(c.enabled ? [] : [el('span', { className: 'tag', text: 'off' })]),
+            ]),
             el('td', { className: 'num', text: String(c.priority) }),
-            ...STAT_KEYS.map((k) => el('td', { className: 'num', dataset: { stat: k }, text: c.stats ? String(c.stats[k]) : '—' })),
+            ...STAT_KEYS.map((k) =>
+              el('td', { className: 'num', dataset: { stat: k }, text: c.stats ? String(c.stats[k]) : '—' }),
+            ),
           ]),
         ),
     )

@@ -49,9 +49,21 @@ export class ChatPanel {
   private readonly state = el('span', { className: 'pill', testid: 'chat-state' })
   private readonly acceptButton = el('button', { text: 'Accept', testid: 'accept', attrs: { type: 'button' } })
   private readonly closeButton = el('button', { text: 'Close chat', testid: 'close-chat', attrs: { type: 'button' } })
-  private readonly messages = el('div', { className: 'messages', testid: 'chat-messages', attrs: { role: 'log', 'aria-live': 'polite' } })
-  private readonly input = el('input', { testid: 'chat-input', attrs: { type: 'text', maxlength: '2000', placeholder: 'Type a message…', 'aria-label': 'Message' } })
-  private readonly sendButton = el('button', { text: 'Send', testid: 'chat-send', className: 'primary', attrs: { type: 'submit' } })
+  private readonly messages = el('div', {
+    className: 'messages',
+    testid: 'chat-messages',
+    attrs: { role: 'log', 'aria-live': 'polite' },
+  })
+  private readonly input = el('input', {
+    testid: 'chat-input',
+    attrs: { type: 'text', maxlength: '2000', placeholder: 'Type a message…', 'aria-label': 'Message' },
+  })
+  private readonly sendButton = el('button', {
+    text: 'Send',
+    testid: 'chat-send',
+    className: 'primary',
+    attrs: { type: 'submit' },
+  })
   private readonly note = el('p', { className: 'note', attrs: { role: 'status' } })
 
   constructor(
@@ -66,7 +78,13 @@ export class ChatPanel {
     this.acceptButton.addEventListener('click', () => this.act('accept'))
     this.closeButton.addEventListener('click', () => this.act('close'))
     const thread = el('div', { className: 'thread' }, [
-      el('div', { className: 'thread-head' }, [this.title, this.state, el('span', { className: 'spacer' }), this.acceptButton, this.closeButton]),
+      el('div', { className: 'thread-head' }, [
+        this.title,
+        this.state,
+        el('span', { className: 'spacer' }),
+        this.acceptButton,
+        this.closeButton,
+      ]),
       this.messages,
       form,
       this.note,
@@ -100,7 +118,8 @@ export class ChatPanel {
     c.ids.add(frame.id)
     const last = c.messages[c.messages.length - 1]
     c.messages.push(frame)
-    if (last && (last.at > frame.at || seq(last.id) > seq(frame.id))) c.messages.sort((a, b) => a.at - b.at || seq(a.id) - seq(b.id))
+    if (last && (last.at > frame.at || seq(last.id) > seq(frame.id)))
+      c.messages.sort((a, b) => a.at - b.at || seq(a.id) - seq(b.id))
     c.lastActivity = Math.max(c.lastActivity, frame.at)
     if (c.id !== this.selected && frame.from === 'visitor') c.unread += 1
     this.changed(c)
@@ -143,7 +162,16 @@ export class ChatPanel {
   private conversation(id: string, visitor: string): Conversation {
     let c = this.conversations.get(id)
     if (!c) {
-      c = { id, visitor, state: 'open', messages: [], ids: new Set(), unread: 0, confirmed: false, lastActivity: Date.now() }
+      c = {
+        id,
+        visitor,
+        state: 'open',
+        messages: [],
+        ids: new Set(),
+        unread: 0,
+        confirmed: false,
+        lastActivity: Date.now(),
+      }
       this.conversations.set(id, c)
       this.selected ??= id
     }
@@ -157,7 +185,9 @@ export class ChatPanel {
   }
 
   private prune(): void {
-    const closed = [...this.conversations.values()].filter((c) => c.state === 'closed').sort((a, b) => b.lastActivity - a.lastActivity)
+    const closed = [...this.conversations.values()]
+      .filter((c) => c.state === 'closed')
+      .sort((a, b) => b.lastActivity - a.lastActivity)
     for (const c of closed.slice(KEEP_CLOSED)) {
       this.conversations.delete(c.id)
       if (this.selected === c.id) this.selected = undefined
@@ -188,14 +218,24 @@ export class ChatPanel {
 
   private renderList(): void {
     const me = this.actions.me()
-    const ordered = [...this.conversations.values()].sort((a, b) => Number(a.state === 'closed') - Number(b.state === 'closed') || b.lastActivity - a.lastActivity)
+    const ordered = [...this.conversations.values()].sort(
+      (a, b) => Number(a.state === 'closed') - Number(b.state === 'closed') || b.lastActivity - a.lastActivity,
+    )
     this.list.replaceChildren(
       ...ordered.map((c) => {
-        const item = el('li', { testid: 'conversation', dataset: { conversationId: c.id, state: c.state }, attrs: { tabindex: '0' } }, [
-          el('span', { className: 'who', text: this.actions.label(c.visitor) }),
-          el('span', { className: `pill chat-${c.state}`, text: c.state === 'assigned' ? (c.operator === me ? 'mine' : c.operator ?? 'assigned') : c.state }),
-        ])
-        if (c.unread > 0) item.append(el('span', { className: 'badge', text: String(c.unread), title: 'Unread visitor messages' }))
+        const item = el(
+          'li',
+          { testid: 'conversation', dataset: { conversationId: c.id, state: c.state }, attrs: { tabindex: '0' } },
+          [
+            el('span', { className: 'who', text: this.actions.label(c.visitor) }),
+            el('span', {
+              className: `pill chat-${c.state}`,
+              text: c.state === 'assigned' ? (c.operator === me ? 'mine' : (c.operator ?? 'assigned')) : c.state,
+            }),
+          ],
+        )
+        if (c.unread > 0)
+          item.append(el('span', { className: 'badge', text: String(c.unread), title: 'Unread visitor messages' }))
         item.classList.toggle('selected', c.id === this.selected)
         item.addEventListener('click', () => this.select(c.id))
         item.addEventListener('keydown', (event) => event.key === 'Enter' && this.select(c.id))
@@ -213,7 +253,15 @@ export class ChatPanel {
     if (c) {
       this.state.className = `pill chat-${c.state}`
       this.state.textContent =
-        c.state === 'assigned' ? (c.operator === me ? (c.confirmed ? 'assigned to you' : 'offered to you') : `with ${c.operator ?? 'another operator'}`) : c.state === 'open' ? 'waiting for an operator' : 'closed'
+        c.state === 'assigned'
+          ? c.operator === me
+            ? c.confirmed
+              ? 'assigned to you'
+              : 'offered to you'
+            : `with ${c.operator ?? 'another operator'}`
+          : c.state === 'open'
+            ? 'waiting for an operator'
+            : 'closed'
     }
     const live = c !== undefined && c.state !== 'closed'
     this.acceptButton.disabled = !live || (c.operator === me && c.confirmed)
@@ -223,13 +271,23 @@ export class ChatPanel {
     const atBottom = this.messages.scrollHeight - this.messages.scrollTop - this.messages.clientHeight < 24
     this.messages.replaceChildren(
       ...(c?.messages ?? []).map((m) =>
-        el('div', { className: `message from-${m.from}`, testid: 'chat-message', dataset: { from: m.from, id: m.id } }, [
-          el('span', { className: 'meta', text: `${m.from === 'visitor' ? this.actions.label(c?.visitor ?? m.visitor) : m.operator ?? 'operator'} · ${clock(m.at)}` }),
-          el('span', { className: 'text', text: m.text }),
-        ]),
+        el(
+          'div',
+          { className: `message from-${m.from}`, testid: 'chat-message', dataset: { from: m.from, id: m.id } },
+          [
+            el('span', {
+              className: 'meta',
+              text: `${m.from === 'visitor' ? this.actions.label(c?.visitor ?? m.visitor) : (m.operator ?? 'operator')} · ${clock(m.at)}`,
+            }),
+            el('span', { className: 'text', text: m.text }),
+          ],
+        ),
       ),
     )
-    if (c && c.messages.length === 0) this.messages.append(el('p', { className: 'placeholder', text: c.state === 'closed' ? 'This chat is closed.' : 'No messages yet.' }))
+    if (c && c.messages.length === 0)
+      this.messages.append(
+        el('p', { className: 'placeholder', text: c.state === 'closed' ? 'This chat is closed.' : 'No messages yet.' }),
+      )
     if (atBottom) this.messages.scrollTop = this.messages.scrollHeight
   }
 }

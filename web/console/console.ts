@@ -35,7 +35,9 @@ class OperatorConsole {
   private readonly campaigns: CampaignList
 
   constructor() {
-    this.table = new VisitorTable(byId<HTMLTableElement>('visitor-table'), byId('visitor-count'), (id) => this.select(id))
+    this.table = new VisitorTable(byId<HTMLTableElement>('visitor-table'), byId('visitor-count'), (id) =>
+      this.select(id),
+    )
     this.detail = new VisitorDetail(byId('detail'), {
       invite: (request) => {
         if (request.startChat) this.chat.expect(request.visitor)
@@ -89,7 +91,9 @@ class OperatorConsole {
     this.statusEl.dataset.state = status.state
     if (status.state === 'online') {
       this.ready = status.ready
-      this.identityEl.textContent = `${status.ready.operator} @ ${status.ready.site}` + (status.ready.departments.length > 0 ? ` · ${status.ready.departments.join(', ')}` : '')
+      this.identityEl.textContent =
+        `${status.ready.operator} @ ${status.ready.site}` +
+        (status.ready.departments.length > 0 ? ` · ${status.ready.departments.join(', ')}` : '')
       this.campaigns.start(status.ready.site, token)
       this.chat.relabel()
     } else {

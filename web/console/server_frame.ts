@@ -18,7 +18,14 @@ export type ChatStateFrame = ChatFrame & { visitor: string }
 /** Operators get the visitor of a message with each msg frame (an extension of the contract). */
 export type ChatMessageFrame = MsgFrame & { visitor: string }
 
-export type ConsoleFrame = ReadyFrame | VisitorsFrame | VisitorUpsertFrame | GoneFrame | ChatStateFrame | ChatMessageFrame | ErrorFrame
+export type ConsoleFrame =
+  | ReadyFrame
+  | VisitorsFrame
+  | VisitorUpsertFrame
+  | GoneFrame
+  | ChatStateFrame
+  | ChatMessageFrame
+  | ErrorFrame
 
 /** A frame from the node that this console cannot use; it is reported and skipped. */
 export class ServerFrameError extends Error {
@@ -31,7 +38,8 @@ export class ServerFrameError extends Error {
 type Json = Record<string, unknown>
 
 function object(value: unknown, path: string): Json {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ServerFrameError(`${path}: expected an object`)
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new ServerFrameError(`${path}: expected an object`)
   return value as Json
 }
 function string(o: Json, key: string, path: string): string {
@@ -44,7 +52,8 @@ function optString(o: Json, key: string, path: string): string | undefined {
 }
 function number(o: Json, key: string, path: string): number {
   const value = o[key]
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new ServerFrameError(`${path}.${key}: expected a number`)
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw new ServerFrameError(`${path}.${key}: expected a number`)
   return value
 }
 function boolean(o: Json, key: string, path: string): boolean {
@@ -54,14 +63,16 @@ function boolean(o: Json, key: string, path: string): boolean {
 }
 function strings(o: Json, key: string, path: string): string[] {
   const value = o[key]
-  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new ServerFrameError(`${path}.${key}: expected strings`)
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
+    throw new ServerFrameError(`${path}.${key}: expected strings`)
   return value as string[]
 }
 
 const CHAT_STATES: readonly ChatState[] = ['open', 'assigned', 'closed']
 function chatState(o: Json, key: string, path: string): ChatState {
   const value = string(o, key, path)
-  if (!(CHAT_STATES as readonly string[]).includes(value)) throw new ServerFrameError(`${path}.${key}: unknown chat state ${value}`)
+  if (!(CHAT_STATES as readonly string[]).includes(value))
+    throw new ServerFrameError(`${path}.${key}: unknown chat state ${value}`)
   return value as ChatState
 }
 
@@ -84,7 +95,11 @@ export function parseVisitorSummary(value: unknown, path = 'visitor'): VisitorSu
   let chat: VisitorSummary['chat']
   if (o.chat !== undefined && o.chat !== null) {
     const c = object(o.chat, `${path}.chat`)
-    chat = { conversation: string(c, 'conversation', `${path}.chat`), state: chatState(c, 'state', `${path}.chat`), operator: optString(c, 'operator', `${path}.chat`) }
+    chat = {
+      conversation: string(c, 'conversation', `${path}.chat`),
+      state: chatState(c, 'state', `${path}.chat`),
+      operator: optString(c, 'operator', `${path}.chat`),
+    }
   }
   return {
     id: string(o, 'id', path),
@@ -107,7 +122,8 @@ export function parseVisitorSummary(value: unknown, path = 'visitor'): VisitorSu
       city: optString(geo, 'city', `${path}.geo`),
     },
     device: {
-      platform: platform && (PLATFORMS as readonly string[]).includes(platform) ? (platform as DevicePlatform) : 'desktop',
+      platform:
+        platform && (PLATFORMS as readonly string[]).includes(platform) ? (platform as DevicePlatform) : 'desktop',
       os: optString(device, 'os', `${path}.device`),
       browser: optString(device, 'browser', `${path}.device`),
     },
@@ -125,10 +141,19 @@ export function parseServerFrame(input: unknown): ConsoleFrame {
   const path = `frame(${t})`
   switch (t) {
     case 'ready':
-      return { t, operator: string(o, 'operator', path), site: string(o, 'site', path), departments: strings(o, 'departments', path) }
+      return {
+        t,
+        operator: string(o, 'operator', path),
+        site: string(o, 'site', path),
+        departments: strings(o, 'departments', path),
+      }
     case 'visitors': {
       if (!Array.isArray(o.list)) throw new ServerFrameError(`${path}.list: expected an array`)
-      return { t, site: string(o, 'site', path), list: o.list.map((v, i) => parseVisitorSummary(v, `${path}.list[${i}]`)) }
+      return {
+        t,
+        site: string(o, 'site', path),
+        list: o.list.map((v, i) => parseVisitorSummary(v, `${path}.list[${i}]`)),
+      }
     }
     case 'visitor':
       return { t, ...parseVisitorSummary(o, path) }
@@ -158,7 +183,12 @@ export function parseServerFrame(input: unknown): ConsoleFrame {
       }
     }
     case 'error':
-      return { t, code: string(o, 'code', path) as ErrorFrame['code'], message: string(o, 'message', path), ref: optString(o, 'ref', path) }
+      return {
+        t,
+        code: string(o, 'code', path) as ErrorFrame['code'],
+        message: string(o, 'message', path),
+        ref: optString(o, 'ref', path),
+      }
     default:
       throw new ServerFrameError(`unknown frame type ${t}`)
   }

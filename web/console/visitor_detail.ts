@@ -28,12 +28,23 @@ export class VisitorDetail {
   private readonly fields = el('dl', { className: 'fields' })
   private readonly heading = el('h2', { text: 'Visitor' })
   private readonly note = el('p', { className: 'note', testid: 'invite-note', attrs: { role: 'status' } })
-  private readonly text = el('textarea', { testid: 'invite-text', attrs: { rows: '2', maxlength: '2000', 'aria-label': 'Invitation text' } })
+  private readonly text = el('textarea', {
+    testid: 'invite-text',
+    attrs: { rows: '2', maxlength: '2000', 'aria-label': 'Invitation text' },
+  })
   private readonly assignToMe = el('input', { testid: 'assign-to-me', attrs: { type: 'checkbox' } })
   private readonly inviteButton = el('button', { text: 'Invite', testid: 'invite', attrs: { type: 'button' } })
-  private readonly startButton = el('button', { text: 'Invite + start chat', testid: 'invite-start', className: 'primary', attrs: { type: 'button' } })
+  private readonly startButton = el('button', {
+    text: 'Invite + start chat',
+    testid: 'invite-start',
+    className: 'primary',
+    attrs: { type: 'button' },
+  })
   private readonly chatButton = el('button', { text: 'Open chat', testid: 'open-chat', attrs: { type: 'button' } })
-  private readonly placeholder = el('p', { className: 'placeholder', text: 'Select a visitor in the table to see everything about them and to invite them to chat.' })
+  private readonly placeholder = el('p', {
+    className: 'placeholder',
+    text: 'Select a visitor in the table to see everything about them and to invite them to chat.',
+  })
   private readonly body = el('div', { className: 'body' })
   private readonly time = el('dd')
   private readonly visitTime = el('dd')
@@ -89,8 +100,17 @@ export class VisitorDetail {
     const v = this.visitor
     const text = this.text.value.trim()
     if (!v || !text || this.left) return
-    const sent = this.actions.invite({ visitor: v.id, text, startChat, assignToMe: startChat || this.assignToMe.checked })
-    this.note.textContent = !sent ? 'Not connected: the invitation was not sent.' : startChat ? 'Chat started.' : 'Invitation sent; the chat starts when the visitor replies.'
+    const sent = this.actions.invite({
+      visitor: v.id,
+      text,
+      startChat,
+      assignToMe: startChat || this.assignToMe.checked,
+    })
+    this.note.textContent = !sent
+      ? 'Not connected: the invitation was not sent.'
+      : startChat
+        ? 'Chat started.'
+        : 'Invitation sent; the chat starts when the visitor replies.'
   }
 
   private updateButtons(): void {
@@ -103,7 +123,11 @@ export class VisitorDetail {
   private build(): void {
     const form = el('div', { className: 'invite' }, [
       el('label', { className: 'stack' }, ['Invitation', this.text]),
-      el('div', { className: 'row' }, [el('label', { className: 'check' }, [this.assignToMe, 'assign to me']), this.inviteButton, this.startButton]),
+      el('div', { className: 'row' }, [
+        el('label', { className: 'check' }, [this.assignToMe, 'assign to me']),
+        this.inviteButton,
+        this.startButton,
+      ]),
       this.note,
     ])
     this.root.replaceChildren(this.heading, this.placeholder, this.body)
@@ -146,7 +170,14 @@ export class VisitorDetail {
       ['Tabs', String(v.tabs)],
       ['Chat', v.chat ? joined([v.chat.state, v.chat.operator], ' · ') : 'none'],
     ]
-    this.fields.replaceChildren(...rows.map(([label, value]) => el('div', { className: 'field' }, [el('dt', { text: label }), typeof value === 'string' ? el('dd', { text: value }) : value])))
+    this.fields.replaceChildren(
+      ...rows.map(([label, value]) =>
+        el('div', { className: 'field' }, [
+          el('dt', { text: label }),
+          typeof value === 'string' ? el('dd', { text: value }) : value,
+        ]),
+      ),
+    )
     this.chatButton.hidden = !v.chat
   }
 }

@@ -11,7 +11,19 @@ interface Row {
 const sub = (text: string): HTMLElement => el('span', { className: 'sub', text })
 
 /** Column headers; each row fills the same columns in `fill()`. */
-const COLUMNS = ['Visitor', 'Page', 'On page', 'Visit', 'Pages', 'Location', 'Device', 'UTM', 'Referrer', 'Widget', 'Chat']
+const COLUMNS = [
+  'Visitor',
+  'Page',
+  'On page',
+  'Visit',
+  'Pages',
+  'Location',
+  'Device',
+  'UTM',
+  'Referrer',
+  'Widget',
+  'Chat',
+]
 
 /**
  * The live visitors table: one row per visitor, updated in place by upserts, newest visit
@@ -29,9 +41,19 @@ export class VisitorTable {
     private readonly onSelect: (id: string) => void,
   ) {
     const numeric = new Set(['On page', 'Visit', 'Pages'])
-    table.replaceChildren(el('thead', {}, [el('tr', {}, COLUMNS.map((c) => el('th', { text: c, className: numeric.has(c) ? 'num' : '', attrs: { scope: 'col' } })))]))
+    table.replaceChildren(
+      el('thead', {}, [
+        el(
+          'tr',
+          {},
+          COLUMNS.map((c) => el('th', { text: c, className: numeric.has(c) ? 'num' : '', attrs: { scope: 'col' } })),
+        ),
+      ]),
+    )
     this.tbody = el('tbody')
-    this.empty = el('tr', { className: 'empty' }, [el('td', { text: 'No visitors online right now.', attrs: { colspan: String(COLUMNS.length) } })])
+    this.empty = el('tr', { className: 'empty' }, [
+      el('td', { text: 'No visitors online right now.', attrs: { colspan: String(COLUMNS.length) } }),
+    ])
     table.append(this.tbody)
     this.tbody.append(this.empty)
     this.updateCount()
@@ -110,10 +132,23 @@ export class VisitorTable {
       el('td', { className: 'num', text: String(v.pageViews) }),
       el('td', { text: v.geo.country ?? '—' }, v.geo.city ? [sub(v.geo.city)] : []),
       el('td', { text: joined([v.device.os, v.device.browser], ' · ') }, [sub(v.device.platform)]),
-      el('td', { text: v.utm.source ?? '—', title: 'source, medium · campaign' }, v.utm.medium || v.utm.campaign ? [sub(joined([v.utm.medium, v.utm.campaign], ' · '))] : []),
+      el(
+        'td',
+        { text: v.utm.source ?? '—', title: 'source, medium · campaign' },
+        v.utm.medium || v.utm.campaign ? [sub(joined([v.utm.medium, v.utm.campaign], ' · '))] : [],
+      ),
       el('td', { text: referrer ? host(referrer).replace(/^www\./, '') : 'direct', title: referrer ?? '' }),
       el('td', { text: v.widgetOpen ? 'open' : '—', className: v.widgetOpen ? 'on' : '' }),
-      el('td', { testid: 'visitor-chat' }, chat ? [el('span', { className: `pill chat-${chat.state}`, text: chat.state }), ...(chat.operator ? [sub(chat.operator)] : [])] : ['—']),
+      el(
+        'td',
+        { testid: 'visitor-chat' },
+        chat
+          ? [
+              el('span', { className: `pill chat-${chat.state}`, text: chat.state }),
+              ...(chat.operator ? [sub(chat.operator)] : []),
+            ]
+          : ['—'],
+      ),
     )
   }
 }

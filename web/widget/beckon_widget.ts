@@ -1,4 +1,12 @@
-import type { HelloFrame, JsonObject, PageInfo, ServerToVisitorFrame, UserInfo, VisitorFrame, WelcomeFrame } from '../../shared/src/protocol.js'
+import type {
+  HelloFrame,
+  JsonObject,
+  PageInfo,
+  ServerToVisitorFrame,
+  UserInfo,
+  VisitorFrame,
+  WelcomeFrame,
+} from '../../shared/src/protocol.js'
 import { mergeContext, parseContextPatch, parseEventName, parseUser } from './api_input.js'
 import { Connection } from './connection.js'
 import { Emitter, type WidgetEvents } from './emitter.js'

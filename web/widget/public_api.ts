@@ -37,7 +37,10 @@ export function installApi(widget: BeckonWidget): BeckonApi {
     close: () => widget.close(),
   }
   const call = (command: unknown, ...args: unknown[]): unknown => {
-    const method = typeof command === 'string' && Object.hasOwn(methods, command) ? methods[command as keyof typeof methods] : undefined
+    const method =
+      typeof command === 'string' && Object.hasOwn(methods, command)
+        ? methods[command as keyof typeof methods]
+        : undefined
     if (!method) throw new TypeError(`beckon: unknown command ${JSON.stringify(command)}`)
     return (method as (...a: unknown[]) => unknown)(...args)
   }

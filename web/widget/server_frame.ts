@@ -18,12 +18,19 @@ export function parseServerFrame(input: unknown): ServerToVisitorFrame | undefin
         ? (f as unknown as ServerToVisitorFrame)
         : undefined
     case 'invite': {
-      if (!isString(f.id) || !isString(f.text) || !optionalString(f.followUp) || !optionalString(f.operator)) return undefined
-      const collect = Array.isArray(f.collect) ? f.collect.filter((c): c is 'name' | 'email' => c === 'name' || c === 'email') : undefined
+      if (!isString(f.id) || !isString(f.text) || !optionalString(f.followUp) || !optionalString(f.operator))
+        return undefined
+      const collect = Array.isArray(f.collect)
+        ? f.collect.filter((c): c is 'name' | 'email' => c === 'name' || c === 'email')
+        : undefined
       return { ...(f as unknown as ServerToVisitorFrame & { t: 'invite' }), collect, startChat: f.startChat === true }
     }
     case 'msg':
-      return isString(f.id) && isString(f.conversation) && (f.from === 'operator' || f.from === 'visitor') && isString(f.text) && optionalString(f.operator)
+      return isString(f.id) &&
+        isString(f.conversation) &&
+        (f.from === 'operator' || f.from === 'visitor') &&
+        isString(f.text) &&
+        optionalString(f.operator)
         ? (f as unknown as ServerToVisitorFrame)
         : undefined
     case 'chat':

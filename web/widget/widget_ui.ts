@@ -44,7 +44,11 @@ const TEMPLATE = `
     <span class="badge" data-testid="unread" hidden></span></button>
 </div>`
 
-const CHAT_STATE_TEXT = { open: 'Waiting for an operator…', assigned: 'An operator is with you', closed: 'Chat ended' } as const
+const CHAT_STATE_TEXT = {
+  open: 'Waiting for an operator…',
+  assigned: 'An operator is with you',
+  closed: 'Chat ended',
+} as const
 
 /**
  * The bubble (invitation), launcher and chat panel inside a shadow root. Renders what the
@@ -183,7 +187,9 @@ export class WidgetUi {
     this.seen.add(msg.id)
     const pending =
       msg.from === 'visitor'
-        ? [...this.part('messages').querySelectorAll<HTMLElement>('li.pending')].find((li) => li.textContent === msg.text)
+        ? [...this.part('messages').querySelectorAll<HTMLElement>('li.pending')].find(
+            (li) => li.textContent === msg.text,
+          )
         : undefined
     if (pending) pending.classList.remove('pending')
     else this.line(msg.from, msg.text)
@@ -204,7 +210,13 @@ export class WidgetUi {
 
   private renderState(): void {
     this.part('chat-state').textContent =
-      this.connection === 'reconnecting' ? 'Reconnecting…' : this.connection === 'stopped' ? 'Chat unavailable' : this.chat ? CHAT_STATE_TEXT[this.chat.state] : ''
+      this.connection === 'reconnecting'
+        ? 'Reconnecting…'
+        : this.connection === 'stopped'
+          ? 'Chat unavailable'
+          : this.chat
+            ? CHAT_STATE_TEXT[this.chat.state]
+            : ''
   }
 
   private rate(value: Rating): void {

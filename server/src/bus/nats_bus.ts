@@ -58,7 +58,9 @@ export class NatsBus implements Bus {
         try {
           handler(value, m.subject)
         } catch (handlerError) {
-          this.log(`bus handler for ${m.subject} threw: ${handlerError instanceof Error ? handlerError.stack : String(handlerError)}`)
+          this.log(
+            `bus handler for ${m.subject} threw: ${handlerError instanceof Error ? handlerError.stack : String(handlerError)}`,
+          )
         }
       },
     })

@@ -19,7 +19,13 @@ function asInputError(error: unknown): unknown {
  */
 export function registerCampaignRoutes(
   api: AdminApi,
-  deps: { sites: SiteRegistry; campaigns: CampaignRegistry; stats: CampaignStats; preview: CampaignPreview; limits: CampaignLimits },
+  deps: {
+    sites: SiteRegistry
+    campaigns: CampaignRegistry
+    stats: CampaignStats
+    preview: CampaignPreview
+    limits: CampaignLimits
+  },
 ): void {
   const { sites, campaigns, stats, preview, limits } = deps
   const site = (id: string | undefined): string => {
@@ -49,7 +55,11 @@ export function registerCampaignRoutes(
       const siteId = site(s)
       const body = await api.body(reply)
       if (typeof body === 'object' && body !== null && !Array.isArray(body) && 'id' in body && body.id !== id) {
-        throw new InputError('invalid_campaign', `body id ${JSON.stringify(body.id)} differs from the URL's ${JSON.stringify(id)}`, 'id')
+        throw new InputError(
+          'invalid_campaign',
+          `body id ${JSON.stringify(body.id)} differs from the URL's ${JSON.stringify(id)}`,
+          'id',
+        )
       }
       try {
         const { campaign, created } = await campaigns.put(siteId, { ...(body as object), id })
@@ -58,20 +68,38 @@ export function registerCampaignRoutes(
         throw asInputError(error)
       }
     })
-    .route('GET', '/v1/sites/:site/campaigns/:id', async (_req, [s, id]) => ({ status: 200, body: found(site(s), id) }), { operators: true })
+    .route(
+      'GET',
+      '/v1/sites/:site/campaigns/:id',
+      async (_req, [s, id]) => ({ status: 200, body: found(site(s), id) }),
+      { operators: true },
+    )
     .route('DELETE', '/v1/sites/:site/campaigns/:id', async (_req, [s, id]) => {
       const siteId = site(s)
-      if (!(await campaigns.delete(siteId, id ?? ''))) throw new InputError('not_found', `no campaign ${id} on site ${siteId}`, 'campaign', 404)
+      if (!(await campaigns.delete(siteId, id ?? '')))
+        throw new InputError('not_found', `no campaign ${id} on site ${siteId}`, 'campaign', 404)
       return { status: 204, body: undefined }
     })
-    .route('GET', '/v1/sites/:site/campaigns/:id/stats', async (_req, [s, id]) => {
-      const siteId = site(s)
-      const campaign = found(siteId, id)
-      return { status: 200, body: await stats.view(siteId, campaign.id) }
-    }, { operators: true })
-    .route('GET', '/v1/sites/:site/campaigns', async (_req, [s]) => {
-      const siteId = site(s)
-      const list = await Promise.all(campaigns.list(siteId).map(async (c) => ({ ...c, stats: await stats.view(siteId, c.id) })))
-      return { status: 200, body: list }
-    }, { operators: true })
+    .route(
+      'GET',
+      '/v1/sites/:site/campaigns/:id/stats',
+      async (_req, [s, id]) => {
+        const siteId = site(s)
+        const campaign = found(siteId, id)
+        return { status: 200, body: await stats.view(siteId, campaign.id) }
+      },
+      { operators: true },
+    )
+    .route(
+      'GET',
+      '/v1/sites/:site/campaigns',
+      async (_req, [s]) => {
+        const siteId = site(s)
+        const list = await Promise.all(
+          campaigns.list(siteId).map(async (c) => ({ ...c, stats: await stats.view(siteId, c.id) })),
+        )
+        return { status: 200, body: list }
+      },
+      { operators: true },
+    )
 }

@@ -52,7 +52,10 @@ export class CampaignPreview {
     ]
   }
 
-  async run(site: string, campaign: Campaign): Promise<{ visitors: VisitorSummary[]; nodes: number; complete: boolean }> {
+  async run(
+    site: string,
+    campaign: Campaign,
+  ): Promise<{ visitors: VisitorSummary[]; nodes: number; complete: boolean }> {
     const expected = new Set(await this.liveness.aliveNodes())
     const id = randomBytes(8).toString('hex')
     const collected: PreviewAnswer[] = []
@@ -79,7 +82,9 @@ export class CampaignPreview {
   private answer(request: PreviewRequest): void {
     if (!request || typeof request.id !== 'string' || typeof request.from !== 'string') return
     const now = Date.now()
-    const visitors = [...this.hub.visitors(request.site)].filter((v) => CampaignEngine.matches(request.campaign, v.facts, now)).map((v) => this.feed.summary(v))
+    const visitors = [...this.hub.visitors(request.site)]
+      .filter((v) => CampaignEngine.matches(request.campaign, v.facts, now))
+      .map((v) => this.feed.summary(v))
     this.bus.publish(answers(request.from), { id: request.id, node: this.nodeId, visitors } satisfies PreviewAnswer)
   }
 

@@ -113,15 +113,18 @@ export class CampaignRunner implements VisitorObserver {
     m.timer = undefined
     const wakeAt = m.matcher.nextWakeAt
     if (wakeAt === undefined) return
-    m.timer = setTimeout(() => {
-      m.timer = undefined
-      if (this.matchings.get(visitor) !== m) return
-      try {
-        this.run(visitor, m, m.matcher.wake(Date.now()))
-      } catch (error) {
-        this.log.error({ err: error, visitor: visitor.id }, 'campaign wake-up failed')
-      }
-    }, Math.max(0, wakeAt - Date.now()))
+    m.timer = setTimeout(
+      () => {
+        m.timer = undefined
+        if (this.matchings.get(visitor) !== m) return
+        try {
+          this.run(visitor, m, m.matcher.wake(Date.now()))
+        } catch (error) {
+          this.log.error({ err: error, visitor: visitor.id }, 'campaign wake-up failed')
+        }
+      },
+      Math.max(0, wakeAt - Date.now()),
+    )
   }
 
   private deliver(visitor: LiveVisitor, m: Matching, invitation: Invitation): void {

@@ -64,7 +64,8 @@ export class CampaignStats {
     const unwritten = [this.pending, ...this.inflight].map((batch) => batch.get(key) ?? zero())
     const cutoff = Date.now() - 3 * this.refreshMs
     let eligibleNow = this.localEligible().get(site)?.[campaign] ?? 0
-    for (const entry of this.eligible.get(site)?.values() ?? []) if (entry.at >= cutoff) eligibleNow += entry.counts[campaign] ?? 0
+    for (const entry of this.eligible.get(site)?.values() ?? [])
+      if (entry.at >= cutoff) eligibleNow += entry.counts[campaign] ?? 0
     const view = { eligibleNow } as CampaignStatsView
     for (const c of COUNTERS) view[c] = unwritten.reduce((sum, counts) => sum + counts[c], stored[c] ?? 0)
     return view
@@ -92,7 +93,9 @@ export class CampaignStats {
         const entry = await this.store.get<Counts>('stats', key)
         const next = zero()
         for (const c of COUNTERS) next[c] = (entry?.value[c] ?? 0) + delta[c]
-        const ok = entry ? await this.store.update('stats', key, next, entry.revision) : await this.store.create('stats', key, next)
+        const ok = entry
+          ? await this.store.update('stats', key, next, entry.revision)
+          : await this.store.create('stats', key, next)
         if (ok !== false) {
           batch.delete(key)
           break

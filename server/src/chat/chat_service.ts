@@ -1,4 +1,9 @@
-import { ERROR_CODE, type InviteFrame, type OperatorInviteFrame, type ServerToVisitorFrame } from '../../../shared/src/protocol.js'
+import {
+  ERROR_CODE,
+  type InviteFrame,
+  type OperatorInviteFrame,
+  type ServerToVisitorFrame,
+} from '../../../shared/src/protocol.js'
 import { FrameError } from '../../../shared/src/frame_parser.js'
 import type { Bus, Subscription } from '../bus/bus.js'
 import type { Logger } from '../logger.js'
@@ -76,7 +81,9 @@ export class ChatService {
     private readonly metrics: Metrics,
     private readonly log: Logger,
   ) {
-    this.subscription = bus.subscribe('beckon.chat.*', (msg, subject) => this.deliver(subject.slice('beckon.chat.'.length), msg as ChatEvent))
+    this.subscription = bus.subscribe('beckon.chat.*', (msg, subject) =>
+      this.deliver(subject.slice('beckon.chat.'.length), msg as ChatEvent),
+    )
   }
 
   // ---- visitor side
@@ -107,7 +114,9 @@ export class ChatService {
       conversation.operator = invite.value.operator
       conversation.accepted = true
     }
-    const claimed = await this.store.create('conversations', openKey(site, visitor.id), { conversation: conversation.id })
+    const claimed = await this.store.create('conversations', openKey(site, visitor.id), {
+      conversation: conversation.id,
+    })
     if (claimed === false) {
       // Another tab or node opened one first: use it.
       const existing = await this.openConversation(site, visitor.id)
@@ -136,9 +145,17 @@ export class ChatService {
   async invite(session: OperatorSession, frame: OperatorInviteFrame): Promise<void> {
     const op = session.operator
     const summary = this.directory.get(op.site, frame.visitor)
-    if (!summary || !session.canSee(summary)) throw new FrameError(ERROR_CODE.notFound, `no visitor ${frame.visitor} online`, 'invite')
+    if (!summary || !session.canSee(summary))
+      throw new FrameError(ERROR_CODE.notFound, `no visitor ${frame.visitor} online`, 'invite')
     const now = Date.now()
-    const invite: InviteFrame = { t: 'invite', id: `m${now.toString(36)}${Math.random().toString(36).slice(2, 8)}`, operator: op.name, text: frame.text, startChat: frame.startChat, at: now }
+    const invite: InviteFrame = {
+      t: 'invite',
+      id: `m${now.toString(36)}${Math.random().toString(36).slice(2, 8)}`,
+      operator: op.name,
+      text: frame.text,
+      startChat: frame.startChat,
+      at: now,
+    }
     this.metrics.invitations.inc({ origin: 'operator' })
     if (!frame.startChat) {
       const pending: PendingInvite = { operator: op.id, assignToMe: frame.assignToMe, at: now }
@@ -159,7 +176,11 @@ export class ChatService {
         declined: [],
         createdAt: now,
       }
-      if ((await this.store.create('conversations', openKey(op.site, frame.visitor), { conversation: conversation.id })) === false) {
+      if (
+        (await this.store.create('conversations', openKey(op.site, frame.visitor), {
+          conversation: conversation.id,
+        })) === false
+      ) {
         throw new FrameError(ERROR_CODE.conflict, 'the visitor is already in a chat', 'invite')
       }
       await this.store.put('conversations', conversationKey(op.site, conversation.id), conversation)
@@ -298,12 +319,18 @@ export class ChatService {
     const log = messageLog(conversation.site, conversation.id)
     // The id needs the log seq, known only after the append: store the message, then derive its id.
     const seq = await this.store.append(log, { ...message, at })
-    this.publish(conversation.site, { kind: 'msg', conversation, msg: { id: `${conversation.id}-${seq}`, ...message, at } })
+    this.publish(conversation.site, {
+      kind: 'msg',
+      conversation,
+      msg: { id: `${conversation.id}-${seq}`, ...message, at },
+    })
   }
 
   private async recent(conversation: Conversation): Promise<StoredMessage[]> {
     const records = await this.store.read<Record<string, unknown>>(messageLog(conversation.site, conversation.id), 0)
-    return records.slice(-this.options.replayMessages).map((r) => parseStoredMessage({ ...r.value, id: `${conversation.id}-${r.seq}` }))
+    return records
+      .slice(-this.options.replayMessages)
+      .map((r) => parseStoredMessage({ ...r.value, id: `${conversation.id}-${r.seq}` }))
   }
 
   private async openConversation(site: string, visitor: string): Promise<Conversation | undefined> {
@@ -340,7 +367,8 @@ export class ChatService {
       this.hub.emit(visitor)
     }
     for (const session of this.delivery.operators(site)) {
-      if (session.ready && (conversation.operator === session.operator.id || session.canSee(conversation))) session.send(frame)
+      if (session.ready && (conversation.operator === session.operator.id || session.canSee(conversation)))
+        session.send(frame)
     }
   }
 

@@ -71,7 +71,13 @@ export function parseStoredMessage(input: unknown): StoredMessage {
 }
 
 export function chatFrame(c: Conversation): ChatFrame & { visitor: string } {
-  const frame: ChatFrame & { visitor: string } = { t: 'chat', conversation: c.id, state: c.state, accepted: c.accepted, visitor: c.visitor }
+  const frame: ChatFrame & { visitor: string } = {
+    t: 'chat',
+    conversation: c.id,
+    state: c.state,
+    accepted: c.accepted,
+    visitor: c.visitor,
+  }
   if (c.operator !== undefined) frame.operator = c.operator
   return frame
 }

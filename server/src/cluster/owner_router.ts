@@ -20,7 +20,14 @@ export class OwnerRouter implements VisitorRouter {
     private readonly relay: TabRelay,
   ) {}
 
-  async attach(site: Site, visitorId: string, session: VisitorSession, hello: HelloFrame, client: ClientInfo, userValid: boolean): Promise<TabLink> {
+  async attach(
+    site: Site,
+    visitorId: string,
+    session: VisitorSession,
+    hello: HelloFrame,
+    client: ClientInfo,
+    userValid: boolean,
+  ): Promise<TabLink> {
     const owner = this.hub.get(site.id, visitorId) ? this.nodeId : await this.ownership.acquire(site.id, visitorId)
     if (owner !== this.nodeId) return this.relay.attach(owner, site.id, visitorId, session, hello, client, userValid)
     const tab = await this.host.attach(site, visitorId, session, hello, client, userValid)

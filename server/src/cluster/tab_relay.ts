@@ -1,4 +1,10 @@
-import { CLOSE_CODE, ERROR_CODE, type HelloFrame, type ServerToVisitorFrame, type VisitorFrame } from '../../../shared/src/protocol.js'
+import {
+  CLOSE_CODE,
+  ERROR_CODE,
+  type HelloFrame,
+  type ServerToVisitorFrame,
+  type VisitorFrame,
+} from '../../../shared/src/protocol.js'
 import { FrameError } from '../../../shared/src/frame_parser.js'
 import type { Bus, Subscription } from '../bus/bus.js'
 import type { Logger } from '../logger.js'
@@ -12,12 +18,23 @@ import type { VisitorOwnership } from './visitor_ownership.js'
 
 /** To the owner node (`beckon.node.<owner>.host`). */
 type HostMessage =
-  | { op: 'attach'; tab: string; from: string; site: string; visitor: string; hello: HelloFrame; client: ClientInfo; userValid: boolean }
+  | {
+      op: 'attach'
+      tab: string
+      from: string
+      site: string
+      visitor: string
+      hello: HelloFrame
+      client: ClientInfo
+      userValid: boolean
+    }
   | { op: 'frame'; tab: string; frame: VisitorFrame }
   | { op: 'detach'; tab: string }
 
 /** To the node holding the socket (`beckon.node.<node>.tabs`). */
-type TabMessage = { tab: string; frame: ServerToVisitorFrame } | { tab: string; close: { code: number; reason: string } }
+type TabMessage =
+  | { tab: string; frame: ServerToVisitorFrame }
+  | { tab: string; close: { code: number; reason: string } }
 
 const hostSubject = (node: string): string => `beckon.node.${node}.host`
 const tabsSubject = (node: string): string => `beckon.node.${node}.tabs`
@@ -86,7 +103,15 @@ export class TabRelay {
   // ---- proxy side: the socket is here
 
   /** Attaches a local socket to its visitor on `owner`; resolves once the owner's welcome arrived. */
-  attach(owner: string, site: string, visitor: string, session: VisitorSession, hello: HelloFrame, client: ClientInfo, userValid: boolean): Promise<TabLink> {
+  attach(
+    owner: string,
+    site: string,
+    visitor: string,
+    session: VisitorSession,
+    hello: HelloFrame,
+    client: ClientInfo,
+    userValid: boolean,
+  ): Promise<TabLink> {
     const tab = `${this.nodeId}:${this.nextTab++}`
     return new Promise<TabLink>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -97,7 +122,8 @@ export class TabRelay {
       const link: TabLink = {
         frame: (frame) => this.bus.publish(hostSubject(owner), { op: 'frame', tab, frame } satisfies HostMessage),
         detach: () => {
-          if (this.proxied.delete(tab)) this.bus.publish(hostSubject(owner), { op: 'detach', tab } satisfies HostMessage)
+          if (this.proxied.delete(tab))
+            this.bus.publish(hostSubject(owner), { op: 'detach', tab } satisfies HostMessage)
         },
       }
       this.proxied.set(tab, {
@@ -113,7 +139,16 @@ export class TabRelay {
           reject(error)
         },
       })
-      this.bus.publish(hostSubject(owner), { op: 'attach', tab, from: this.nodeId, site, visitor, hello, client, userValid } satisfies HostMessage)
+      this.bus.publish(hostSubject(owner), {
+        op: 'attach',
+        tab,
+        from: this.nodeId,
+        site,
+        visitor,
+        hello,
+        client,
+        userValid,
+      } satisfies HostMessage)
     })
   }
 
@@ -193,7 +228,11 @@ export class TabRelay {
     } catch (error) {
       const e = error instanceof FrameError ? error : new FrameError(ERROR_CODE.internal, 'internal error')
       if (!(error instanceof FrameError)) this.log.error({ err: error }, 'relayed frame failed')
-      remote.sink.send(e.ref === undefined ? { t: 'error', code: e.code, message: e.message } : { t: 'error', code: e.code, message: e.message, ref: e.ref })
+      remote.sink.send(
+        e.ref === undefined
+          ? { t: 'error', code: e.code, message: e.message }
+          : { t: 'error', code: e.code, message: e.message, ref: e.ref },
+      )
     }
   }
 

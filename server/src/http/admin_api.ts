@@ -7,7 +7,11 @@ import type { SiteRegistry } from '../site/site_registry.js'
 import type { RequestInfo, Reply } from './http_io.js'
 
 /** A route handler: returns the status and JSON body, or throws InputError. */
-export type AdminHandler = (req: RequestInfo, params: string[], reply: Reply) => Promise<{ status: number; body: unknown }>
+export type AdminHandler = (
+  req: RequestInfo,
+  params: string[],
+  reply: Reply,
+) => Promise<{ status: number; body: unknown }>
 
 interface Route {
   method: string
@@ -89,9 +93,16 @@ export class AdminApi {
     })
     const header = req.headers.authorization ?? ''
     const bearer = header.startsWith('Bearer ') ? header.slice(7) : ''
-    const allowed = this.isAdmin(bearer) || (route.operators && bearer !== '' && (await this.isOperatorOf(bearer, params[0])))
+    const allowed =
+      this.isAdmin(bearer) || (route.operators && bearer !== '' && (await this.isOperatorOf(bearer, params[0])))
     if (!allowed) {
-      return reply.error(401, 'unauthorized', route.operators ? 'expected Authorization: Bearer <admin token or operator JWT of this site>' : 'expected Authorization: Bearer <BECKON_ADMIN_TOKEN>')
+      return reply.error(
+        401,
+        'unauthorized',
+        route.operators
+          ? 'expected Authorization: Bearer <admin token or operator JWT of this site>'
+          : 'expected Authorization: Bearer <BECKON_ADMIN_TOKEN>',
+      )
     }
     try {
       const { status, body } = await route.handler(req, params, reply)

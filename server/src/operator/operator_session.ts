@@ -1,4 +1,10 @@
-import { CLOSE_CODE, ERROR_CODE, type OperatorFrame, type ServerToOperatorFrame, type VisitorSummary } from '../../../shared/src/protocol.js'
+import {
+  CLOSE_CODE,
+  ERROR_CODE,
+  type OperatorFrame,
+  type ServerToOperatorFrame,
+  type VisitorSummary,
+} from '../../../shared/src/protocol.js'
 import type { FrameCodec } from '../../../shared/src/frame_codec.js'
 import { FrameError, type FrameParser } from '../../../shared/src/frame_parser.js'
 import type { Limits } from '../config.js'
@@ -19,10 +25,7 @@ export interface OperatorActions {
 
 const AUTH_TIMEOUT = { code: CLOSE_CODE.unauthorized, reason: 'no auth in time' }
 
-type State =
-  | { name: 'awaiting_auth' }
-  | { name: 'authenticating' }
-  | { name: 'ready'; operator: OperatorIdentity }
+type State = { name: 'awaiting_auth' } | { name: 'authenticating' } | { name: 'ready'; operator: OperatorIdentity }
 
 /**
  * One operator console socket. The first frame must be `auth` with a JWT of the site; then
@@ -90,7 +93,8 @@ export class OperatorSession extends SocketSession {
       case 'auth':
         throw new FrameError(ERROR_CODE.badFrame, 'already authenticated', 'auth')
       case 'watch':
-        if (frame.site !== state.operator.site) throw new FrameError(ERROR_CODE.forbidden, `not an operator of site ${frame.site}`, 'watch')
+        if (frame.site !== state.operator.site)
+          throw new FrameError(ERROR_CODE.forbidden, `not an operator of site ${frame.site}`, 'watch')
         this.watching = true
         this.actions.watch(this)
         return

@@ -11,8 +11,15 @@ export const PERMISSION = {
  * The department rule: an operator may see a visitor or chat of its site when it sees all,
  * when the visitor has no department (site-wide), or when they share a department.
  */
-export function departmentsAllow(operator: { departments: readonly string[]; seesAll: boolean }, target: { departments: readonly string[] }): boolean {
-  return operator.seesAll || target.departments.length === 0 || target.departments.some((d) => operator.departments.includes(d))
+export function departmentsAllow(
+  operator: { departments: readonly string[]; seesAll: boolean },
+  target: { departments: readonly string[] },
+): boolean {
+  return (
+    operator.seesAll ||
+    target.departments.length === 0 ||
+    target.departments.some((d) => operator.departments.includes(d))
+  )
 }
 
 /** Who an operator socket acts for, from its verified JWT. */
@@ -49,7 +56,10 @@ const claimsSchema = z.object({
  * Verifies an operator JWT: HS256 signed with the secret of the site named in its `site`
  * claim, not expired. Departments unknown to the site are dropped.
  */
-export async function verifyOperatorToken(token: string, site: (id: string) => Site | undefined): Promise<OperatorIdentity> {
+export async function verifyOperatorToken(
+  token: string,
+  site: (id: string) => Site | undefined,
+): Promise<OperatorIdentity> {
   let unverified: unknown
   try {
     unverified = decodeJwt(token)
@@ -67,7 +77,10 @@ export async function verifyOperatorToken(token: string, site: (id: string) => S
     throw new OperatorTokenError('token signature or claims invalid')
   }
   const claims = claimsSchema.safeParse(payload)
-  if (!claims.success) throw new OperatorTokenError(`token claims invalid: ${claims.error.issues[0]?.path.join('.')} ${claims.error.issues[0]?.message}`)
+  if (!claims.success)
+    throw new OperatorTokenError(
+      `token claims invalid: ${claims.error.issues[0]?.path.join('.')} ${claims.error.issues[0]?.message}`,
+    )
   const { sub, departments, perms, name, exp } = claims.data
   return {
     id: sub,
@@ -86,7 +99,12 @@ export function signOperatorToken(
   operator: { id: string; name?: string; departments?: string[]; perms?: string[] },
   ttlSeconds = 7 * 24 * 3600,
 ): Promise<string> {
-  return new SignJWT({ site: site.id, departments: operator.departments ?? [], perms: operator.perms ?? [], ...(operator.name ? { name: operator.name } : {}) })
+  return new SignJWT({
+    site: site.id,
+    departments: operator.departments ?? [],
+    perms: operator.perms ?? [],
+    ...(operator.name ? { name: operator.name } : {}),
+  })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(operator.id)
     .setIssuedAt()

@@ -32,7 +32,9 @@ export class TeamPresence {
     private readonly refreshMs: number,
     private readonly onChange: (site: string, online: boolean) => void,
   ) {
-    this.subscription = bus.subscribe('beckon.presence.*', (msg, subj) => this.receive(subj.slice('beckon.presence.'.length), msg as PresenceMessage))
+    this.subscription = bus.subscribe('beckon.presence.*', (msg, subj) =>
+      this.receive(subj.slice('beckon.presence.'.length), msg as PresenceMessage),
+    )
     this.timer = setInterval(() => this.refresh(), refreshMs)
   }
 

@@ -39,7 +39,9 @@ export class VisitorDirectory {
     /** This node's own visitors, summarised on demand rather than copied. */
     private readonly local: LocalVisitors,
   ) {
-    this.subscription = bus.subscribe('beckon.visitors.*', (msg, subject) => this.apply(subject.slice('beckon.visitors.'.length), msg as VisitorBatch))
+    this.subscription = bus.subscribe('beckon.visitors.*', (msg, subject) =>
+      this.apply(subject.slice('beckon.visitors.'.length), msg as VisitorBatch),
+    )
     this.sweepTimer = setInterval(() => this.sweep(), refreshMs)
     bus.publish(SYNC_SUBJECT, {})
   }

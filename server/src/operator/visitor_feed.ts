@@ -86,14 +86,19 @@ export class VisitorFeed implements VisitorObserver {
     }
     this.dirty.clear()
     for (const site of new Set([...bySite.keys(), ...this.goneIds.keys()])) {
-      const batch: VisitorBatch = { node: this.nodeId, upserts: bySite.get(site) ?? [], gone: [...(this.goneIds.get(site) ?? [])] }
+      const batch: VisitorBatch = {
+        node: this.nodeId,
+        upserts: bySite.get(site) ?? [],
+        gone: [...(this.goneIds.get(site) ?? [])],
+      }
       this.bus.publish(visitorsSubject(site), batch)
     }
     this.goneIds.clear()
   }
 
   private publishAll(): void {
-    for (const visitor of this.hub.visitors()) if (this.watched(visitor.site)) this.dirty.set(`${visitor.site}.${visitor.id}`, visitor)
+    for (const visitor of this.hub.visitors())
+      if (this.watched(visitor.site)) this.dirty.set(`${visitor.site}.${visitor.id}`, visitor)
     this.flush()
   }
 

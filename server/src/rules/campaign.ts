@@ -204,7 +204,12 @@ function describeKind(spec: FieldSpec): string {
   return spec.clock ? 'clock' : spec.kind === 'any' ? 'context' : spec.kind
 }
 
-function checkScalar(expect: 'string' | 'number' | 'boolean' | 'scalar', value: unknown, path: Path, limits: CampaignLimits): void {
+function checkScalar(
+  expect: 'string' | 'number' | 'boolean' | 'scalar',
+  value: unknown,
+  path: Path,
+  limits: CampaignLimits,
+): void {
   const type = typeof value
   if (expect !== 'scalar' && type !== expect) fail(path, `expected a ${expect}`)
   if (type === 'string') {
@@ -220,7 +225,8 @@ function checkOperand(leaf: LeafCondition, path: Path, limits: CampaignLimits): 
   const spec = fieldSpec(leaf.field)
   if (!spec) return fail([...path, 'field'], `unknown field "${leaf.field}"`)
   const expect = OPERANDS[spec.clock ? 'clock' : spec.kind][leaf.op]
-  if (!expect) return fail([...path, 'op'], `operator "${leaf.op}" does not apply to ${describeKind(spec)} field "${leaf.field}"`)
+  if (!expect)
+    return fail([...path, 'op'], `operator "${leaf.op}" does not apply to ${describeKind(spec)} field "${leaf.field}"`)
   const at = [...path, 'value']
   const value = leaf.value
   if (expect === 'none') {
@@ -254,7 +260,8 @@ const notSchema = z.strictObject({ not: z.unknown() })
 function parseCondition(input: unknown, path: Path, limits: CampaignLimits): Condition {
   let leaves = 0
   const walk = (node: unknown, at: Path, depth: number): Condition => {
-    if (!isRecord(node)) return fail(at, 'expected a condition: {field, op, value}, {all: [...]}, {any: [...]} or {not: {...}}')
+    if (!isRecord(node))
+      return fail(at, 'expected a condition: {field, op, value}, {all: [...]}, {any: [...]} or {not: {...}}')
     const group = 'all' in node || 'any' in node || 'not' in node
     if (group && depth >= limits.maxDepth) fail(at, `groups nested deeper than ${limits.maxDepth}`)
     if ('all' in node) {
@@ -316,16 +323,20 @@ const schemas = new WeakMap<CampaignLimits, ReturnType<typeof buildSchema>>()
 function checkSchedule(schedule: Schedule, path: Path): void {
   for (const day of WEEKDAYS) {
     schedule.week[day]?.forEach(([start, end], i) => {
-      if (start >= end) fail([...path, 'week', day, i, 1], 'end must be after start (split overnight ranges over two days)')
+      if (start >= end)
+        fail([...path, 'week', day, i, 1], 'end must be after start (split overnight ranges over two days)')
     })
   }
   const hasRanges = WEEKDAYS.some((d) => (schedule.week[d]?.length ?? 0) > 0)
-  if (schedule.hours !== 'any' && !hasRanges) fail([...path, 'week'], `hours "${schedule.hours}" needs at least one time range`)
+  if (schedule.hours !== 'any' && !hasRanges)
+    fail([...path, 'week'], `hours "${schedule.hours}" needs at least one time range`)
   const bound = (key: 'from' | 'until'): number | undefined => {
     const text = schedule[key]
     if (text === undefined) return undefined
     const at = parseScheduleInstant(text, schedule.tz, key === 'until')
-    return at ?? fail([...path, key], 'expected an ISO date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM])')
+    return (
+      at ?? fail([...path, key], 'expected an ISO date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM[:SS][Z|±HH:MM])')
+    )
   }
   const from = bound('from')
   const until = bound('until')

@@ -39,9 +39,15 @@ export class CampaignEngine {
     readonly ungated: readonly number[],
   ) {
     this.stamps = new Int32Array(gated.length)
-    this.readFields = new Set(['user.authenticated', 'team.online', ...campaigns.flatMap((c) => c.leaves.map((leaf) => leaf.field))])
+    this.readFields = new Set([
+      'user.authenticated',
+      'team.online',
+      ...campaigns.flatMap((c) => c.leaves.map((leaf) => leaf.field)),
+    ])
     this.templateFields = new Set(
-      campaigns.flatMap((c) => [c.message.text, c.message.followUp ?? ''].flatMap((text) => placeholders(text).map((p) => p.field))),
+      campaigns.flatMap((c) =>
+        [c.message.text, c.message.followUp ?? ''].flatMap((text) => placeholders(text).map((p) => p.field)),
+      ),
     )
   }
 

@@ -79,7 +79,16 @@ function reachMs(op: Operator, seconds: number): number {
 const CLOCK_HALF_LIFE = 10
 
 /** Operators a gate (shared discrimination index) can serve: positive, false on an absent fact. */
-export const GATE_OPERATORS: ReadonlySet<Operator> = new Set<Operator>(['eq', 'in', 'contains', 'contains_any', 'starts_with', 'gt', 'gte', 'exists'])
+export const GATE_OPERATORS: ReadonlySet<Operator> = new Set<Operator>([
+  'eq',
+  'in',
+  'contains',
+  'contains_any',
+  'starts_with',
+  'gt',
+  'gte',
+  'exists',
+])
 
 function compileLeaf(field: string, op: Operator, value: unknown): Leaf {
   const spec = fieldSpec(field)
@@ -99,7 +108,12 @@ function compileLeaf(field: string, op: Operator, value: unknown): Leaf {
     texts: strings,
     num: typeof one === 'number' ? one : 0,
     reachMs: clock && typeof one === 'number' ? reachMs(op, one) : 0,
-    score: op === 'exists' ? 1 : clock && typeof one === 'number' ? CLOCK_HALF_LIFE / (CLOCK_HALF_LIFE + one) : Math.min(1, spec.selectivity * fanOut),
+    score:
+      op === 'exists'
+        ? 1
+        : clock && typeof one === 'number'
+          ? CLOCK_HALF_LIFE / (CLOCK_HALF_LIFE + one)
+          : Math.min(1, spec.selectivity * fanOut),
   }
 }
 

@@ -38,7 +38,12 @@ export class FieldIndex {
 
   /** The predicate id of a gate leaf on this field, registering it under `next()` when new. */
   add(leaf: Leaf, next: () => number): number {
-    const operand = leaf.op === 'in' || leaf.op === 'contains_any' ? [...leaf.values].map(typed).sort().join('\u0000') : leaf.clock ? leaf.reachMs : `${typed(leaf.value)}${leaf.num}`
+    const operand =
+      leaf.op === 'in' || leaf.op === 'contains_any'
+        ? [...leaf.values].map(typed).sort().join('\u0000')
+        : leaf.clock
+          ? leaf.reachMs
+          : `${typed(leaf.value)}${leaf.num}`
     const key = `${leaf.op}\u0000${operand}`
     const known = this.byKey.get(key)
     if (known !== undefined) return known

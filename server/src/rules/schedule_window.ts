@@ -20,7 +20,12 @@ export function parseScheduleInstant(text: string, tz: string, endOfDay: boolean
   const ms = Number(((m[7] ?? '') + '000').slice(0, 3))
   const wall = Date.UTC(y ?? 0, (mo ?? 1) - 1, d, h, mi, s, ms)
   const check = new Date(wall)
-  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== (mo ?? 1) - 1 || check.getUTCDate() !== d || check.getUTCHours() !== h) {
+  if (
+    check.getUTCFullYear() !== y ||
+    check.getUTCMonth() !== (mo ?? 1) - 1 ||
+    check.getUTCDate() !== d ||
+    check.getUTCHours() !== h
+  ) {
     return undefined
   }
   if (date) return TimeZone.get(tz).instant(wall + (endOfDay ? DAY : 0))
@@ -52,8 +57,10 @@ export class ScheduleWindow {
 
   constructor(private readonly schedule: Schedule) {
     this.zone = TimeZone.get(schedule.tz)
-    this.from = schedule.from === undefined ? -Infinity : (parseScheduleInstant(schedule.from, schedule.tz, false) ?? -Infinity)
-    this.until = schedule.until === undefined ? Infinity : (parseScheduleInstant(schedule.until, schedule.tz, true) ?? Infinity)
+    this.from =
+      schedule.from === undefined ? -Infinity : (parseScheduleInstant(schedule.from, schedule.tz, false) ?? -Infinity)
+    this.until =
+      schedule.until === undefined ? Infinity : (parseScheduleInstant(schedule.until, schedule.tz, true) ?? Infinity)
     const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5))
     this.ranges = (['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const).map((day) =>
       (schedule.week[day] ?? []).map(([start, end]): [number, number] => [minutes(start), minutes(end)]),

@@ -32,12 +32,19 @@ const siteBody = z.object({
   name: z.string().min(1).max(200),
   origins: z.array(origin).max(100),
   secret: z.string().min(16, 'at least 16 characters').max(512),
-  departments: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected 1-64 characters of A-Z a-z 0-9 _ -')).max(200).default([]),
+  departments: z
+    .array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected 1-64 characters of A-Z a-z 0-9 _ -'))
+    .max(200)
+    .default([]),
 })
 
 export function parseSiteId(input: unknown): string {
   if (typeof input !== 'string' || !SITE_ID.test(input)) {
-    throw new InputError('invalid_site', 'site id must be 1-64 characters of a-z 0-9 _ - starting with a letter or digit', 'site')
+    throw new InputError(
+      'invalid_site',
+      'site id must be 1-64 characters of a-z 0-9 _ - starting with a letter or digit',
+      'site',
+    )
   }
   return input
 }

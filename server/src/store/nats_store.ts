@@ -11,7 +11,14 @@ import {
   type StoredMsg,
 } from '@nats-io/jetstream'
 import { Kvm } from '@nats-io/kv'
-import { Empty, NoRespondersError, TimeoutError, headers, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node'
+import {
+  Empty,
+  NoRespondersError,
+  TimeoutError,
+  headers,
+  type MsgHdrs,
+  type NatsConnection,
+} from '@nats-io/transport-node'
 import { BUCKETS, checkKey, checkPrefix, type Bucket, type Entry, type LogRecord, type Store } from './store.js'
 import { decodeValue, encodeValue } from './value_codec.js'
 
@@ -79,7 +86,9 @@ async function whileClusterForms(setup: () => Promise<void>): Promise<void> {
       return await setup()
     } catch (error) {
       const transient =
-        (error instanceof JetStreamApiError && NOT_YET.has(error.code)) || error instanceof TimeoutError || error instanceof NoRespondersError
+        (error instanceof JetStreamApiError && NOT_YET.has(error.code)) ||
+        error instanceof TimeoutError ||
+        error instanceof NoRespondersError
       if (!transient || Date.now() + delay > deadline) throw error
       await new Promise((resolve) => setTimeout(resolve, delay))
     }

@@ -83,7 +83,9 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
 function contextFact(value: unknown): FactValue {
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value
   if (Array.isArray(value)) {
-    const scalars = value.filter((v): v is string | number | boolean => ['string', 'number', 'boolean'].includes(typeof v))
+    const scalars = value.filter((v): v is string | number | boolean =>
+      ['string', 'number', 'boolean'].includes(typeof v),
+    )
     return scalars.length === value.length ? scalars : null
   }
   return null
@@ -190,7 +192,10 @@ export class LiveVisitor {
     this.set('visit.source', visit.source ?? null)
     this.set('visit.pageViews', visit.pageViews)
     this.set('invitations.sent', visit.invitationsSent)
-    this.set('invitations.secondsSinceLast', visit.lastInvitationAt === undefined ? null : { since: visit.lastInvitationAt })
+    this.set(
+      'invitations.secondsSinceLast',
+      visit.lastInvitationAt === undefined ? null : { since: visit.lastInvitationAt },
+    )
     this.syncUtm()
     for (const [key, value] of Object.entries(visit.context)) this.set(`context.${key}`, contextFact(value))
   }
@@ -373,7 +378,9 @@ export class LiveVisitor {
       source: visit.source,
       utm: visit.utm,
       geo: client?.geo ?? {},
-      device: client ? { platform: client.device.platform, os: client.device.os, browser: client.device.browser } : { platform: 'desktop' },
+      device: client
+        ? { platform: client.device.platform, os: client.device.os, browser: client.device.browser }
+        : { platform: 'desktop' },
       language: (this.facts.get('visitor.language') as string | null) ?? undefined,
       widgetOpen: this.widgetOpen,
       tabs: this.tabs.size,

@@ -31,7 +31,14 @@ export class VisitorHost {
     private readonly handler: VisitorFrameHandler,
   ) {}
 
-  async attach(site: Site, visitorId: string, sink: TabSink, hello: HelloFrame, client: ClientInfo, userValid: boolean): Promise<HostedTab> {
+  async attach(
+    site: Site,
+    visitorId: string,
+    sink: TabSink,
+    hello: HelloFrame,
+    client: ClientInfo,
+    userValid: boolean,
+  ): Promise<HostedTab> {
     const { visitor, tabId, resumed } = await this.hub.attach(site, visitorId, sink, hello, client, userValid)
     sink.send({
       t: 'welcome',
@@ -59,7 +66,11 @@ export class VisitorHost {
       }
       case 'context':
         if (!this.hub.apply(visitor, tabId, frame)) {
-          throw new FrameError(ERROR_CODE.badFrame, `context over ${this.limits.maxContextKeys} keys or ${this.limits.maxContextBytes} bytes`, 'context')
+          throw new FrameError(
+            ERROR_CODE.badFrame,
+            `context over ${this.limits.maxContextKeys} keys or ${this.limits.maxContextBytes} bytes`,
+            'context',
+          )
         }
         return
       case 'inv':

@@ -80,7 +80,8 @@ export class ProfileError extends Error {
 /** Validates a stored profile (it may come from an older or foreign writer). */
 export function parseProfile(input: unknown): VisitorProfile {
   const result = profileSchema.safeParse(input)
-  if (!result.success) throw new ProfileError(`stored profile unreadable: ${result.error.issues[0]?.message ?? 'invalid'}`)
+  if (!result.success)
+    throw new ProfileError(`stored profile unreadable: ${result.error.issues[0]?.message ?? 'invalid'}`)
   return result.data as VisitorProfile
 }
 

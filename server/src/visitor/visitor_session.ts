@@ -1,4 +1,10 @@
-import { CLOSE_CODE, ERROR_CODE, type HelloFrame, type ServerToVisitorFrame, type VisitorFrame } from '../../../shared/src/protocol.js'
+import {
+  CLOSE_CODE,
+  ERROR_CODE,
+  type HelloFrame,
+  type ServerToVisitorFrame,
+  type VisitorFrame,
+} from '../../../shared/src/protocol.js'
 import type { FrameCodec } from '../../../shared/src/frame_codec.js'
 import { FrameError, type FrameParser } from '../../../shared/src/frame_parser.js'
 import type { Config } from '../config.js'
@@ -19,7 +25,14 @@ export interface TabLink {
 
 /** Finds or becomes the owner of a visitor and attaches a tab there; the owner sends `welcome`. */
 export interface VisitorRouter {
-  attach(site: Site, visitorId: string, sink: VisitorSession, hello: HelloFrame, client: ClientInfo, userValid: boolean): Promise<TabLink>
+  attach(
+    site: Site,
+    visitorId: string,
+    sink: VisitorSession,
+    hello: HelloFrame,
+    client: ClientInfo,
+    userValid: boolean,
+  ): Promise<TabLink>
 }
 
 const HELLO_TIMEOUT = { code: CLOSE_CODE.helloTimeout, reason: 'no hello in time' }
@@ -84,10 +97,12 @@ export class VisitorSession extends SocketSession implements TabSink {
     let visitorId: string | undefined
     if (hello.token !== undefined) {
       visitorId = verifyVisitorToken(this.site.secret, this.site.id, hello.token)
-      if (visitorId === undefined) this.error(ERROR_CODE.tokenInvalid, 'token not valid for this site: starting a new visitor', 'hello')
+      if (visitorId === undefined)
+        this.error(ERROR_CODE.tokenInvalid, 'token not valid for this site: starting a new visitor', 'hello')
     }
     const userValid = hello.user === undefined || verifyUserHash(this.site.secret, hello.user.id, hello.user.hash)
-    if (!userValid) this.error(ERROR_CODE.userHashInvalid, 'user.hash does not match user.id: not authenticated', 'hello')
+    if (!userValid)
+      this.error(ERROR_CODE.userHashInvalid, 'user.hash does not match user.id: not authenticated', 'hello')
     let link: TabLink
     try {
       link = await this.router.attach(this.site, visitorId ?? newVisitorId(), this, hello, this.client, userValid)

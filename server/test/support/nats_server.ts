@@ -56,7 +56,13 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
     if (opts.cluster !== undefined) {
       const { name, port: routePort, routes } = opts.cluster
       a.push('--cluster_name', name, '--cluster', `nats://127.0.0.1:${routePort}`)
-      a.push('--routes', routes.filter((p) => p !== routePort).map((p) => `nats://127.0.0.1:${p}`).join(','))
+      a.push(
+        '--routes',
+        routes
+          .filter((p) => p !== routePort)
+          .map((p) => `nats://127.0.0.1:${p}`)
+          .join(','),
+      )
     }
     return a
   }
@@ -78,7 +84,9 @@ export async function startNatsCluster(size = 3): Promise<NatsClusterHandle> {
   const servers = await Promise.all(
     routes.map((port, i) => startNatsServer({ name: `n${i + 1}`, cluster: { name: 'beckon', port, routes } })),
   )
-  await Promise.race(servers.map((s) => s.waitForLog(/JetStream cluster new metadata leader|new JetStream cluster metadata leader/)))
+  await Promise.race(
+    servers.map((s) => s.waitForLog(/JetStream cluster new metadata leader|new JetStream cluster metadata leader/)),
+  )
   return {
     servers,
     urls: servers.map((s) => s.url),
@@ -114,7 +122,10 @@ class NatsServerProcess implements NatsServerHandle {
     const failed = new Promise<never>((_, reject) => {
       child.once('error', reject)
       void this.exited.then(() => reject(new Error(`nats-server exited before ready:\n${this.tail()}`)))
-      setTimeout(() => reject(new Error(`nats-server not ready in ${READY_TIMEOUT_MS} ms:\n${this.tail()}`)), READY_TIMEOUT_MS).unref()
+      setTimeout(
+        () => reject(new Error(`nats-server not ready in ${READY_TIMEOUT_MS} ms:\n${this.tail()}`)),
+        READY_TIMEOUT_MS,
+      ).unref()
     })
     await Promise.race([ready, failed])
     const listening = this.logs.findLast((l) => l.includes('Listening for client connections on'))

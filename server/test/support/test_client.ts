@@ -59,14 +59,21 @@ export class TestClient {
       ws.once('unexpected-response', (_req, res) => {
         let body = ''
         res.on('data', (c: Buffer) => (body += c.toString()))
-        res.on('end', () => reject(Object.assign(new Error(`upgrade refused: ${res.statusCode} ${body}`), { status: res.statusCode, body })))
+        res.on('end', () =>
+          reject(
+            Object.assign(new Error(`upgrade refused: ${res.statusCode} ${body}`), { status: res.statusCode, body }),
+          ),
+        )
       })
       ws.once('error', reject)
     })
   }
 
   /** Attempts an upgrade that must be refused; resolves to the HTTP status and body. */
-  static async refusal(url: string, opts: Parameters<typeof TestClient.connect>[1] = {}): Promise<{ status: number; body: string }> {
+  static async refusal(
+    url: string,
+    opts: Parameters<typeof TestClient.connect>[1] = {},
+  ): Promise<{ status: number; body: string }> {
     const client = await TestClient.connect(url, opts).catch((error: { status?: number; body?: string }) => error)
     if (client instanceof TestClient) {
       await client.close()
@@ -91,7 +98,8 @@ export class TestClient {
     for (;;) {
       const index = this.frames.findIndex(test)
       if (index !== -1) return this.frames.splice(index, 1)[0] as Frame
-      if (this.ws.readyState === WebSocket.CLOSED) throw new Error(`socket closed while waiting; had ${JSON.stringify(this.frames)}`)
+      if (this.ws.readyState === WebSocket.CLOSED)
+        throw new Error(`socket closed while waiting; had ${JSON.stringify(this.frames)}`)
       const remaining = deadline - Date.now()
       if (remaining <= 0) throw new Error(`no matching frame within ${waitMs} ms; had ${JSON.stringify(this.frames)}`)
       await new Promise<void>((resolve) => {

@@ -21,7 +21,10 @@ export interface TestNode {
   /** Creates a site (default `shop`, origin ORIGIN). */
   site(id?: string, extra?: Record<string, unknown>): Promise<void>
   /** Opens a visitor socket and completes hello; returns the client and welcome frame. */
-  visitor(hello?: Record<string, unknown>, opts?: Parameters<typeof TestClient.connect>[1] & { site?: string }): Promise<{ client: TestClient; welcome: any }>
+  visitor(
+    hello?: Record<string, unknown>,
+    opts?: Parameters<typeof TestClient.connect>[1] & { site?: string },
+  ): Promise<{ client: TestClient; welcome: any }>
   stop(): Promise<void>
 }
 
@@ -65,7 +68,10 @@ export async function startNode(env: Record<string, string> = {}, dataDir?: stri
       if (res.status >= 300) throw new Error(`site create failed: ${JSON.stringify(res.body)}`)
     },
     async visitor(hello = {}, opts = {}) {
-      const client = await TestClient.connect(`${t.ws}/v1/visitor?site=${opts.site ?? 'shop'}`, { origin: ORIGIN, ...opts })
+      const client = await TestClient.connect(`${t.ws}/v1/visitor?site=${opts.site ?? 'shop'}`, {
+        origin: ORIGIN,
+        ...opts,
+      })
       client.send({ t: 'hello', page: { url: 'https://shop.example/', title: 'Home' }, ...hello })
       const welcome = await client.next('welcome')
       return { client, welcome }

@@ -5,7 +5,11 @@ const WAIT_MS = 15_000
  * Polls `probe` every 10 ms until it gives something other than undefined/false, and returns
  * that. For state changed by socket callbacks, where no promise exists to await.
  */
-export async function until<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, waitMs = WAIT_MS): Promise<T> {
+export async function until<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  waitMs = WAIT_MS,
+): Promise<T> {
   const deadline = Date.now() + waitMs
   for (;;) {
     const value = await probe()
