@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 NPM_STAMP := node_modules/.installed
 
-.PHONY: install system-deps build typecheck run test bench cluster clean
+.PHONY: install system-deps build typecheck lint run test bench cluster clean
 
 # Node packages, from the lockfile. Re-run when the lockfile changes.
 $(NPM_STAMP): package.json package-lock.json
@@ -25,6 +25,10 @@ typecheck: install
 	npx tsc --noEmit -p .
 	npx tsc --noEmit -p web
 
+# Biome: formatting and lint rules (biome.json); `npx biome check --write .` fixes what it can.
+lint: install
+	npx biome check .
+
 build: install
 	npx tsc -p .
 	node --import tsx web/build.ts
@@ -32,7 +36,7 @@ build: install
 run: build
 	node dist/server/src/demo.js
 
-test: install system-deps typecheck build
+test: install lint system-deps typecheck build
 	node --import tsx server/test/support/run_tests.ts
 
 bench: build system-deps

@@ -136,7 +136,7 @@ class Managed {
     this.child = spawn(command, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
     const prefix = process.stdout.isTTY ? `\x1b[${color}m[${name}]\x1b[0m ` : `[${name}] `
     for (const stream of [this.child.stdout, this.child.stderr]) {
-      createInterface({ input: stream! }).on('line', (line) => process.stdout.write(prefix + line + '\n'))
+      createInterface({ input: stream! }).on('line', (line) => process.stdout.write(`${prefix + line}\n`))
     }
     this.exited = new Promise((resolve) => {
       this.child.once('error', (error) => {
@@ -230,7 +230,7 @@ async function ensureDemoSite(base: string, adminToken: string, origins: string[
     body: JSON.stringify({ ...body, secret }),
   })
   if (!res.ok) throw new ClusterSetupError(`PUT /v1/sites/demo: ${res.status} ${await res.text()}`)
-  await writeFile(secretFile, JSON.stringify({ secret }) + '\n', { mode: 0o600 })
+  await writeFile(secretFile, `${JSON.stringify({ secret })}\n`, { mode: 0o600 })
   return { ...demo, secret }
 }
 
@@ -266,7 +266,9 @@ async function main(): Promise<void> {
 
   const nats: Managed[] = []
   const nodes: Managed[] = []
-  process.once('exit', () => [...nodes, ...nats].forEach((p) => p.kill()))
+  process.once('exit', () => {
+    for (const p of [...nodes, ...nats]) p.kill()
+  })
   let stopping: Promise<void> | undefined
   const stopAll = (reason: string, code: number): Promise<void> => {
     stopping ??= (async () => {

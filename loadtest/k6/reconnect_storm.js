@@ -40,7 +40,7 @@ export default function () {
     })
     socket.on('message', (data) => {
       const frame = decode(data)
-      if (!frame || frame.t !== 'welcome') return
+      if (frame?.t !== 'welcome') return
       welcomed = true
       if (token) {
         reconnectLatency.add(Date.now() - started)

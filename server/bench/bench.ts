@@ -79,7 +79,7 @@ const fmt = (n: number, digits = 1): string =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 
 /** Stop actions of everything started, run in reverse at the end whatever happened. */
-const stops: Array<() => Promise<unknown> | void> = []
+const stops: Array<() => unknown> = []
 
 /** Each generator process gets its own source address: its own ephemeral port range, no TIME_WAIT reuse. */
 let nextHost = 10

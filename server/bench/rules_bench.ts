@@ -343,7 +343,7 @@ async function runJre(engine: Engine, visitors: Visitor[], sample: number): Prom
 
 const SIZES = [10, 100, 1000, 10_000]
 /** json-rules-engine events timed per size (it costs milliseconds per event at 1,000+ campaigns). */
-const JRE_SAMPLE: Record<number, number> = { 10: 2000, 100: 500, 1000: 100, 10_000: 15 }
+const JRE_SAMPLE: Record<number, number> = { 10: 2000, 100: 500, 1000: 100, 10000: 15 }
 
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
@@ -382,7 +382,7 @@ export async function main(): Promise<void> {
     const jre = sample > 0 ? await runJre(jreEngine(all.slice(0, size)), visitors, sample) : undefined
     results.set(size, { ours: best.nsPerEvent, jre })
     console.log(
-      [
+      `${[
         fmt(size).padStart(9),
         fmt(best.nsPerEvent).padStart(15),
         fmt(best.events).padStart(6),
@@ -390,7 +390,7 @@ export async function main(): Promise<void> {
         fmt(best.meanActive, 1).padStart(24),
         (jre === undefined ? 'skipped' : `${fmt(jre)} (${sample})`).padStart(35),
         (jre === undefined ? '-' : `${fmt(jre / best.nsPerEvent)}x`).padStart(7),
-      ].join(' | ') + `   (compile ${fmt(compileMs, 1)} ms)`,
+      ].join(' | ')}   (compile ${fmt(compileMs, 1)} ms)`,
     )
   }
   const at1000 = results.get(1000)

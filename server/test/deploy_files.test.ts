@@ -178,7 +178,7 @@ t.test('docker-compose.yml: 3 NATS, 2 beckon nodes, a WebSocket-aware load balan
   t.equal(ids.size, beckon.length, 'distinct BECKON_NODE_IDs')
   const lb = services.lb
   t.ok(
-    (lb?.volumes as string[]).includes('./nginx.conf:/etc/nginx/nginx.conf:ro'),
+    (lb?.volumes as string[] | undefined)?.includes('./nginx.conf:/etc/nginx/nginx.conf:ro'),
     'the LB runs deploy/docker/nginx.conf',
   )
   const nginx = read('docker/nginx.conf')

@@ -187,11 +187,11 @@ function positive(op: string, x: Scalar, value: Scalar | Scalar[] | undefined): 
     case 'in':
       return values.some((w) => same(x, w))
     case 'contains':
-      return s !== undefined && s.includes(String(v).toLowerCase())
+      return s?.includes(String(v).toLowerCase()) === true
     case 'contains_any':
       return s !== undefined && values.some((w) => s.includes(String(w).toLowerCase()))
     case 'starts_with':
-      return s !== undefined && s.startsWith(String(v).toLowerCase())
+      return s?.startsWith(String(v).toLowerCase()) === true
     case 'gt':
       return typeof x === 'number' && x > (v as number)
     case 'gte':

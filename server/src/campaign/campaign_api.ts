@@ -1,6 +1,6 @@
 import type { AdminApi } from '../http/admin_api.js'
 import { InputError } from '../input_error.js'
-import { CampaignError, parseCampaign, type CampaignLimits } from '../rules/campaign.js'
+import { CampaignError, parseCampaign, type Campaign, type CampaignLimits } from '../rules/campaign.js'
 import { parseSiteId } from '../site/site.js'
 import type { SiteRegistry } from '../site/site_registry.js'
 import type { CampaignRegistry } from './campaign_registry.js'
@@ -42,7 +42,7 @@ export function registerCampaignRoutes(
   api
     .route('POST', '/v1/sites/:site/campaigns/preview', async (_req, [s], reply) => {
       const siteId = site(s)
-      let draft
+      let draft: Campaign
       try {
         draft = parseCampaign(await api.body(reply), limits)
       } catch (error) {

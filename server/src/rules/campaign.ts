@@ -239,7 +239,7 @@ function checkOperand(leaf: LeafCondition, path: Path, limits: CampaignLimits): 
     if (value.length === 0) fail(at, 'expected at least one value')
     if (value.length > limits.maxListValues) fail(at, `more than ${limits.maxListValues} values`)
     const item = expect === 'strings' ? 'string' : expect === 'numbers' ? 'number' : 'scalar'
-    value.forEach((v, i) => checkScalar(item, v, [...at, i], limits))
+    for (const [i, v] of value.entries()) checkScalar(item, v, [...at, i], limits)
     return
   }
   if (Array.isArray(value)) return fail(at, `operator "${leaf.op}" needs a single value`)

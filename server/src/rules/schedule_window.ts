@@ -17,7 +17,7 @@ export function parseScheduleInstant(text: string, tz: string, endOfDay: boolean
   const m = date ?? DATE_TIME.exec(text)
   if (!m) return undefined
   const [y, mo, d, h = 0, mi = 0, s = 0] = m.slice(1, 7).map((part) => Number(part ?? 0))
-  const ms = Number(((m[7] ?? '') + '000').slice(0, 3))
+  const ms = Number(`${m[7] ?? ''}000`.slice(0, 3))
   const wall = Date.UTC(y ?? 0, (mo ?? 1) - 1, d, h, mi, s, ms)
   const check = new Date(wall)
   if (
