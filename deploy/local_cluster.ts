@@ -338,7 +338,7 @@ async function main(): Promise<void> {
     const site = await ensureDemoSite(bases[0]!, adminToken, origins, join(opts.dataDir, 'demo-site.json'))
     await ensureDemoCampaigns(bases[0]!, adminToken)
     const operator = { id: 'demo-operator', name: 'Dana (demo)', perms: ['sees_all_online_visitors'] }
-    const token = await signOperatorToken(site, operator, 7 * 24 * 3600)
+    const token = await signOperatorToken(site, operator, 24 * 3600)
     process.stdout.write(
       [
         '',

@@ -34,6 +34,7 @@ import { NodeLiveness } from './cluster/node_liveness.js'
 import { VisitorOwnership } from './cluster/visitor_ownership.js'
 import { TabRelay } from './cluster/tab_relay.js'
 import { OwnerRouter } from './cluster/owner_router.js'
+import { ClusterAcks } from './cluster/cluster_acks.js'
 import type { LiveVisitor } from './visitor/live_visitor.js'
 import { VisitorFeed } from './operator/visitor_feed.js'
 import { VisitorDirectory } from './operator/visitor_directory.js'
@@ -95,6 +96,7 @@ export class BeckonNode {
   readonly liveness: NodeLiveness
   readonly ownership: VisitorOwnership
   readonly relay: TabRelay
+  readonly acks: ClusterAcks
   private readonly router: OwnerRouter
   private readonly connections: ConnectionRegistry
   private readonly parser
@@ -111,11 +113,23 @@ export class BeckonNode {
     readonly bus: Bus,
   ) {
     this.metrics = new Metrics(config.nodeId)
-    this.sites = new SiteRegistry(store, bus, log)
-    this.hub = new VisitorHub(store, config, log, this.metrics)
-    this.admin = new AdminApi(config.adminToken, config.limits.maxBodyBytes, (id) => this.sites.get(id), log).withSites(
-      this.sites,
+    // Peers only exist in cluster mode: a single node's store may still hold a crashed run's heartbeat.
+    this.acks = new ClusterAcks(
+      config.nodeId,
+      bus,
+      async () => (config.natsUrl ? this.liveness.aliveNodes() : []),
+      config.clusterAckTimeoutMs,
+      log,
     )
+    this.sites = new SiteRegistry(store, bus, this.acks, log)
+    this.hub = new VisitorHub(store, config, log, this.metrics)
+    this.admin = new AdminApi(
+      config.adminToken,
+      config.limits.maxBodyBytes,
+      (id) => this.sites.get(id),
+      log,
+      config.maxOperatorTokenSeconds,
+    ).withSites(this.sites)
     this.connections = new ConnectionRegistry(config.limits.maxConnectionsPerIp)
     this.parser = createFrameParser(config.limits)
     this.files = new StaticFiles(config.staticDir)
@@ -132,6 +146,7 @@ export class BeckonNode {
       this.presence.isOnline(site),
     )
     this.operators = new OperatorHub(this.directory, this.presence)
+    this.sites.observe((before, after) => this.operators.siteChanged(before, after))
     this.liveness = new NodeLiveness(config.nodeId, store, refreshMs, log)
     this.ownership = new VisitorOwnership(store, this.liveness)
     this.chat = new ChatService(
@@ -161,13 +176,13 @@ export class BeckonNode {
       maxRangesPerDay: limits.maxCampaignRangesPerDay,
       maxNameLength: limits.maxCampaignNameLength,
     }
-    this.campaigns = new CampaignRegistry(config.nodeId, store, bus, campaignLimits, log)
+    this.campaigns = new CampaignRegistry(config.nodeId, store, bus, this.acks, campaignLimits, log)
     this.campaignStats = new CampaignStats(
       config.nodeId,
       store,
       bus,
       () => this.runner.eligibleCounts(),
-      1000,
+      config.statsFlushMs,
       refreshMs,
       log,
     )
@@ -231,11 +246,12 @@ export class BeckonNode {
       handle: (visitor, frame, sink) => {
         if (frame.t === 'inv') return this.runner.lifecycle(visitor, frame.id, frame.action)
         this.runner.replied(visitor)
-        this.chat.visitorMessage(visitor, frame.text).catch((error: unknown) => {
+        const ref = frame.ref ?? 'msg'
+        this.chat.visitorMessage(visitor, frame.text, frame.ref).catch((error: unknown) => {
           if (error instanceof FrameError)
-            return sink.send({ t: 'error', code: error.code, message: error.message, ref: 'msg' })
+            return sink.send({ t: 'error', code: error.code, message: error.message, ref })
           this.log.error({ err: error }, 'visitor message failed')
-          sink.send({ t: 'error', code: ERROR_CODE.internal, message: 'message not stored, try again', ref: 'msg' })
+          sink.send({ t: 'error', code: ERROR_CODE.internal, message: 'message not stored, try again', ref })
         })
       },
     }
@@ -416,6 +432,7 @@ export class BeckonNode {
       (id) => this.sites.get(id),
       this.operators,
       this.log,
+      this.config.maxOperatorTokenSeconds,
     )
   }
 
@@ -476,6 +493,7 @@ export class BeckonNode {
     this.presence.close()
     this.chat.stop()
     this.sites.close()
+    this.acks.close()
     await this.bus.close()
     await this.store.close()
     this.log.info('beckon node stopped')

@@ -146,6 +146,15 @@ export interface Config {
   /** BECKON_STATIC_DIR (web/): widget bundle, operator console and demo site. */
   staticDir: string
   limits: Limits
+  /** BECKON_MAX_OPERATOR_TOKEN_SECONDS (86400): longest operator token lifetime accepted (exp - iat and exp - now). */
+  maxOperatorTokenSeconds: number
+  /**
+   * BECKON_CLUSTER_ACK_TIMEOUT_MS (3000): a site or campaign PUT/DELETE, a secret rotation or a
+   * session revocation waits at most this long for every live node to apply it before answering.
+   */
+  clusterAckTimeoutMs: number
+  /** BECKON_STATS_FLUSH_MS (1000): campaign counters are batched and shared with other nodes this often (stats lag). */
+  statsFlushMs: number
 }
 
 type Env = Record<string, string | undefined>
@@ -215,5 +224,8 @@ export function parseConfig(env: Env = process.env): Config {
     logLevel: env.BECKON_LOG_LEVEL || 'info',
     staticDir: env.BECKON_STATIC_DIR || 'web',
     limits,
+    maxOperatorTokenSeconds: int(env, 'BECKON_MAX_OPERATOR_TOKEN_SECONDS', 86_400, 60),
+    clusterAckTimeoutMs: int(env, 'BECKON_CLUSTER_ACK_TIMEOUT_MS', 3000, 1),
+    statsFlushMs: int(env, 'BECKON_STATS_FLUSH_MS', 1000, 10),
   }
 }

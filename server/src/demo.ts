@@ -21,7 +21,7 @@ async function seed(node: BeckonNode): Promise<void> {
   const token = await signOperatorToken(
     site,
     { id: 'demo-operator', name: 'Dana (demo)', perms: ['sees_all_online_visitors'] },
-    30 * 24 * 3600,
+    node.config.maxOperatorTokenSeconds,
   )
   const base = `http://localhost:${node.port}`
   process.stdout.write(

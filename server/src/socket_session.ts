@@ -1,6 +1,6 @@
 import { ERROR_CODE, CLOSE_CODE, type ErrorCode, type ErrorFrame } from '../../shared/src/protocol.js'
 import { FrameDecodeError, type FrameCodec } from '../../shared/src/frame_codec.js'
-import { FrameError } from '../../shared/src/frame_parser.js'
+import { FrameError, refOf } from '../../shared/src/frame_parser.js'
 import type { Limits } from './config.js'
 import type { Metrics } from './metrics.js'
 import { TokenBucket } from './token_bucket.js'
@@ -102,17 +102,19 @@ export abstract class SocketSession {
     if (message.byteLength > this.limits.maxFrameBytes) {
       return this.close(CLOSE_CODE.tooLarge, `frame over ${this.limits.maxFrameBytes} bytes`)
     }
-    if (!this.bucket.take()) {
-      this.error(ERROR_CODE.rateLimited, `more than ${this.limits.eventsPerSecond} frames per second`)
-      this.strike()
-      return
-    }
+    const allowed = this.bucket.take()
     let decoded: unknown
     try {
       decoded = this.codec.decode(message, isBinary)
     } catch (error) {
       if (error instanceof FrameDecodeError) return this.close(CLOSE_CODE.protocolError, error.message)
       throw error
+    }
+    if (!allowed) {
+      // Decoded anyway, so the refusal names the frame (its `ref`) and the client can retry it.
+      this.error(ERROR_CODE.rateLimited, `more than ${this.limits.eventsPerSecond} frames per second`, refOf(decoded))
+      this.strike()
+      return
     }
     this.handle(decoded)
   }

@@ -54,6 +54,7 @@ t.test('kill -9 a node while visitors and operators chat', async (t) => {
   const token = await new SignJWT({ site: 'shop', departments: [], perms: [] })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject('ann')
+    .setExpirationTime('1h')
     .sign(new TextEncoder().encode(SITE_SECRET))
   const op = await TestClient.connect(`${y.ws}/v1/operator`)
   op.send({ t: 'auth', token })

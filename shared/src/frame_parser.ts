@@ -13,6 +13,17 @@ export class FrameError extends Error {
   }
 }
 
+/**
+ * What an error answering a frame names in `ref`: the frame's own client `ref` when it carries
+ * a well-formed one, else its type, so a client can tell which request was refused.
+ */
+export function refOf(input: unknown): string | undefined {
+  if (typeof input !== 'object' || input === null) return undefined
+  const { ref, t } = input as { ref?: unknown; t?: unknown }
+  if (typeof ref === 'string' && ID.test(ref)) return ref
+  return typeof t === 'string' ? t.slice(0, 32) : undefined
+}
+
 /** The limits frame validation needs (a subset of the server's config limits). */
 export interface FrameLimits {
   maxTextLength: number
@@ -38,6 +49,7 @@ export function createFrameParser(limits: FrameLimits) {
   const text = z.string().min(1).max(limits.maxTextLength)
   const url = z.string().max(limits.maxUrlLength)
   const id = z.string().regex(ID, 'expected 1-64 characters of A-Z a-z 0-9 _ -')
+  const ref = id.optional()
   const context = z
     .record(z.string().min(1).max(64), z.unknown())
     .refine((o) => Object.keys(o).length <= limits.maxContextKeys, `at most ${limits.maxContextKeys} keys`)
@@ -71,7 +83,7 @@ export function createFrameParser(limits: FrameLimits) {
     widget: z.object({ t: z.literal('widget'), open: z.boolean() }),
     context: z.object({ t: z.literal('context'), data: context }),
     inv: z.object({ t: z.literal('inv'), id, action: z.enum(['shown', 'opened', 'dismissed']) }),
-    msg: z.object({ t: z.literal('msg'), text }),
+    msg: z.object({ t: z.literal('msg'), text, ref }),
     rate: z.object({ t: z.literal('rate'), value: z.enum(['great', 'average', 'poor']) }),
     identify: z.object({ t: z.literal('identify'), user }),
     contact: z
@@ -94,9 +106,14 @@ export function createFrameParser(limits: FrameLimits) {
       assignToMe: z.boolean().default(false),
       skipBot: z.boolean().default(false),
     }),
-    msg: z.object({ t: z.literal('msg'), conversation: id, text }),
+    msg: z.object({ t: z.literal('msg'), conversation: id, text, ref }),
     accept: z.object({ t: z.literal('accept'), conversation: id }),
     close: z.object({ t: z.literal('close'), conversation: id }),
+    transfer: z.object({
+      t: z.literal('transfer'),
+      conversation: id,
+      to: z.union([z.strictObject({ operator: z.string().min(1).max(128) }), z.strictObject({ department: id })]),
+    }),
   }
 
   function parseWith<F>(schemas: Record<string, z.ZodType>, input: unknown): F {
@@ -113,7 +130,7 @@ export function createFrameParser(limits: FrameLimits) {
         t.slice(0, 32),
       )
     const result = schema.safeParse(input)
-    if (!result.success) throw new FrameError(ERROR_CODE.badFrame, `${t}: ${describe(result.error)}`, t)
+    if (!result.success) throw new FrameError(ERROR_CODE.badFrame, `${t}: ${describe(result.error)}`, refOf(input))
     return result.data as F
   }
 

@@ -106,6 +106,8 @@ export interface InvitationFrame {
 export interface VisitorMsgFrame {
   t: 'msg'
   text: string
+  /** Extension: the client's id for this message, echoed as `ref` in an error refusing it and in the stored `msg`. */
+  ref?: string
 }
 export interface RateFrame {
   t: 'rate'
@@ -141,6 +143,8 @@ export interface WelcomeFrame {
   token: string
   visit: number
   resumed: boolean
+  /** Extension: this socket's rate limit (BECKON_EVENTS_PER_SECOND / BECKON_EVENTS_BURST), so clients pace queued frames. */
+  limits?: { eventsPerSecond: number; eventsBurst: number }
 }
 export interface InviteFrame {
   t: 'invite'
@@ -161,6 +165,8 @@ export interface MsgFrame {
   operator?: string
   text: string
   at: number
+  /** Extension: the sender's `ref`, when its `msg` carried one. */
+  ref?: string
 }
 export interface ChatFrame {
   t: 'chat'
@@ -169,6 +175,8 @@ export interface ChatFrame {
   operator?: string
   /** Extension: the assigned operator took the chat (accepted, replied, or started it), rather than being offered it. */
   accepted?: boolean
+  /** Extension: the operator who transferred this chat, while the transfer waits to be accepted. */
+  transferredBy?: string
 }
 export interface ErrorFrame {
   t: 'error'
@@ -199,6 +207,8 @@ export interface OperatorMsgFrame {
   t: 'msg'
   conversation: string
   text: string
+  /** Extension: the client's id for this message, echoed as `ref` in an error refusing it and in the stored `msg`. */
+  ref?: string
 }
 export interface AcceptFrame {
   t: 'accept'
@@ -208,7 +218,20 @@ export interface CloseFrame {
   t: 'close'
   conversation: string
 }
-export type OperatorFrame = AuthFrame | WatchFrame | OperatorInviteFrame | OperatorMsgFrame | AcceptFrame | CloseFrame
+/** Hands a chat to another operator (offered to them) or department (offered to its online operators). */
+export interface TransferFrame {
+  t: 'transfer'
+  conversation: string
+  to: { operator: string } | { department: string }
+}
+export type OperatorFrame =
+  | AuthFrame
+  | WatchFrame
+  | OperatorInviteFrame
+  | OperatorMsgFrame
+  | AcceptFrame
+  | CloseFrame
+  | TransferFrame
 
 /** What an operator sees of a live visitor (`visitors.list` items and `visitor` upserts). */
 export interface VisitorSummary {

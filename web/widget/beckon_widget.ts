@@ -47,6 +47,9 @@ export class BeckonWidget {
       welcome: (frame) => this.welcomed(frame),
       frame: (frame) => this.received(frame),
       status: (state) => this.ui.setConnection(state),
+      dropped: (frames) => {
+        for (const frame of frames) if (frame.t === 'msg' && frame.ref) this.ui.messageFailed(frame.ref)
+      },
     })
     this.pages = new PageTracker((page) => this.navigated(page))
     this.exitIntent = new ExitIntent(() => this.connection.send({ t: 'exit' }))
@@ -57,7 +60,7 @@ export class BeckonWidget {
       },
       invitation: (id, action) => this.connection.send({ t: 'inv', id, action }),
       contact: (details) => this.connection.send({ t: 'contact', ...details }),
-      message: (text) => this.connection.send({ t: 'msg', text }),
+      message: (text, ref) => this.connection.send({ t: 'msg', text, ref }),
       rate: (value) => this.connection.send({ t: 'rate', value }),
     })
   }
@@ -145,6 +148,8 @@ export class BeckonWidget {
         this.events.emit('chat', frame)
         return
       case 'error':
+        // A refused chat message names its ref: the visitor sees it failed and may retry.
+        if (frame.ref) this.ui.messageFailed(frame.ref)
         console.warn(`beckon: ${frame.code}: ${frame.message}`)
     }
   }

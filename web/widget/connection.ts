@@ -22,13 +22,22 @@ export interface ConnectionHandlers {
   frame(frame: Exclude<ServerToVisitorFrame, WelcomeFrame>): void
   /** Welcomed, lost and retrying, or closed for good (a final close code). */
   status(state: ConnectionState): void
+  /** Queued frames that will never be sent (queue overflow, or closed for good): their messages failed. */
+  dropped(frames: VisitorFrame[]): void
 }
+
+/** The server's defaults (BECKON_EVENTS_PER_SECOND, BECKON_EVENTS_BURST), for a welcome that names none. */
+const DEFAULT_RATE = { perSecond: 20, burst: 40 }
+/** Tokens kept in hand: hello took one, and arrival jitter may bunch paced frames. */
+const RATE_MARGIN = 2
 
 /**
  * The visitor socket (JSON subprotocol) of one page. Sends `hello` first on every attempt and
  * treats the socket as usable only after `welcome`. Reconnects with jittered exponential
  * backoff on every close except the final codes. Event frames sent while not welcomed are
- * queued (bounded, oldest dropped) and flushed in order right after the next welcome.
+ * queued (bounded, oldest dropped and reported) and flushed in order after the next welcome,
+ * paced by a token bucket that mirrors the server's rate limit (the welcome names it), so
+ * a flush never outruns what the server accepts.
  */
 export class Connection {
   private socket: WebSocket | undefined
@@ -40,6 +49,10 @@ export class Connection {
   private retryAt = 0
   private readonly queue: VisitorFrame[] = []
   private readonly backoff = new Backoff()
+  private rate = DEFAULT_RATE
+  private tokens = 0
+  private refilledAt = 0
+  private flushTimer: number | undefined
 
   constructor(
     private readonly url: string,
@@ -52,18 +65,44 @@ export class Connection {
     this.connect()
   }
 
-  /** Sends when welcomed, otherwise queues the frame for the next welcome. */
+  /** Sends when welcomed and within the rate, otherwise queues the frame (in order) for later. */
   send(frame: VisitorFrame): void {
-    if (this.sendLive(frame) || this.stopped) return
-    if (this.queue.length >= WIDGET_LIMITS.maxQueuedFrames) this.queue.shift()
+    if (this.stopped) return this.handlers.dropped([frame])
+    if (this.queue.length === 0 && this.sendLive(frame)) return
+    if (this.queue.length >= WIDGET_LIMITS.maxQueuedFrames) this.handlers.dropped(this.queue.splice(0, 1))
     this.queue.push(frame)
+    this.scheduleFlush()
   }
 
-  /** Sends only when welcomed, for state the next hello carries anyway; returns whether it went. */
+  /** Sends only when welcomed and within the rate, for state the next hello carries anyway; returns whether it went. */
   sendLive(frame: VisitorFrame): boolean {
-    if (!this.ready || !this.socket) return false
+    // A closing socket drops what it is given without a word: treat it as gone already.
+    if (!this.ready || !this.socket || this.socket.readyState !== WebSocket.OPEN || !this.take()) return false
     this.socket.send(JSON.stringify(frame))
     return true
+  }
+
+  private take(): boolean {
+    const now = Date.now()
+    this.tokens = Math.min(this.rate.burst, this.tokens + ((now - this.refilledAt) / 1000) * this.rate.perSecond)
+    this.refilledAt = now
+    if (this.tokens < 1) return false
+    this.tokens -= 1
+    return true
+  }
+
+  private flush(): void {
+    this.flushTimer = undefined
+    while (this.queue.length > 0) {
+      const next = this.queue[0] as VisitorFrame
+      if (!this.sendLive(next)) return this.scheduleFlush()
+      this.queue.shift()
+    }
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer !== undefined || !this.ready) return
+    this.flushTimer = window.setTimeout(() => this.flush(), Math.ceil(1000 / this.rate.perSecond))
   }
 
   private connect(): void {
@@ -100,9 +139,16 @@ export class Connection {
     if (frame.t !== 'welcome') return this.handlers.frame(frame)
     this.ready = true
     this.welcomedBefore = true
+    const limits = frame.limits
+    this.rate =
+      limits && limits.eventsPerSecond >= 1 && limits.eventsBurst >= 1
+        ? { perSecond: limits.eventsPerSecond, burst: limits.eventsBurst }
+        : DEFAULT_RATE
+    this.tokens = Math.max(0, this.rate.burst - RATE_MARGIN)
+    this.refilledAt = Date.now()
     this.handlers.welcome(frame)
     this.handlers.status('online')
-    for (const queued of this.queue.splice(0)) this.sendLive(queued)
+    this.flush()
   }
 
   private closed(socket: WebSocket, code: number): void {
@@ -110,6 +156,8 @@ export class Connection {
     const wasReady = this.ready
     this.socket = undefined
     this.ready = false
+    window.clearTimeout(this.flushTimer)
+    this.flushTimer = undefined
     if (FINAL_CLOSE_CODES.has(code)) return this.stop()
     if (wasReady) this.handlers.status('reconnecting')
     let delay: number
@@ -134,7 +182,7 @@ export class Connection {
   private stop(): void {
     this.stopped = true
     this.handlers.status('stopped')
-    this.queue.length = 0
+    this.handlers.dropped(this.queue.splice(0))
     document.removeEventListener('visibilitychange', this.wake)
     window.removeEventListener('online', this.wake)
   }

@@ -45,6 +45,8 @@ overflow:hidden;animation:rise .2s ease-out}
 .messages .operator{align-self:flex-start;background:#fff;border:1px solid var(--line);border-bottom-left-radius:4px}
 .messages .visitor{align-self:flex-end;background:var(--accent);color:#fff;border-bottom-right-radius:4px}
 .messages .pending{opacity:.6}
+.messages .failed{opacity:1;outline:2px solid #b42318;outline-offset:1px}
+.messages .failed button{display:block;margin-top:4px;border:0;border-radius:6px;padding:2px 8px;background:#fff;color:#b42318;font:inherit;font-size:12px;cursor:pointer}
 .messages .invite{font-style:italic}
 .messages .note{align-self:center;color:var(--muted);font-size:13px}
 .rating{display:flex;flex-wrap:wrap;align-items:center;gap:6px;padding:10px 16px;border-top:1px solid var(--line)}

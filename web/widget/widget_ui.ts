@@ -8,7 +8,8 @@ export interface UiActions {
   panel(open: boolean): void
   invitation(id: string, action: InvitationAction): void
   contact(details: { name?: string; email?: string }): void
-  message(text: string): void
+  /** `ref` names the message until the server stores it (or refuses it, naming the same ref). */
+  message(text: string, ref: string): void
   rate(value: Rating): void
 }
 
@@ -185,15 +186,38 @@ export class WidgetUi {
   addMessage(msg: MsgFrame): void {
     if (this.seen.has(msg.id)) return
     this.seen.add(msg.id)
-    const pending =
-      msg.from === 'visitor'
-        ? [...this.part('messages').querySelectorAll<HTMLElement>('li.pending')].find(
-            (li) => li.textContent === msg.text,
-          )
-        : undefined
-    if (pending) pending.classList.remove('pending')
-    else this.line(msg.from, msg.text)
+    const own = msg.from === 'visitor' ? this.own(msg.ref, msg.text) : undefined
+    if (own) {
+      own.classList.remove('pending', 'failed')
+      own.querySelector('button')?.remove()
+    } else this.line(msg.from, msg.text)
     if (msg.from === 'operator' && !this.isOpen) this.setUnread(this.unread + 1)
+  }
+
+  /** The visitor's line for `ref` (else the first pending one with this text, from an older server). */
+  private own(ref: string | undefined, text?: string): HTMLElement | undefined {
+    const lines = [...this.part('messages').querySelectorAll<HTMLElement>('li.visitor')]
+    return (
+      lines.find((li) => ref !== undefined && li.dataset.ref === ref) ??
+      lines.find((li) => li.classList.contains('pending') && li.firstChild?.textContent === text)
+    )
+  }
+
+  /** The server refused (or the widget could not send) message `ref`: show it failed, with a retry. */
+  messageFailed(ref: string): void {
+    const li = this.own(ref)
+    if (!li?.classList.contains('pending')) return
+    li.classList.replace('pending', 'failed')
+    const retry = document.createElement('button')
+    retry.type = 'button'
+    retry.dataset.testid = 'retry'
+    retry.textContent = 'Not sent · Retry'
+    retry.addEventListener('click', () => {
+      retry.remove()
+      li.classList.replace('failed', 'pending')
+      this.actions.message(li.firstChild?.textContent ?? '', ref)
+    })
+    li.append(retry)
   }
 
   setChat(chat: ChatFrame): void {
@@ -232,18 +256,20 @@ export class WidgetUi {
     const text = input.value.trim().slice(0, WIDGET_LIMITS.maxTextLength)
     if (!text) return
     input.value = ''
-    this.line('visitor pending', text)
-    this.actions.message(text)
+    const ref = `w${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`
+    this.line('visitor pending', text).dataset.ref = ref
+    this.actions.message(text, ref)
   }
 
-  private line(classes: string, text: string): void {
+  private line(classes: string, text: string): HTMLElement {
     const li = document.createElement('li')
     li.className = classes
     li.dataset.testid = 'message'
     li.dataset.from = classes.split(' ')[0]
-    li.textContent = text
+    li.append(text)
     this.part('messages').append(li)
     this.scrollDown()
+    return li
   }
 
   private scrollDown(): void {

@@ -1,4 +1,5 @@
 import type { Bus, Subscription } from '../bus/bus.js'
+import type { ClusterAcks } from '../cluster/cluster_acks.js'
 import type { Logger } from '../logger.js'
 import { parseCampaign, type Campaign, type CampaignLimits } from '../rules/campaign.js'
 import { CampaignEngine } from '../rules/campaign_engine.js'
@@ -12,6 +13,8 @@ export const campaignKey = (site: string, id: string): string => `${site}.${id}`
  * Every site's campaigns (bucket `campaigns`, key `SITE.ID`) and their compiled engine.
  * Writes go to the Store, then a bus message makes every node reload and recompile that
  * site; `onCompiled` then re-attaches the site's visitors to the new engine.
+ * Guarantee (read-your-writes): put() and delete() resolve once every live node that
+ * acknowledged within BECKON_CLUSTER_ACK_TIMEOUT_MS serves the change.
  */
 export class CampaignRegistry {
   private readonly campaigns = new Map<string, Map<string, Campaign>>()
@@ -23,6 +26,7 @@ export class CampaignRegistry {
     private readonly nodeId: string,
     private readonly store: Store,
     private readonly bus: Bus,
+    private readonly acks: ClusterAcks,
     private readonly limits: CampaignLimits,
     private readonly log: Logger,
   ) {}
@@ -38,7 +42,9 @@ export class CampaignRegistry {
     this.subscription = this.bus.subscribe(CHANGED, (msg) => {
       const { site, node } = (msg ?? {}) as { site?: unknown; node?: unknown }
       if (typeof site !== 'string' || node === this.nodeId) return
-      this.reload(site).catch((error: unknown) => this.log.error({ err: error, site }, 'campaign reload failed'))
+      this.reload(site)
+        .then(() => this.acks.applied(msg))
+        .catch((error: unknown) => this.log.error({ err: error, site }, 'campaign reload failed'))
     })
   }
 
@@ -61,7 +67,7 @@ export class CampaignRegistry {
     const created = (await this.store.get('campaigns', campaignKey(site, campaign.id))) === undefined
     await this.store.put('campaigns', campaignKey(site, campaign.id), campaign)
     await this.reload(site)
-    this.bus.publish(CHANGED, { site, node: this.nodeId })
+    await this.acks.broadcast(CHANGED, { site })
     return { campaign, created }
   }
 
@@ -69,7 +75,7 @@ export class CampaignRegistry {
     if ((await this.store.get('campaigns', campaignKey(site, id))) === undefined) return false
     await this.store.delete('campaigns', campaignKey(site, id))
     await this.reload(site)
-    this.bus.publish(CHANGED, { site, node: this.nodeId })
+    await this.acks.broadcast(CHANGED, { site })
     return true
   }
 

@@ -3,6 +3,7 @@ import {
   type InviteFrame,
   type OperatorInviteFrame,
   type ServerToVisitorFrame,
+  type TransferFrame,
 } from '../../../shared/src/protocol.js'
 import { FrameError } from '../../../shared/src/frame_parser.js'
 import type { Bus, Subscription } from '../bus/bus.js'
@@ -36,7 +37,8 @@ import {
 
 /** Cluster events of a site's chats (subject `beckon.chat.<site>`). */
 type ChatEvent =
-  | { kind: 'state'; conversation: Conversation }
+  /** `also`: operators who get the frame though they may no longer see the chat (the previous assignee); `replay`: the operator who also gets the recent messages (a transfer's target). */
+  | { kind: 'state'; conversation: Conversation; also?: string[]; replay?: string }
   | { kind: 'msg'; conversation: Conversation; msg: StoredMessage }
   | { kind: 'invite'; visitor: string; frame: InviteFrame }
 
@@ -63,10 +65,16 @@ export interface ChatOptions {
  * them, and every change is then published to all nodes, which deliver to their own
  * visitor tabs and operator sockets. Guarantee: a message that was delivered is stored;
  * within one conversation, messages carry increasing ids in log order.
+ * Ownership: a chat whose assignee accepted it is that operator's alone: only they may reply,
+ * close, transfer or start an invitation into it; another operator gets `forbidden` unless its
+ * token holds `takeover_chats` (then acting takes the chat over). An offered, not yet
+ * accepted chat may be taken by any operator who sees it.
  */
 export class ChatService {
   private readonly subscription: Subscription
   private readonly offerTimers = new Map<string, NodeJS.Timeout>()
+  /** The last pending message write per visitor (`SITE.VISITOR`). */
+  private readonly visitorWrites = new Map<string, Promise<void>>()
 
   constructor(
     private readonly store: Store,
@@ -89,10 +97,27 @@ export class ChatService {
   // ---- visitor side
 
   /** A visitor wrote: into its open conversation, or a new one (assigned per pending invite, else offered). */
-  async visitorMessage(visitor: LiveVisitor, text: string): Promise<void> {
+  /**
+   * Stores one at a time per visitor (the owner node handles all its tabs' messages), so a burst
+   * (a flushed offline queue) is stored in order and never races to open two conversations.
+   */
+  visitorMessage(visitor: LiveVisitor, text: string, ref?: string): Promise<void> {
+    const key = `${visitor.site}.${visitor.id}`
+    const write = (this.visitorWrites.get(key) ?? Promise.resolve()).then(() =>
+      this.storeVisitorMessage(visitor, text, ref),
+    )
+    const tail = write.catch(() => undefined)
+    this.visitorWrites.set(key, tail)
+    void tail.then(() => {
+      if (this.visitorWrites.get(key) === tail) this.visitorWrites.delete(key)
+    })
+    return write
+  }
+
+  private async storeVisitorMessage(visitor: LiveVisitor, text: string, ref?: string): Promise<void> {
     let conversation = await this.openConversation(visitor.site, visitor.id)
     if (!conversation) conversation = await this.startConversation(visitor)
-    await this.append(conversation, { from: 'visitor', text })
+    await this.append(conversation, ref === undefined ? { from: 'visitor', text } : { from: 'visitor', text, ref })
   }
 
   private async startConversation(visitor: LiveVisitor): Promise<Conversation> {
@@ -164,7 +189,11 @@ export class ChatService {
       return
     }
     let conversation = await this.openConversation(op.site, frame.visitor)
-    if (!conversation) {
+    if (conversation) {
+      // Starting a chat into an existing one joins it: only its assignee may, or a takeover.
+      this.ensureMayAct(session, conversation, 'invite')
+      if (conversation.operator !== op.id || !conversation.accepted) conversation = await this.assign(conversation, op)
+    } else {
       conversation = {
         id: newConversationId(),
         site: op.site,
@@ -190,12 +219,67 @@ export class ChatService {
     await this.append(conversation, { from: 'operator', operator: op.id, text: frame.text })
   }
 
-  async operatorMessage(session: OperatorSession, conversationId: string, text: string): Promise<void> {
+  async operatorMessage(session: OperatorSession, conversationId: string, text: string, ref?: string): Promise<void> {
     const op = session.operator
     let conversation = await this.reachable(session, conversationId)
     if (conversation.state === 'closed') throw new FrameError(ERROR_CODE.conflict, 'conversation is closed', 'msg')
+    this.ensureMayAct(session, conversation, 'msg')
     if (conversation.operator !== op.id || !conversation.accepted) conversation = await this.assign(conversation, op)
-    await this.append(conversation, { from: 'operator', operator: op.id, text })
+    const message = { from: 'operator' as const, operator: op.id, text }
+    await this.append(conversation, ref === undefined ? message : { ...message, ref })
+  }
+
+  /**
+   * Hands a chat on. To an operator: it must be online and allowed to see the chat; the chat
+   * is offered to it (assigned, not accepted, `transferredBy` set, recent messages replayed)
+   * and goes to auto-assignment if it lets the offer lapse. To a department of the site: the
+   * chat moves to that department and is offered to its online operators in turn (never
+   * back to the sender); with none online it waits there, open.
+   */
+  async transfer(session: OperatorSession, frame: TransferFrame): Promise<void> {
+    const op = session.operator
+    const conversation = await this.reachable(session, frame.conversation)
+    if (conversation.state === 'closed') throw new FrameError(ERROR_CODE.conflict, 'conversation is closed', 'transfer')
+    this.ensureMayAct(session, conversation, 'transfer')
+    const to = frame.to
+    if ('operator' in to) {
+      if (to.operator === op.id) throw new FrameError(ERROR_CODE.conflict, 'the chat is already yours', 'transfer')
+      const target = this.presence.online(op.site).find((o) => o.id === to.operator)
+      if (!target) throw new FrameError(ERROR_CODE.notFound, `operator ${to.operator} is not online`, 'transfer')
+      if (!departmentsAllow(target, conversation))
+        throw new FrameError(
+          ERROR_CODE.forbidden,
+          `operator ${to.operator} may not see this chat's department`,
+          'transfer',
+        )
+      this.clearOffer(conversation.id)
+      const moved = await this.change(
+        conversation,
+        (c) => ({
+          ...c,
+          state: 'assigned',
+          operator: target.id,
+          accepted: false,
+          declined: [op.id],
+          transferredBy: op.id,
+        }),
+        target.id,
+      )
+      this.armOffer(moved)
+      return
+    }
+    if (!this.sites.get(op.site)?.departments.includes(to.department))
+      throw new FrameError(ERROR_CODE.notFound, `no department ${to.department} on site ${op.site}`, 'transfer')
+    this.clearOffer(conversation.id)
+    const moved = await this.change(conversation, ({ operator: _operator, ...c }) => ({
+      ...c,
+      departments: [to.department],
+      state: 'open',
+      accepted: false,
+      declined: [op.id],
+      transferredBy: op.id,
+    }))
+    await this.offer(moved, true)
   }
 
   async accept(session: OperatorSession, conversationId: string): Promise<void> {
@@ -210,6 +294,7 @@ export class ChatService {
   async close(session: OperatorSession, conversationId: string): Promise<void> {
     const conversation = await this.reachable(session, conversationId)
     if (conversation.state === 'closed') return
+    this.ensureMayAct(session, conversation, 'close')
     const closed = await this.change(conversation, (c) => ({ ...c, state: 'closed', closedAt: Date.now() }))
     await this.store.delete('conversations', openKey(closed.site, closed.visitor))
     this.clearOffer(closed.id)
@@ -255,29 +340,55 @@ export class ChatService {
     return conversation
   }
 
+  /** Throws `forbidden` when another operator accepted the chat and this one may not take it over. */
+  private ensureMayAct(session: OperatorSession, conversation: Conversation, ref: string): void {
+    const op = session.operator
+    const owner = conversation.accepted ? conversation.operator : undefined
+    if (owner === undefined || owner === op.id || op.takeover) return
+    throw new FrameError(
+      ERROR_CODE.forbidden,
+      `chat ${conversation.id} is assigned to ${owner}: taking it over needs the takeover_chats permission`,
+      ref,
+    )
+  }
+
   private assign(conversation: Conversation, op: Pick<OperatorIdentity, 'id'>): Promise<Conversation> {
     this.clearOffer(conversation.id)
-    return this.change(conversation, (c) => ({ ...c, state: 'assigned', operator: op.id, accepted: true }))
+    return this.change(conversation, ({ transferredBy: _by, ...c }) => ({
+      ...c,
+      state: 'assigned',
+      operator: op.id,
+      accepted: true,
+    }))
   }
 
   /**
    * Offers an unaccepted conversation to the next online operator who may see it (in id
    * order, skipping those who let it lapse); the offer lapses after acceptTimeoutMs.
    */
-  private async offer(conversation: Conversation): Promise<void> {
+  private async offer(conversation: Conversation, replay = false): Promise<void> {
     const candidates = this.presence
       .online(conversation.site)
       .filter((op) => !conversation.declined.includes(op.id) && op.id !== conversation.operator)
       .filter((op) => departmentsAllow(op, conversation))
     const next = candidates[0]
     if (!next) return
-    const offered = await this.change(conversation, (c) => ({
-      ...c,
-      state: 'assigned',
-      operator: next.id,
-      accepted: false,
-      declined: c.operator && !c.declined.includes(c.operator) ? [...c.declined, c.operator] : c.declined,
-    }))
+    const offered = await this.change(
+      conversation,
+      (c) => ({
+        ...c,
+        state: 'assigned',
+        operator: next.id,
+        accepted: false,
+        declined: c.operator && !c.declined.includes(c.operator) ? [...c.declined, c.operator] : c.declined,
+      }),
+      replay ? next.id : undefined,
+    )
+    this.armOffer(offered)
+  }
+
+  /** The offer to the chat's assignee lapses after acceptTimeoutMs unless accepted. */
+  private armOffer(offered: Conversation): void {
     this.clearOffer(offered.id)
     this.offerTimers.set(
       offered.id,
@@ -299,15 +410,23 @@ export class ChatService {
     this.offerTimers.delete(id)
   }
 
-  /** Compare-and-set loop on the conversation record; publishes the new state. */
-  private async change(conversation: Conversation, update: (c: Conversation) => Conversation): Promise<Conversation> {
+  /** Compare-and-set loop on the conversation record; publishes the new state (replayed with messages to `replay`). */
+  private async change(
+    conversation: Conversation,
+    update: (c: Conversation) => Conversation,
+    replay?: string,
+  ): Promise<Conversation> {
     const key = conversationKey(conversation.site, conversation.id)
     for (let attempt = 0; attempt < 10; attempt++) {
       const entry = await this.store.get<unknown>('conversations', key)
       if (!entry) throw new FrameError(ERROR_CODE.notFound, `no conversation ${conversation.id}`)
-      const next = update(parseConversation(entry.value))
+      const current = parseConversation(entry.value)
+      const next = update(current)
       if ((await this.store.update('conversations', key, next, entry.revision)) !== false) {
-        this.publish(next.site, { kind: 'state', conversation: next })
+        const event: ChatEvent = { kind: 'state', conversation: next }
+        if (current.operator !== undefined && current.operator !== next.operator) event.also = [current.operator]
+        if (replay !== undefined) event.replay = replay
+        this.publish(next.site, event)
         return next
       }
     }
@@ -367,9 +486,25 @@ export class ChatService {
       this.hub.emit(visitor)
     }
     for (const session of this.delivery.operators(site)) {
-      if (session.ready && (conversation.operator === session.operator.id || session.canSee(conversation)))
+      if (!session.ready) continue
+      const id = session.operator.id
+      if (
+        conversation.operator === id ||
+        session.canSee(conversation) ||
+        (event.kind === 'state' && event.also?.includes(id))
+      )
         session.send(frame)
+      if (event.kind === 'state' && event.replay === id) this.replayMessages(session, conversation)
     }
+  }
+
+  /** A transfer's target gets the thread so far, after the chat frame (ids let clients drop what they have). */
+  private replayMessages(session: OperatorSession, conversation: Conversation): void {
+    this.recent(conversation)
+      .then((messages) => {
+        for (const message of messages) session.send(msgFrame(conversation, message))
+      })
+      .catch((error: unknown) => this.log.error({ err: error }, 'transfer replay failed'))
   }
 
   stop(): void {

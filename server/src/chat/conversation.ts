@@ -19,6 +19,8 @@ export interface Conversation {
   accepted: boolean
   /** Operators who let an offer lapse; auto-assignment skips them. */
   declined: string[]
+  /** Who transferred the chat to its current (not yet accepted) assignee or department. */
+  transferredBy?: string
   createdAt: number
   closedAt?: number
 }
@@ -48,6 +50,7 @@ const conversationSchema = z.object({
   operator: z.string().optional(),
   accepted: z.boolean(),
   declined: z.array(z.string()),
+  transferredBy: z.string().optional(),
   createdAt: z.number(),
   closedAt: z.number().optional(),
 })
@@ -62,6 +65,7 @@ const messageSchema = z.object({
   operator: z.string().optional(),
   text: z.string(),
   at: z.number(),
+  ref: z.string().optional(),
 })
 
 export type StoredMessage = z.infer<typeof messageSchema>
@@ -79,6 +83,7 @@ export function chatFrame(c: Conversation): ChatFrame & { visitor: string } {
     visitor: c.visitor,
   }
   if (c.operator !== undefined) frame.operator = c.operator
+  if (c.transferredBy !== undefined && !c.accepted) frame.transferredBy = c.transferredBy
   return frame
 }
 

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { Logger } from '../logger.js'
 import { InputError } from '../input_error.js'
-import { OperatorTokenError, verifyOperatorToken } from '../operator/operator_token.js'
+import { OperatorTokenError, parseOperatorSub, verifyOperatorToken } from '../operator/operator_token.js'
 import { parseSite, parseSiteId, publicSite, type Site } from '../site/site.js'
 import type { SiteRegistry } from '../site/site_registry.js'
 import type { RequestInfo, Reply } from './http_io.js'
@@ -35,6 +35,8 @@ export class AdminApi {
     private readonly maxBodyBytes: number,
     private readonly site: (id: string) => Site | undefined,
     private readonly log: Logger,
+    /** BECKON_MAX_OPERATOR_TOKEN_SECONDS, for operator bearers. */
+    private readonly maxTokenSeconds: number,
   ) {}
 
   /** Registers `METHOD /v1/sites/:site/...`; `:x` segments become handler params in order. */
@@ -53,13 +55,24 @@ export class AdminApi {
   withSites(sites: SiteRegistry): this {
     return this.route('PUT', '/v1/sites/:site', async (_req, [id], reply) => {
       const site = parseSite(id ?? '', await this.body(reply))
-      const created = await sites.put(site)
+      const { created } = await sites.put(site)
       return { status: created ? 201 : 200, body: publicSite(site) }
-    }).route('GET', '/v1/sites/:site', async (_req, [id]) => {
-      const site = sites.get(parseSiteId(id))
-      if (!site) throw new InputError('not_found', `no site ${id}`, 'site', 404)
-      return { status: 200, body: publicSite(site) }
     })
+      .route('GET', '/v1/sites/:site', async (_req, [id]) => {
+        const site = sites.get(parseSiteId(id))
+        if (!site) throw new InputError('not_found', `no site ${id}`, 'site', 404)
+        return { status: 200, body: publicSite(site) }
+      })
+      .route('DELETE', '/v1/sites/:site/operators/:sub/sessions', async (_req, [id, sub]) => {
+        const siteId = parseSiteId(id)
+        const operator = parseOperatorSub(sub)
+        const outcome = await sites.revoke(siteId, operator, this.maxTokenSeconds)
+        if (!outcome) throw new InputError('not_found', `no site ${siteId}`, 'site', 404)
+        return {
+          status: 200,
+          body: { site: siteId, operator, revokedAt: Math.floor(Date.now() / 1000), nodesMissing: outcome.missing },
+        }
+      })
   }
 
   private isAdmin(bearer: string): boolean {
@@ -71,7 +84,7 @@ export class AdminApi {
 
   private async isOperatorOf(bearer: string, site: string | undefined): Promise<boolean> {
     try {
-      return (await verifyOperatorToken(bearer, this.site)).site === site
+      return (await verifyOperatorToken(bearer, this.site, this.maxTokenSeconds)).site === site
     } catch (error) {
       if (error instanceof OperatorTokenError) return false
       throw error

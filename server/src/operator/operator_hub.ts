@@ -1,4 +1,5 @@
-import type { OperatorFrame, VisitorSummary } from '../../../shared/src/protocol.js'
+import { CLOSE_CODE, type OperatorFrame, type VisitorSummary } from '../../../shared/src/protocol.js'
+import type { Site } from '../site/site.js'
 import type { ChatService } from '../chat/chat_service.js'
 import type { DirectoryListener, VisitorDirectory } from './visitor_directory.js'
 import type { OperatorActions, OperatorSession } from './operator_session.js'
@@ -56,11 +57,27 @@ export class OperatorHub implements OperatorActions, DirectoryListener {
       case 'invite':
         return chat.invite(session, frame)
       case 'msg':
-        return chat.operatorMessage(session, frame.conversation, frame.text)
+        return chat.operatorMessage(session, frame.conversation, frame.text, frame.ref)
       case 'accept':
         return chat.accept(session, frame.conversation)
       case 'close':
         return chat.close(session, frame.conversation)
+      case 'transfer':
+        return chat.transfer(session, frame)
+    }
+  }
+
+  /**
+   * A site changed on this node: sessions whose token no longer holds (secret rotated,
+   * operator revoked, site gone) close with 4001 at once.
+   */
+  siteChanged(before: Site | undefined, after: Site | undefined): void {
+    if (!before) return
+    for (const session of [...this.sessionsOf(before.id)]) {
+      if (session.stillAuthorized(before, after)) continue
+      const reason =
+        after && after.secret !== before.secret ? 'site secret rotated: sign in again' : 'session ended by an admin'
+      session.close(CLOSE_CODE.unauthorized, reason)
     }
   }
 

@@ -12,7 +12,13 @@ import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
 import type { Site } from '../site/site.js'
 import { SocketSession } from '../socket_session.js'
-import { OperatorTokenError, departmentsAllow, verifyOperatorToken, type OperatorIdentity } from './operator_token.js'
+import {
+  OperatorTokenError,
+  departmentsAllow,
+  isRevoked,
+  verifyOperatorToken,
+  type OperatorIdentity,
+} from './operator_token.js'
 
 /** What an authenticated operator socket asks of the node. */
 export interface OperatorActions {
@@ -51,6 +57,8 @@ export class OperatorSession extends SocketSession {
     private readonly site: (id: string) => Site | undefined,
     private readonly actions: OperatorActions,
     private readonly log: Logger,
+    /** BECKON_MAX_OPERATOR_TOKEN_SECONDS. */
+    private readonly maxTokenSeconds: number,
   ) {
     super('operator', ip, codec, limits, metrics)
     this.state = { name: 'awaiting_auth' }
@@ -100,12 +108,14 @@ export class OperatorSession extends SocketSession {
         return
       default:
         this.actions.frame(this, frame).catch((error: unknown) => {
+          // A refused request names the frame: its client `ref` when given, so a console can match its message.
+          const ref = ('ref' in frame ? frame.ref : undefined) ?? (error instanceof FrameError ? error.ref : undefined)
           if (error instanceof FrameError) {
-            this.error(error.code, error.message, error.ref)
+            this.error(error.code, error.message, ref ?? frame.t)
             return
           }
           this.log.error({ err: error, frame: frame.t }, 'operator action failed')
-          this.error(ERROR_CODE.internal, 'internal error', frame.t)
+          this.error(ERROR_CODE.internal, 'internal error', ref ?? frame.t)
         })
     }
   }
@@ -114,16 +124,27 @@ export class OperatorSession extends SocketSession {
     this.metrics.frame('in', 'operator', 'auth')
     let operator: OperatorIdentity
     try {
-      operator = await verifyOperatorToken(token, this.site)
+      operator = await verifyOperatorToken(token, this.site, this.maxTokenSeconds)
     } catch (error) {
       if (error instanceof OperatorTokenError) return this.close(CLOSE_CODE.unauthorized, error.message)
       throw error
     }
     if (this.closed) return
     this.state = { name: 'ready', operator }
-    if (operator.exp !== undefined) this.expireAt(operator.exp * 1000)
+    this.expireAt(operator.exp * 1000)
     this.send({ t: 'ready', operator: operator.id, site: operator.site, departments: operator.departments })
     await this.actions.authenticated(this)
+  }
+
+  /**
+   * Whether this session's token still holds for `site` as it is now: same secret it was
+   * verified with (rotation ends every session) and not revoked for its operator.
+   */
+  stillAuthorized(before: Site, after: Site | undefined): boolean {
+    if (this.state.name !== 'ready') return true
+    const op = this.state.operator
+    if (!after || after.secret !== before.secret) return false
+    return !isRevoked(after, op.id, op.iat ?? op.exp - this.maxTokenSeconds)
   }
 
   /** Closes the socket with 4001 when the token expires (re-armed: a timer holds ~24.8 days at most). */

@@ -1,11 +1,17 @@
 import { SignJWT, decodeJwt, errors, jwtVerify } from 'jose'
 import { z } from 'zod'
+import { InputError } from '../input_error.js'
 import type { Site } from '../site/site.js'
 
 export const PERMISSION = {
   /** See every online visitor of the site, whatever its department. */
   seesAllOnlineVisitors: 'sees_all_online_visitors',
+  /** Reply into, close, transfer or start a chat assigned to another operator (taking it over). */
+  takeoverChats: 'takeover_chats',
 } as const
+
+/** Lifetime of tokens minted by signOperatorToken() unless told otherwise: a working day. */
+export const DEFAULT_TOKEN_TTL_SECONDS = 8 * 3600
 
 /**
  * The department rule: an operator may see a visitor or chat of its site when it sees all,
@@ -31,8 +37,12 @@ export interface OperatorIdentity {
   perms: string[]
   /** Holds PERMISSION.seesAllOnlineVisitors. */
   seesAll: boolean
-  /** Token expiry (epoch seconds), if it has one. */
-  exp?: number
+  /** Holds PERMISSION.takeoverChats. */
+  takeover: boolean
+  /** Token expiry (epoch seconds); every accepted token has one. */
+  exp: number
+  /** Issue time (epoch seconds), when the token names one. */
+  iat?: number
 }
 
 /** Why an operator token was refused; the socket closes with 4001 and this message. */
@@ -43,22 +53,34 @@ export class OperatorTokenError extends Error {
   }
 }
 
+const SUB = /^[A-Za-z0-9_.@-]{1,128}$/
+const SUB_RULE = 'sub must be 1-128 characters of A-Z a-z 0-9 _ . @ -'
+
+/** An operator id (JWT `sub`) from a route parameter; throws InputError. */
+export function parseOperatorSub(input: unknown): string {
+  if (typeof input !== 'string' || !SUB.test(input)) throw new InputError('invalid_operator', SUB_RULE, 'operator')
+  return input
+}
+
 const claimsSchema = z.object({
-  sub: z.string().regex(/^[A-Za-z0-9_.@-]{1,128}$/, 'sub must be 1-128 characters of A-Z a-z 0-9 _ . @ -'),
+  sub: z.string().regex(SUB, SUB_RULE),
   site: z.string().min(1).max(64),
   departments: z.array(z.string().max(64)).max(200).default([]),
   perms: z.array(z.string().max(64)).max(50).default([]),
   name: z.string().max(128).optional(),
-  exp: z.number().optional(),
+  exp: z.number({ error: 'must be a number: operator tokens must expire' }),
+  iat: z.number().optional(),
 })
 
 /**
  * Verifies an operator JWT: HS256 signed with the secret of the site named in its `site`
- * claim, not expired. Departments unknown to the site are dropped.
+ * claim, carrying `exp`, not expired, and living at most `maxLifetimeSeconds` (both
+ * `exp - iat` and `exp - now`). Departments unknown to the site are dropped.
  */
 export async function verifyOperatorToken(
   token: string,
   site: (id: string) => Site | undefined,
+  maxLifetimeSeconds: number,
 ): Promise<OperatorIdentity> {
   let unverified: unknown
   try {
@@ -81,7 +103,11 @@ export async function verifyOperatorToken(
     throw new OperatorTokenError(
       `token claims invalid: ${claims.error.issues[0]?.path.join('.')} ${claims.error.issues[0]?.message}`,
     )
-  const { sub, departments, perms, name, exp } = claims.data
+  const { sub, departments, perms, name, exp, iat } = claims.data
+  const now = Date.now() / 1000
+  if (exp - now > maxLifetimeSeconds || (iat !== undefined && exp - iat > maxLifetimeSeconds))
+    throw new OperatorTokenError(`token lives longer than ${maxLifetimeSeconds} s (BECKON_MAX_OPERATOR_TOKEN_SECONDS)`)
+  if (isRevoked(known, sub, iat ?? exp - maxLifetimeSeconds)) throw new OperatorTokenError('token revoked by an admin')
   return {
     id: sub,
     name: name ?? sub,
@@ -89,15 +115,26 @@ export async function verifyOperatorToken(
     departments: departments.filter((d) => known.departments.includes(d)),
     perms,
     seesAll: perms.includes(PERMISSION.seesAllOnlineVisitors),
+    takeover: perms.includes(PERMISSION.takeoverChats),
     exp,
+    iat,
   }
+}
+
+/**
+ * Whether an admin ended `sub`'s sessions after a token issued at `issuedAt` (a token without
+ * `iat` counts as issued as early as its lifetime cap allows).
+ */
+export function isRevoked(site: Site, sub: string, issuedAt: number): boolean {
+  const revocation = site.revocations?.find((r) => r.sub === sub)
+  return revocation !== undefined && issuedAt <= revocation.at
 }
 
 /** Issues an operator JWT for a site (demo start-up, tests, tooling). */
 export function signOperatorToken(
   site: Site,
   operator: { id: string; name?: string; departments?: string[]; perms?: string[] },
-  ttlSeconds = 7 * 24 * 3600,
+  ttlSeconds = DEFAULT_TOKEN_TTL_SECONDS,
 ): Promise<string> {
   return new SignJWT({
     site: site.id,

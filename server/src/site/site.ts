@@ -9,6 +9,16 @@ export interface Site {
   origins: string[]
   secret: string
   departments: string[]
+  /**
+   * Operators whose sessions an admin ended (`DELETE .../operators/SUB/sessions`): their tokens
+   * issued at or before `at` (epoch seconds) are refused. Kept by the server, never part of a PUT body.
+   */
+  revocations?: Revocation[]
+}
+
+export interface Revocation {
+  sub: string
+  at: number
 }
 
 export const SITE_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/
@@ -56,9 +66,19 @@ export function parseSite(id: string, body: unknown): Site {
   return { id: parseSiteId(id), ...result.data, departments: [...new Set(result.data.departments)] }
 }
 
-/** The site as GET returns it: never the secret. */
-export function publicSite(site: Site): Omit<Site, 'secret'> {
-  const { secret: _secret, ...rest } = site
+const revocations = z.array(z.object({ sub: z.string().max(128), at: z.number() })).max(10_000)
+
+/** Reads a site record from the store: the PUT body plus the server-kept revocations. */
+export function parseStoredSite(id: string, value: unknown): Site {
+  const site = parseSite(id, value)
+  const revoked = revocations.safeParse((value as { revocations?: unknown }).revocations ?? [])
+  if (revoked.success && revoked.data.length > 0) site.revocations = revoked.data
+  return site
+}
+
+/** The site as GET returns it: never the secret, nor server-kept revocations. */
+export function publicSite(site: Site): Omit<Site, 'secret' | 'revocations'> {
+  const { secret: _secret, revocations: _revocations, ...rest } = site
   return rest
 }
 

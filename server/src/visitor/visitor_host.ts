@@ -46,6 +46,7 @@ export class VisitorHost {
       token: signVisitorToken(site.secret, site.id, visitor.id),
       visit: visitor.visit.n,
       resumed,
+      limits: { eventsPerSecond: this.limits.eventsPerSecond, eventsBurst: this.limits.eventsBurst },
     })
     this.handler.attached(visitor, sink)
     this.hub.emit(visitor)
