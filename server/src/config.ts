@@ -145,6 +145,11 @@ export interface Config {
   logLevel: string
   /** BECKON_STATIC_DIR (web/): widget bundle, operator console and demo site. */
   staticDir: string
+  /**
+   * BECKON_INVITATION_TTL_SECONDS (120): a pending invitation (neither opened nor dismissed) is
+   * re-delivered to the visitor's new tabs this long, then frees the slot for the next campaign.
+   */
+  invitationTtlSeconds: number
   limits: Limits
 }
 
@@ -214,6 +219,7 @@ export function parseConfig(env: Env = process.env): Config {
     nodeId: env.BECKON_NODE_ID || `${hostname()}-${randomBytes(3).toString('hex')}`,
     logLevel: env.BECKON_LOG_LEVEL || 'info',
     staticDir: env.BECKON_STATIC_DIR || 'web',
+    invitationTtlSeconds: int(env, 'BECKON_INVITATION_TTL_SECONDS', 120, 1, 86_400),
     limits,
   }
 }
