@@ -186,7 +186,14 @@ export class BeckonNode {
       refreshMs,
       log,
     )
-    this.runner = new CampaignRunner(this.hub, this.campaigns, this.campaignStats, this.metrics, log)
+    this.runner = new CampaignRunner(
+      this.hub,
+      this.campaigns,
+      this.campaignStats,
+      this.metrics,
+      log,
+      config.invitationTtlSeconds * 1000,
+    )
     const host = new VisitorHost(this.hub, config.limits, this.visitorFrameHandler())
     this.relay = new TabRelay(
       config.nodeId,
@@ -203,8 +210,10 @@ export class BeckonNode {
     this.router = new OwnerRouter(config.nodeId, this.hub, host, this.ownership, this.relay)
     this.hub.observe({
       gone: (visitor) => {
-        this.ownership
-          .release(visitor.site, visitor.id)
+        // The next owner loads the profile: release only once the last writes landed.
+        this.hub
+          .written(visitor)
+          .then(() => this.ownership.release(visitor.site, visitor.id))
           .catch((error: unknown) => log.warn({ err: error }, 'lease release failed'))
       },
     })
@@ -230,7 +239,7 @@ export class BeckonNode {
   private invited(visitor: LiveVisitor, frame: InviteFrame): void {
     visitor.invited(undefined, frame.at)
     visitor.broadcast(frame)
-    this.runner.operatorInvited(visitor, frame.id)
+    this.runner.operatorInvited(visitor, frame)
     this.hub.emit(visitor)
   }
 
@@ -239,6 +248,7 @@ export class BeckonNode {
     return {
       attached: (visitor, sink) => {
         visitor.setTeamOnline(this.presence.isOnline(visitor.site))
+        this.runner.attached(visitor, sink)
         this.chat
           .replayToVisitor(visitor, (frame) => sink.send(frame))
           .catch((error: unknown) => this.log.error({ err: error }, 'chat replay failed'))

@@ -145,6 +145,11 @@ export interface Config {
   logLevel: string
   /** BECKON_STATIC_DIR (web/): widget bundle, operator console and demo site. */
   staticDir: string
+  /**
+   * BECKON_INVITATION_TTL_SECONDS (120): a pending invitation (neither opened nor dismissed) is
+   * re-delivered to the visitor's new tabs this long, then frees the slot for the next campaign.
+   */
+  invitationTtlSeconds: number
   limits: Limits
   /** BECKON_MAX_OPERATOR_TOKEN_SECONDS (86400): longest operator token lifetime accepted (exp - iat and exp - now). */
   maxOperatorTokenSeconds: number
@@ -223,6 +228,7 @@ export function parseConfig(env: Env = process.env): Config {
     nodeId: env.BECKON_NODE_ID || `${hostname()}-${randomBytes(3).toString('hex')}`,
     logLevel: env.BECKON_LOG_LEVEL || 'info',
     staticDir: env.BECKON_STATIC_DIR || 'web',
+    invitationTtlSeconds: int(env, 'BECKON_INVITATION_TTL_SECONDS', 120, 1, 86_400),
     limits,
     maxOperatorTokenSeconds: int(env, 'BECKON_MAX_OPERATOR_TOKEN_SECONDS', 86_400, 60),
     clusterAckTimeoutMs: int(env, 'BECKON_CLUSTER_ACK_TIMEOUT_MS', 3000, 1),

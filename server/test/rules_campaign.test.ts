@@ -79,7 +79,8 @@ const withWhen = (when: unknown) => ({ ...base, when })
 
 t.test('bad definitions point at the offending spot', async (t) => {
   rejects(t, 'nope', '', /object/)
-  rejects(t, { ...base, id: 'a b' }, 'id', /A-Z/)
+  rejects(t, { ...base, id: 'a b' }, 'id', /a-z/)
+  for (const id of ['__proto__', 'toString', 'Kb', '_x', '-x', 'x'.repeat(65)]) rejects(t, { ...base, id }, 'id', /a-z/)
   rejects(t, { ...base, priorty: 3 }, 'priorty', /unknown key/)
   rejects(t, { ...base, priority: 1.5 }, 'priority', /int/i)
   rejects(t, { ...base, frequency: 'sometimes' }, 'frequency', /./)

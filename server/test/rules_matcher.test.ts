@@ -51,6 +51,7 @@ t.test('a time condition fires on time without an event', async (t) => {
       collect: ['email'],
       startChat: true,
       priority: 3,
+      limited: true,
     },
   ])
   t.equal(m.nextWakeAt, undefined)

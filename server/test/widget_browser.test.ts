@@ -20,13 +20,16 @@ const RECORD_EVENTS = `
   window.welcomes = []
   window.beckon = function () { (beckon.q = beckon.q || []).push(arguments) }
   window.chats = []
+  window.invites = []
   beckon('on', 'welcome', (w) => welcomes.push(w))
+  beckon('on', 'invite', (i) => invites.push(i))
   beckon('on', 'chat', (c) => chats.push(c))
 `
 
 interface PageGlobals {
   welcomes: Array<{ visitor: string; visit: number; resumed: boolean }>
   chats: Array<{ conversation: string; state: string }>
+  invites: Array<{ id: string; redelivered?: boolean }>
   beckon: { setContext(data: object): void; identify(user: object): void }
 }
 
@@ -297,5 +300,45 @@ t.test('widget in a real browser against a real node', async (t) => {
     await page.getByTestId('rate-great').click()
     await until('rating', () => fact(id, 'chat.rating') === 'great')
     t.ok(await page.getByTestId('rating').isHidden())
+  })
+
+  t.test('an ignored invitation stays on screen across page loads and reconnects, counted once', async (t) => {
+    const res = await node.admin('PUT', `/v1/sites/${SITE}/campaigns/follow`, {
+      when: { field: 'page.url', op: 'contains', value: '/demo/pricing.html?follow' },
+      message: { text: 'Questions about pricing?' },
+    })
+    t.equal(res.status, 201)
+    t.teardown(() => node.admin('DELETE', `/v1/sites/${SITE}/campaigns/follow`))
+    const stats = async () => {
+      await node.node.campaignStats.flush()
+      return (await node.admin('GET', `/v1/sites/${SITE}/campaigns/follow/stats`)).body
+    }
+    const invites = (page: Page) => page.evaluate(() => (window as unknown as PageGlobals).invites)
+    const context = await newContext()
+    t.teardown(() => context.close())
+    const page = await context.newPage()
+    await page.goto(`${node.base}/demo/pricing.html?follow=1`)
+    const id = await welcomed(page)
+    await page.getByTestId('bubble').waitFor({ state: 'visible' })
+    const [first] = await invites(page)
+    t.notOk(first?.redelivered)
+    await until('shown', async () => (await stats()).shown === 1)
+
+    // The visitor ignores it and follows a link: the next page shows the same invitation.
+    await page.locator('header nav a[href="./"]').click()
+    await page.waitForURL(`${node.base}/demo/`)
+    t.equal(await welcomed(page), id)
+    await page.getByTestId('bubble').waitFor({ state: 'visible' })
+    t.equal(await page.getByTestId('bubble-text').textContent(), 'Questions about pricing?')
+    t.match(await invites(page), [{ id: first?.id, redelivered: true }])
+
+    // A reconnect of this page brings it again: the page shows and reports it once.
+    for (const tab of [...(await visitor(id)).tabs.values()]) tab.sink.close(CLOSE_CODE.serviceRestart, 'test')
+    await welcomed(page, 2)
+    await page.getByTestId('bubble-open').click()
+    await until('opened', async () => (await stats()).opened === 1)
+    t.equal((await invites(page)).length, 1, 'one invite event on this page')
+    t.equal(await page.locator('[data-testid="message"].invite').count(), 1, 'listed once in the panel')
+    t.match(await stats(), { sent: 1, shown: 1, opened: 1 }, 'one invitation, whatever it was shown on')
   })
 })

@@ -50,8 +50,14 @@ export function createFrameParser(limits: FrameLimits) {
   const url = z.string().max(limits.maxUrlLength)
   const id = z.string().regex(ID, 'expected 1-64 characters of A-Z a-z 0-9 _ -')
   const ref = id.optional()
+  // A Map first, then a null-prototype object: a key such as `__proto__` stays plain data
+  // (a record schema would drop it; assigning it to an object literal would set a prototype).
   const context = z
-    .record(z.string().min(1).max(64), z.unknown())
+    .preprocess(
+      (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? new Map(Object.entries(v)) : v),
+      z.map(z.string().min(1).max(64), z.unknown()),
+    )
+    .transform((entries): Record<string, unknown> => Object.assign(Object.create(null), Object.fromEntries(entries)))
     .refine((o) => Object.keys(o).length <= limits.maxContextKeys, `at most ${limits.maxContextKeys} keys`)
     .refine((o) => JSON.stringify(o).length <= limits.maxContextBytes, `at most ${limits.maxContextBytes} bytes`)
   const page = {

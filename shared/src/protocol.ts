@@ -156,6 +156,8 @@ export interface InviteFrame {
   collect?: Array<'name' | 'email'>
   startChat: boolean
   at: number
+  /** **Extension**: the invitation was sent before (still pending) and is shown again in a new tab; not a new `sent`. */
+  redelivered?: boolean
 }
 export interface MsgFrame {
   t: 'msg'

@@ -136,8 +136,7 @@ export class BeckonWidget {
   private received(frame: Exclude<ServerToVisitorFrame, WelcomeFrame>): void {
     switch (frame.t) {
       case 'invite':
-        this.ui.showInvite(frame)
-        this.events.emit('invite', frame)
+        if (this.ui.showInvite(frame)) this.events.emit('invite', frame)
         return
       case 'msg':
         this.ui.addMessage(frame)

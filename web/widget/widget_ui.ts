@@ -135,12 +135,18 @@ export class WidgetUi {
     this.actions.panel(false)
   }
 
-  /** Shows an invitation: as the bubble, or inside the panel when the chat is already open. */
-  showInvite(invite: InviteFrame): void {
+  /**
+   * Shows an invitation: as the bubble, or inside the panel when the chat is already open. A
+   * pending invitation comes again (`redelivered`) on every page load and reconnect; this page
+   * shows each id once; false when it already did.
+   */
+  showInvite(invite: InviteFrame): boolean {
+    if (this.seen.has(invite.id)) return false
+    this.seen.add(invite.id)
     if (this.isOpen) {
       this.line('operator invite', invite.text)
       this.actions.invitation(invite.id, 'shown')
-      return
+      return true
     }
     this.invite = invite
     this.part('bubble-text').textContent = invite.text
@@ -154,6 +160,7 @@ export class WidgetUi {
     }
     this.part('bubble').hidden = false
     this.actions.invitation(invite.id, 'shown')
+    return true
   }
 
   private acceptInvite(): void {

@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js'
 import type { Metrics } from '../metrics.js'
 import type { CampaignEngine, Invitation } from '../rules/campaign_engine.js'
 import type { VisitorMatcher } from '../rules/visitor_matcher.js'
-import type { LiveVisitor } from '../visitor/live_visitor.js'
+import type { LiveVisitor, TabSink } from '../visitor/live_visitor.js'
 import type { VisitorHub, VisitorObserver } from '../visitor/visitor_hub.js'
 import type { CampaignRegistry } from './campaign_registry.js'
 import type { CampaignStats } from './campaign_stats.js'
@@ -18,10 +18,16 @@ interface Matching {
   timer: NodeJS.Timeout | undefined
   /** Invitations sent this visit, made when the first one is (most visitors never get one). */
   sent: Map<string, SentInvitation> | undefined
-  /** The invitation holding the one visible slot, until opened or dismissed. */
-  visible: string | undefined
+  /** The invitation holding the one visible slot, until opened, dismissed or expired. */
+  pending: PendingInvitation | undefined
   /** Latest campaign invitation not yet answered by a visitor message. */
   awaitingReply: string | undefined
+}
+
+interface PendingInvitation {
+  frame: InviteFrame
+  /** Sent to the tabs; false while its fired-record is not durable yet (held). */
+  released: boolean
 }
 
 interface SentInvitation {
@@ -33,6 +39,10 @@ interface SentInvitation {
 
 const ACTION_BIT: Record<InvitationAction, number> = { shown: 1, opened: 2, dismissed: 4 }
 
+/** A held invitation retries its profile write this often, doubling up to the maximum, while the store fails. */
+const HOLD_RETRY_MS = 500
+const HOLD_RETRY_MAX_MS = 5000
+
 export const newInvitationId = (): string => `i${Date.now().toString(36)}${randomBytes(4).toString('hex')}`
 
 /**
@@ -40,6 +50,13 @@ export const newInvitationId = (): string => `i${Date.now().toString(36)}${rando
  * event changed, wakes it when a time condition comes due (so an invitation fires on time,
  * with no new event), delivers invitations to all the visitor's tabs and tracks their
  * lifecycle for stats and the one-visible-invitation slot.
+ *
+ * Guarantees: an invitation of a frequency-limited campaign (once_per_visitor, once_per_visit,
+ * cooldown) reaches a tab only after the profile recording it is durable; while the store
+ * fails it is held (the write retried) and dropped if the visitor leaves or the campaigns
+ * change first. A pending invitation (neither opened nor dismissed) is re-delivered to every
+ * tab the visitor attaches during the visit, marked `redelivered` and counted once, until it
+ * expires after `ttlMs` and frees the slot.
  */
 export class CampaignRunner implements VisitorObserver {
   private readonly matchings = new Map<LiveVisitor, Matching>()
@@ -50,6 +67,8 @@ export class CampaignRunner implements VisitorObserver {
     private readonly stats: CampaignStats,
     private readonly metrics: Metrics,
     private readonly log: Logger,
+    /** BECKON_INVITATION_TTL_SECONDS in ms. */
+    private readonly ttlMs: number,
   ) {
     hub.observe(this)
   }
@@ -89,14 +108,14 @@ export class CampaignRunner implements VisitorObserver {
     }
     const m: Matching = {
       engine,
-      matcher: engine.attach(visitor.facts, memory, now),
+      matcher: engine.attach(visitor.facts, memory, now, sameVisit ? previous.matcher : undefined),
       visit: visitor.visit.n,
       timer: undefined,
       sent: sameVisit ? previous.sent : undefined,
-      visible: sameVisit ? previous.visible : undefined,
+      pending: sameVisit ? previous.pending : undefined,
       awaitingReply: sameVisit ? previous.awaitingReply : undefined,
     }
-    if (m.visible) m.matcher.occupy()
+    if (m.pending) m.matcher.occupy()
     this.matchings.set(visitor, m)
     return m
   }
@@ -139,25 +158,70 @@ export class CampaignRunner implements VisitorObserver {
       startChat: invitation.startChat,
       at: now,
     }
+    const pending: PendingInvitation = { frame, released: false }
     ;(m.sent ??= new Map()).set(frame.id, { campaign: invitation.campaign, counted: 0 })
-    m.visible = frame.id
+    m.pending = pending
     m.awaitingReply = frame.id
     visitor.invited(invitation.campaign, now)
-    this.stats.count(visitor.site, invitation.campaign, 'sent')
-    this.metrics.invitations.inc({ origin: 'campaign' })
-    // Durable before it is shown: a crash right after must not let another node fire it again.
-    void this.hub.saveNow(visitor).then(() => visitor.broadcast(frame))
+    void this.release(visitor, pending, invitation.campaign, invitation.limited)
     // The invitation changed invitations.* facts: let the matcher see them after this step.
     queueMicrotask(() => this.hub.emit(visitor))
   }
 
+  /**
+   * Durable before it is shown: a crash right after must not let another node fire it again.
+   * A limited campaign's invitation waits for a successful write; an every_time one without
+   * cooldown has nothing to repeat and is shown whatever the write's outcome.
+   */
+  private async release(visitor: LiveVisitor, pending: PendingInvitation, campaign: string, limited: boolean) {
+    for (let wait = HOLD_RETRY_MS; !(await this.hub.saveNow(visitor)) && limited; ) {
+      if (!this.holds(visitor, pending)) return
+      this.log.warn({ visitor: visitor.id, campaign }, 'invitation held until its fired-record is stored')
+      await new Promise((resolve) => setTimeout(resolve, wait))
+      wait = Math.min(wait * 2, HOLD_RETRY_MAX_MS)
+    }
+    if (!this.holds(visitor, pending)) return
+    pending.released = true
+    this.stats.count(visitor.site, campaign, 'sent')
+    this.metrics.invitations.inc({ origin: 'campaign' })
+    visitor.broadcast(pending.frame)
+    this.expireLater(visitor, pending)
+  }
+
+  /** Whether `pending` still holds the slot of a visitor live on this node. */
+  private holds(visitor: LiveVisitor, pending: PendingInvitation): boolean {
+    return this.matchings.get(visitor)?.pending === pending
+  }
+
+  /** A pending invitation frees the slot after the TTL, so an ignored one does not block the visit. */
+  private expireLater(visitor: LiveVisitor, pending: PendingInvitation): void {
+    setTimeout(() => {
+      const m = this.matchings.get(visitor)
+      if (!m || m.pending !== pending) return
+      m.pending = undefined
+      try {
+        this.run(visitor, m, m.matcher.resolved(Date.now()))
+      } catch (error) {
+        this.log.error({ err: error, visitor: visitor.id }, 'invitation expiry failed')
+      }
+    }, this.ttlMs).unref()
+  }
+
   /** An operator's invitation reached the visitor: it takes the visible slot too. */
-  operatorInvited(visitor: LiveVisitor, id: string): void {
+  operatorInvited(visitor: LiveVisitor, frame: InviteFrame): void {
     const m = this.matchings.get(visitor)
     if (!m) return
-    ;(m.sent ??= new Map()).set(id, { campaign: undefined, counted: 0 })
-    m.visible = id
+    const pending: PendingInvitation = { frame, released: true }
+    ;(m.sent ??= new Map()).set(frame.id, { campaign: undefined, counted: 0 })
+    m.pending = pending
     m.matcher.occupy()
+    this.expireLater(visitor, pending)
+  }
+
+  /** A tab attached: it shows the pending invitation too (re-delivered, not a new `sent`). */
+  attached(visitor: LiveVisitor, sink: TabSink): void {
+    const m = this.matchings.get(visitor)
+    if (m?.pending?.released && m.visit === visitor.visit.n) sink.send({ ...m.pending.frame, redelivered: true })
   }
 
   /** `inv {id, action}` from a tab: counts it once per invitation and frees the slot on opened/dismissed. */
@@ -169,8 +233,8 @@ export class CampaignRunner implements VisitorObserver {
       sent.counted |= ACTION_BIT[action]
       this.stats.count(visitor.site, sent.campaign, action)
     }
-    if (action !== 'shown' && m.visible === id) {
-      m.visible = undefined
+    if (action !== 'shown' && m.pending?.frame.id === id) {
+      m.pending = undefined
       this.run(visitor, m, m.matcher.resolved(Date.now()))
     }
   }
@@ -186,12 +250,12 @@ export class CampaignRunner implements VisitorObserver {
   }
 
   /** Campaign id → visitors of this node eligible right now, per site. */
-  eligibleCounts(): Map<string, Record<string, number>> {
-    const bySite = new Map<string, Record<string, number>>()
+  eligibleCounts(): Map<string, Map<string, number>> {
+    const bySite = new Map<string, Map<string, number>>()
     for (const [visitor, m] of this.matchings) {
       let counts = bySite.get(visitor.site)
-      if (!counts) bySite.set(visitor.site, (counts = {}))
-      for (const id of m.matcher.eligibleNow()) counts[id] = (counts[id] ?? 0) + 1
+      if (!counts) bySite.set(visitor.site, (counts = new Map()))
+      for (const id of m.matcher.eligibleNow()) counts.set(id, (counts.get(id) ?? 0) + 1)
     }
     return bySite
   }

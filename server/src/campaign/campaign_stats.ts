@@ -12,6 +12,13 @@ export interface CampaignStatsView extends Counts {
 }
 
 const ELIGIBLE = (site: string): string => `beckon.eligible.${site}`
+/** Another node's `{campaign: count}` as a Map: campaign ids are outside input, never object members. */
+function eligibleCounts(input: object): Map<string, number> {
+  const counts = new Map<string, number>()
+  for (const [id, n] of Object.entries(input)) if (typeof n === 'number' && Number.isFinite(n)) counts.set(id, n)
+  return counts
+}
+
 const zero = (): Counts => ({ sent: 0, shown: 0, opened: 0, dismissed: 0, replied: 0 })
 
 /**
@@ -24,7 +31,7 @@ export class CampaignStats {
   private pending = new Map<string, Counts>()
   /** Batches taken by flush() and not yet durable: still counted by view(). */
   private readonly inflight = new Set<Map<string, Counts>>()
-  private readonly eligible = new Map<string, Map<string, { counts: Record<string, number>; at: number }>>()
+  private readonly eligible = new Map<string, Map<string, { counts: Map<string, number>; at: number }>>()
   private readonly flushTimer: NodeJS.Timeout
   private readonly publishTimer: NodeJS.Timeout
   private readonly subscription: Subscription
@@ -34,7 +41,7 @@ export class CampaignStats {
     private readonly nodeId: string,
     private readonly store: Store,
     private readonly bus: Bus,
-    private readonly localEligible: () => Map<string, Record<string, number>>,
+    private readonly localEligible: () => Map<string, Map<string, number>>,
     flushMs: number,
     private readonly refreshMs: number,
     private readonly log: Logger,
@@ -47,7 +54,7 @@ export class CampaignStats {
       const site = subject.slice('beckon.eligible.'.length)
       let nodes = this.eligible.get(site)
       if (!nodes) this.eligible.set(site, (nodes = new Map()))
-      nodes.set(node, { counts: counts as Record<string, number>, at: Date.now() })
+      nodes.set(node, { counts: eligibleCounts(counts), at: Date.now() })
     })
   }
 
@@ -63,16 +70,17 @@ export class CampaignStats {
     const stored = (await this.store.get<Counts>('stats', key))?.value ?? zero()
     const unwritten = [this.pending, ...this.inflight].map((batch) => batch.get(key) ?? zero())
     const cutoff = Date.now() - 3 * this.refreshMs
-    let eligibleNow = this.localEligible().get(site)?.[campaign] ?? 0
+    let eligibleNow = this.localEligible().get(site)?.get(campaign) ?? 0
     for (const entry of this.eligible.get(site)?.values() ?? [])
-      if (entry.at >= cutoff) eligibleNow += entry.counts[campaign] ?? 0
+      if (entry.at >= cutoff) eligibleNow += entry.counts.get(campaign) ?? 0
     const view = { eligibleNow } as CampaignStatsView
     for (const c of COUNTERS) view[c] = unwritten.reduce((sum, counts) => sum + counts[c], stored[c] ?? 0)
     return view
   }
 
   private publishEligible(): void {
-    for (const [site, counts] of this.localEligible()) this.bus.publish(ELIGIBLE(site), { node: this.nodeId, counts })
+    for (const [site, counts] of this.localEligible())
+      this.bus.publish(ELIGIBLE(site), { node: this.nodeId, counts: Object.fromEntries(counts) })
   }
 
   /** Adds the batched increments to the Store; resolves when they are durable. */

@@ -10,7 +10,7 @@ export interface RequestInfo {
 }
 
 export function copyRequest(req: HttpRequest): RequestInfo {
-  const headers: Record<string, string> = {}
+  const headers: Record<string, string> = Object.create(null)
   req.forEach((key, value) => {
     headers[key] = value
   })

@@ -280,7 +280,8 @@ function parseCondition(input: unknown, path: Path, limits: CampaignLimits): Con
   return walk(input, path, 0)
 }
 
-const ID = /^[A-Za-z0-9_-]{1,64}$/
+/** Campaign ids (contract v1.1): lowercase, so no id can name an Object member such as `__proto__` or `toString`. */
+export const CAMPAIGN_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/
 const HHMM = /^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$/
 
 function buildSchema(limits: CampaignLimits) {
@@ -288,7 +289,7 @@ function buildSchema(limits: CampaignLimits) {
   const ranges = z.array(z.tuple([hhmm, hhmm])).max(limits.maxRangesPerDay)
   const text = z.string().max(limits.maxTextLength)
   return z.strictObject({
-    id: z.string().regex(ID, 'expected 1-64 characters of A-Z a-z 0-9 _ -'),
+    id: z.string().regex(CAMPAIGN_ID, 'expected 1-64 characters of a-z 0-9 _ -, starting with a letter or digit'),
     name: z.string().max(limits.maxNameLength).optional(),
     enabled: z.boolean().default(true),
     audience: z.enum(['visitors', 'users', 'all']).default('all'),

@@ -86,9 +86,12 @@ export class CampaignEngine {
    * Starts matching one visitor (one attachment = one tab connection): evaluates `facts` at
    * `now` but fires nothing; when an invitation is due, nextWakeAt is `now`, so the caller's
    * usual "wake at nextWakeAt" delivers it. `memory` is read and updated in place.
+   * `previous`, the visitor's matcher on the engine this one replaces (a recompile): a campaign
+   * with the same definition keeps its episode, so one that already fired does not fire again
+   * while its condition stays true; a changed campaign is evaluated afresh.
    */
-  attach(facts: Facts, memory: CampaignMemory, now: number): VisitorMatcher {
-    return new VisitorMatcher(this, facts, memory, now)
+  attach(facts: Facts, memory: CampaignMemory, now: number, previous?: VisitorMatcher): VisitorMatcher {
+    return new VisitorMatcher(this, facts, memory, now, previous)
   }
 
   /**

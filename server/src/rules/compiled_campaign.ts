@@ -203,6 +203,8 @@ export class CompiledCampaign {
    * gate holds are evaluated for a visitor.
    */
   readonly gate: number[] | undefined
+  /** The whole definition as JSON: equal signatures mean an unchanged campaign across recompiles. */
+  readonly signature: string
 
   constructor(
     campaign: Campaign,
@@ -210,6 +212,7 @@ export class CompiledCampaign {
     readonly index: number,
   ) {
     this.id = campaign.id
+    this.signature = JSON.stringify(campaign)
     this.priority = campaign.priority
     this.audience = campaign.audience
     this.team = campaign.team

@@ -28,6 +28,8 @@ export interface Invitation {
   collect?: CollectField[]
   startChat: boolean
   priority: number
+  /** once_per_visitor, once_per_visit or a cooldown: shown only once its fired-record is durable. */
+  limited: boolean
 }
 
 /** A campaign evaluated for this visitor because its gate holds (or it has none). */
@@ -108,12 +110,26 @@ export class VisitorMatcher {
     facts: Facts,
     private readonly memory: CampaignMemory,
     now: number,
+    previous?: VisitorMatcher,
   ) {
     this.now = now
     ;({ todo: this.todo, changed: this.changed, falls: this.falls, found: this.found } = engine.scratch)
     for (const index of engine.ungated) this.activate(index)
     this.apply(facts)
+    if (previous) this.inherit(previous)
     this.schedule(true)
+  }
+
+  /** Episodes that fired under `previous` stay fired here when their campaign's definition is unchanged. */
+  private inherit(previous: VisitorMatcher): void {
+    const fired = new Set<string>()
+    for (const [index, episode] of previous.st?.episodes ?? []) {
+      if (episode.fired) fired.add((previous.engine.campaigns[index] as CompiledCampaign).signature)
+    }
+    if (fired.size === 0) return
+    for (const [index, episode] of this.st?.episodes ?? []) {
+      if (fired.has((this.engine.campaigns[index] as CompiledCampaign).signature)) episode.fired = true
+    }
   }
 
   /** The tracking state, made on first write. */
@@ -409,6 +425,7 @@ export class VisitorMatcher {
       text: renderTemplate(m.text, this.raw, this.now),
       startChat: m.startChat,
       priority: c.priority,
+      limited: c.frequency !== 'every_time' || c.cooldownMs > 0,
     }
     const followUp = m.followUp && renderTemplate(m.followUp, this.raw, this.now)
     if (followUp) invitation.followUp = followUp

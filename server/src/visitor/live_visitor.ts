@@ -78,8 +78,6 @@ export function utmOf(url: string): Partial<Record<(typeof UTM_KEYS)[number], st
   return utm
 }
 
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
-
 function contextFact(value: unknown): FactValue {
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value
   if (Array.isArray(value)) {
@@ -169,7 +167,7 @@ export class LiveVisitor {
       source: page.url,
       utm: utmOf(page.url),
       urlViews: new Map(),
-      context: {},
+      context: Object.create(null),
       firedThisVisit: [],
       invitationsSent: 0,
     }
@@ -205,10 +203,22 @@ export class LiveVisitor {
     for (const key of UTM_KEYS) this.set(`utm.${key}`, utm[key] ?? null)
   }
 
+  /**
+   * When the page instance at `url` that reconnects was viewed: the tab that left last, else
+   * the visit's last page view (durable, so it holds on another node too), else a live tab.
+   */
+  viewedAt(url: string): number | undefined {
+    if (this.lastTab?.page.url === url) return this.lastTab.pageSince
+    const last = this.visit.lastPage
+    if (last?.url === url) return last.since
+    const current = this.currentTab()
+    return current?.page.url === url ? current.pageSince : undefined
+  }
+
   addTab(added: Omit<Tab, 'key'>, countView: boolean): void {
     const tab: Tab = { ...added, key: pageKey(added.page.url) }
     this.tabs.set(tab.id, tab)
-    if (countView) this.countView(tab.key)
+    if (countView) this.countView(tab.key, tab)
     this.syncClient(tab.client)
     this.syncPage()
   }
@@ -226,7 +236,7 @@ export class LiveVisitor {
     tab.page = page
     tab.pageSince = now
     tab.key = pageKey(page.url)
-    this.countView(tab.key)
+    this.countView(tab.key, tab)
     const utm = utmOf(page.url)
     if (Object.keys(utm).length > 0) {
       this.visit.utm = utm
@@ -235,9 +245,10 @@ export class LiveVisitor {
     this.syncPage()
   }
 
-  private countView(key: string): void {
+  private countView(key: string, tab: Tab): void {
     const visit = this.visit
     visit.pageViews += 1
+    visit.lastPage = { url: tab.page.url, since: tab.pageSince }
     const seen = visit.urlViews.get(key)
     if (seen !== undefined) visit.urlViews.set(key, seen + 1)
     else if (visit.urlViews.size < this.limits.maxTrackedUrls) visit.urlViews.set(key, 1)
@@ -283,9 +294,9 @@ export class LiveVisitor {
 
   /** Shallow-merges custom context; a key set to null is removed. False when limits would be exceeded. */
   mergeContext(data: Record<string, unknown>): boolean {
-    const merged: Record<string, unknown> = { ...this.visit.context }
+    // Null prototype: context keys are the site's data, `__proto__` and `constructor` included.
+    const merged: Record<string, unknown> = Object.assign(Object.create(null), this.visit.context)
     for (const [key, value] of Object.entries(data)) {
-      if (FORBIDDEN_KEYS.has(key)) continue
       if (value === null) delete merged[key]
       else merged[key] = value
     }

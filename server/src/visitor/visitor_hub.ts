@@ -39,7 +39,7 @@ export class VisitorHub {
   private readonly unsaved = new Set<LiveVisitor>()
   private saveTimer: NodeJS.Timeout | undefined
   private readonly lingerTimers = new Map<string, NodeJS.Timeout>()
-  private readonly writes = new Map<string, Promise<void>>()
+  private readonly writes = new Map<string, Promise<boolean>>()
   private readonly observers: VisitorObserver[] = []
   private nextTabId = 1
 
@@ -96,9 +96,8 @@ export class VisitorHub {
     if (newVisit) visitor.startVisit(hello.page, now)
     else if (idle) visitor.continueVisit()
 
-    const current = visitor.currentTab()
     const sameInstance = hello.reconnect === true && !newVisit
-    const pageSince = sameInstance && current?.page.url === hello.page.url ? current.pageSince : now
+    const pageSince = (sameInstance && visitor.viewedAt(hello.page.url)) || now
     const tabId = this.nextTabId++
     if (visitor.tabs.size >= this.config.limits.maxTabsPerVisitor) {
       const oldest = visitor.tabs.values().next().value
@@ -230,24 +229,35 @@ export class VisitorHub {
     }, this.config.saveDelaySeconds * 1000)
   }
 
-  /** Queues a write of the visitor's profile behind its earlier writes; returns when it is durable. */
-  saveNow(visitor: LiveVisitor): Promise<void> {
+  /**
+   * Queues a write of the visitor's profile behind its earlier writes; resolves true once it
+   * is durable, false when the store refused it (logged; a later write retries the whole profile).
+   */
+  saveNow(visitor: LiveVisitor): Promise<boolean> {
     const key = profileKey(visitor.site, visitor.id)
     this.unsaved.delete(visitor)
-    const previous = this.writes.get(key) ?? Promise.resolve()
+    const previous = this.writes.get(key) ?? Promise.resolve(true)
     // No copy: stores encode the value when put() is called, so each write stores the
     // profile as it is then, never older than what an earlier write stored.
     const write = previous
       .then(() => this.store.put('profiles', key, visitor.profile))
       .then(
-        () => undefined,
-        (error: unknown) => this.log.error({ err: error, key }, 'profile write failed'),
+        () => true,
+        (error: unknown) => {
+          this.log.error({ err: error, key }, 'profile write failed')
+          return false
+        },
       )
     this.writes.set(key, write)
     void write.then(() => {
       if (this.writes.get(key) === write) this.writes.delete(key)
     })
     return write
+  }
+
+  /** Resolves once the visitor's profile writes issued so far are done (before another node may load it). */
+  async written(visitor: LiveVisitor): Promise<void> {
+    await this.writes.get(profileKey(visitor.site, visitor.id))
   }
 
   /** Writes every live visitor's profile and stops timers (shutdown). */

@@ -20,6 +20,8 @@ export interface VisitRecord {
   firedThisVisit: string[]
   invitationsSent: number
   lastInvitationAt?: number
+  /** The visit's latest page view: a tab reconnecting to that page (hello.reconnect) keeps its time on page. */
+  lastPage?: { url: string; since: number }
 }
 
 /** What beckon remembers of a visitor across visits, tabs, nodes and restarts (bucket `profiles`). */
@@ -41,6 +43,12 @@ export interface VisitorProfile {
   visit?: VisitRecord
 }
 
+/** Objects keyed by outside ids (context keys, campaign ids) have no prototype to collide with. */
+const plainRecord = <T extends z.ZodType>(value: T) =>
+  z
+    .record(z.string(), value)
+    .transform((record): Record<string, z.output<T>> => Object.assign(Object.create(null), record))
+
 const visitSchema = z.object({
   n: z.number().int().min(1),
   startedAt: z.number(),
@@ -49,10 +57,11 @@ const visitSchema = z.object({
   source: z.string().optional(),
   utm: z.partialRecord(z.enum(UTM_KEYS), z.string()),
   urlViews: z.record(z.string(), z.number()).transform((views) => new Map(Object.entries(views))),
-  context: z.record(z.string(), z.unknown()),
+  context: plainRecord(z.unknown()),
   firedThisVisit: z.array(z.string()),
   invitationsSent: z.number().int().min(0),
   lastInvitationAt: z.number().optional(),
+  lastPage: z.object({ url: z.string(), since: z.number() }).optional(),
 })
 
 const profileSchema = z.object({
@@ -64,7 +73,7 @@ const profileSchema = z.object({
   name: z.string().optional(),
   email: z.string().optional(),
   firedEver: z.array(z.string()),
-  lastFiredAt: z.record(z.string(), z.number()),
+  lastFiredAt: plainRecord(z.number()),
   chatHistory: z.number().int().min(0),
   rating: z.enum(['great', 'average', 'poor']).optional(),
   visit: visitSchema.optional(),
@@ -86,7 +95,15 @@ export function parseProfile(input: unknown): VisitorProfile {
 }
 
 export function newProfile(now: number): VisitorProfile {
-  return { v: 1, createdAt: now, lastSeenAt: now, visits: 0, firedEver: [], lastFiredAt: {}, chatHistory: 0 }
+  return {
+    v: 1,
+    createdAt: now,
+    lastSeenAt: now,
+    visits: 0,
+    firedEver: [],
+    lastFiredAt: Object.create(null),
+    chatHistory: 0,
+  }
 }
 
 export function profileKey(site: string, visitor: string): string {
