@@ -100,7 +100,8 @@ t.test('operator console in a real browser against a real node', async (t) => {
 
   t.test('a page view reaches the table within a second; time on page ticks', async (t) => {
     await adaRow.filter({ hasText: 'Ada Lovelace' }).waitFor()
-    const text = await adaRow.textContent()
+    // biome-ignore lint/performance/useDomNodeTextContent: a Playwright locator; innerText keeps the cells apart
+    const text = await adaRow.innerText()
     t.match(text, /newsletter\s+email · spring/, 'UTM column')
     t.match(text, /google\.com/, 'referrer column')
     t.match(text, /Windows · Chrome\s+desktop/, 'device column')
@@ -237,7 +238,8 @@ t.test('operator console in a real browser against a real node', async (t) => {
     await widget.goto(`${n.base}/demo/kb/`)
     const demoRow = dora.locator('[data-testid=visitor-row]').filter({ hasText: '/demo/kb/' })
     await demoRow.waitFor()
-    t.match(await demoRow.textContent(), /Chrome/, 'device from the browser user agent')
+    // biome-ignore lint/performance/useDomNodeTextContent: a Playwright locator, as above
+    t.match(await demoRow.innerText(), /Chrome/, 'device from the browser user agent')
 
     await demoRow.click()
     await dora.getByTestId('invite-text').fill('Welcome to the knowledge base!')
