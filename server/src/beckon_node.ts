@@ -437,13 +437,12 @@ export class BeckonNode {
     this.guard(session, () => session.closedByPeer())
   }
 
-  /** Runs a socket callback; a bug in it is logged and answered, never thrown into uWS. */
+  /** Runs a socket callback; a bug in it is answered and struck (SocketSession.failed), never thrown into uWS. */
   private guard(session: SocketSession, run: () => void): void {
     try {
       run()
     } catch (error) {
-      this.log.error({ err: error, role: session.role }, 'socket callback failed')
-      session.error(ERROR_CODE.internal, 'internal error')
+      if (session.failed()) this.log.error({ err: error, role: session.role }, 'socket callback failed')
     }
   }
 
