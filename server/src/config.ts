@@ -2,6 +2,7 @@ import { hostname } from 'node:os'
 import { randomBytes } from 'node:crypto'
 import { BlockList, isIP } from 'node:net'
 import { CAMPAIGN_LIMIT_DEFAULTS } from './rules/campaign.js'
+import { openFileLimit } from './open_file_limit.js'
 
 /** Thrown by parseConfig() for an environment variable it cannot use. */
 export class ConfigError extends Error {
@@ -56,6 +57,8 @@ export interface Limits {
   maxCampaignRangesPerDay: number
   /** BECKON_MAX_CAMPAIGN_NAME_LENGTH: longest campaign name. */
   maxCampaignNameLength: number
+  /** BECKON_MAX_HTTP_REQUESTS_PER_IP: HTTP requests in flight per client IP (429 beyond; /healthz, /readyz, /metrics exempt). */
+  maxHttpRequestsPerIp: number
 }
 
 export const LIMIT_DEFAULTS: Limits = {
@@ -79,6 +82,7 @@ export const LIMIT_DEFAULTS: Limits = {
   maxCampaignListValues: CAMPAIGN_LIMIT_DEFAULTS.maxListValues,
   maxCampaignRangesPerDay: CAMPAIGN_LIMIT_DEFAULTS.maxRangesPerDay,
   maxCampaignNameLength: CAMPAIGN_LIMIT_DEFAULTS.maxNameLength,
+  maxHttpRequestsPerIp: 16,
 }
 
 const LIMIT_ENV: Record<keyof Limits, string> = {
@@ -102,6 +106,7 @@ const LIMIT_ENV: Record<keyof Limits, string> = {
   maxCampaignListValues: 'BECKON_MAX_CAMPAIGN_LIST_VALUES',
   maxCampaignRangesPerDay: 'BECKON_MAX_CAMPAIGN_RANGES_PER_DAY',
   maxCampaignNameLength: 'BECKON_MAX_CAMPAIGN_NAME_LENGTH',
+  maxHttpRequestsPerIp: 'BECKON_MAX_HTTP_REQUESTS_PER_IP',
 }
 
 export interface Config {
@@ -146,6 +151,19 @@ export interface Config {
   /** BECKON_STATIC_DIR (web/): widget bundle, operator console and demo site. */
   staticDir: string
   limits: Limits
+  /**
+   * BECKON_FD_RESERVE (128): file descriptors kept free of visitor sockets for HTTP (health,
+   * metrics, admin), store files, NATS and logs; operator sockets may use half of it.
+   */
+  fdReserve: number
+  /**
+   * BECKON_MAX_SOCKETS (soft open-file limit minus BECKON_FD_RESERVE; unlimited when the limit
+   * is): visitor sockets this node holds. Upgrades beyond get HTTP 503 `node_full`; operator
+   * sockets may go BECKON_FD_RESERVE/2 beyond it.
+   */
+  maxSockets: number
+  /** BECKON_SERVE_SOURCE_MAPS (false): also serve the bundles' source maps (/dist/*.js.map, full sources). */
+  serveSourceMaps: boolean
 }
 
 type Env = Record<string, string | undefined>
@@ -183,7 +201,16 @@ export function parseCidrList(name: string, raw: string | undefined): BlockList 
   return list
 }
 
-export function parseConfig(env: Env = process.env): Config {
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase()
+  if (raw === '') return fallback
+  if (raw === 'true' || raw === '1') return true
+  if (raw === 'false' || raw === '0') return false
+  throw new ConfigError(name, `expected true or false, got ${JSON.stringify(env[name])}`)
+}
+
+/** `openFiles`: the process's soft open-file limit (openFileLimit()), from which BECKON_MAX_SOCKETS defaults. */
+export function parseConfig(env: Env = process.env, openFiles = openFileLimit()): Config {
   const limits = { ...LIMIT_DEFAULTS }
   for (const key of Object.keys(LIMIT_ENV) as Array<keyof Limits>) {
     limits[key] = int(env, LIMIT_ENV[key], LIMIT_DEFAULTS[key], 1)
@@ -195,7 +222,12 @@ export function parseConfig(env: Env = process.env): Config {
   if (adminToken !== undefined && adminToken.length < 16) {
     throw new ConfigError('BECKON_ADMIN_TOKEN', 'must be at least 16 characters')
   }
+  const fdReserve = int(env, 'BECKON_FD_RESERVE', 128, 0)
+  const derivedMaxSockets = openFiles === undefined ? Number.MAX_SAFE_INTEGER : Math.max(1, openFiles - fdReserve)
   return {
+    fdReserve,
+    maxSockets: int(env, 'BECKON_MAX_SOCKETS', derivedMaxSockets, 1),
+    serveSourceMaps: bool(env, 'BECKON_SERVE_SOURCE_MAPS', false),
     host: env.BECKON_HOST || '0.0.0.0',
     port: int(env, 'BECKON_PORT', 8080, 0, 65535),
     adminToken,

@@ -44,6 +44,16 @@ export class Metrics {
     labelNames: ['status'] as const,
     registers: [this.registry],
   })
+  readonly invalidText = new Counter({
+    name: 'beckon_invalid_utf8_closes_total',
+    help: 'Sockets uWS dropped (TCP closed, no close frame: the client sees 1006) for a text frame that is not UTF-8',
+    registers: [this.registry],
+  })
+  readonly maxSockets = new Gauge({
+    name: 'beckon_max_sockets',
+    help: 'Visitor sockets this node accepts (BECKON_MAX_SOCKETS); upgrades beyond get 503 node_full',
+    registers: [this.registry],
+  })
   readonly invitations = new Counter({
     name: 'beckon_invitations_total',
     help: 'Invitations sent by origin (campaign or operator)',

@@ -99,7 +99,8 @@ export class FrameCodec {
     } catch (error) {
       throw new FrameDecodeError(`undecodable ${this.binary ? 'msgpack' : 'JSON'}: ${(error as Error).message}`)
     }
-    if (values.length !== 1) throw new FrameDecodeError(`undecodable msgpack: expected one value per frame, got ${values.length}`)
+    if (values.length !== 1)
+      throw new FrameDecodeError(`undecodable msgpack: expected one value per frame, got ${values.length}`)
     return plainValue(values[0])
   }
 
