@@ -18,7 +18,7 @@ import { SiteRegistry } from './site/site_registry.js'
 import type { SocketData, SocketSession } from './socket_session.js'
 import { LmdbStore } from './store/lmdb_store.js'
 import { NatsStore } from './store/nats_store.js'
-import type { Store } from './store/store.js'
+import type { Store, StoreOptions } from './store/store.js'
 import {
   uws,
   type HttpRequest,
@@ -67,6 +67,19 @@ interface UpgradeRequest {
 function hasBody(info: RequestInfo): boolean {
   const length = info.headers['content-length']
   return (length !== undefined && length !== '0') || info.headers['transfer-encoding'] !== undefined
+}
+
+const DAY_MS = 86_400_000
+
+/** Store retention from BECKON_PROFILE_RETENTION_DAYS and BECKON_CONVERSATION_RETENTION_DAYS (0: none). */
+function retentionOf(config: Config): StoreOptions['maxAgeMs'] {
+  const maxAge: NonNullable<StoreOptions['maxAgeMs']> = {}
+  if (config.profileRetentionDays > 0) maxAge.profiles = config.profileRetentionDays * DAY_MS
+  if (config.conversationRetentionDays > 0) {
+    maxAge.conversations = config.conversationRetentionDays * DAY_MS
+    maxAge.logs = maxAge.conversations
+  }
+  return maxAge
 }
 
 /** A refused WebSocket upgrade, answered over HTTP with `{error:{code,message}}`. */
@@ -120,6 +133,7 @@ export class BeckonNode {
   ) {
     this.metrics = new Metrics(config.nodeId)
     this.metrics.maxSockets.set(config.maxSockets)
+    this.metrics.measureStore(() => store.bytes())
     this.sites = new SiteRegistry(store, bus, log)
     this.hub = new VisitorHub(store, config, log, this.metrics)
     this.admin = new AdminApi(config.adminToken, config.limits.maxBodyBytes, (id) => this.sites.get(id), log).withSites(
@@ -262,6 +276,7 @@ export class BeckonNode {
   ): Promise<BeckonNode> {
     let bus: Bus
     let store: Store
+    const retention = { maxAgeMs: retentionOf(config) }
     if (config.natsUrl) {
       const natsBus = await NatsBus.connect({
         servers: config.natsUrl.split(','),
@@ -269,10 +284,10 @@ export class BeckonNode {
         log: (msg) => log.info(msg),
       })
       bus = natsBus
-      store = await NatsStore.open(natsBus.nc, { replicas: config.natsReplicas })
+      store = await NatsStore.open(natsBus.nc, { replicas: config.natsReplicas, ...retention })
     } else {
       bus = new MemoryBus()
-      store = await LmdbStore.open(join(config.dataDir, 'beckon.lmdb'))
+      store = await LmdbStore.open(join(config.dataDir, 'beckon.lmdb'), retention)
     }
     const node = new BeckonNode(config, log, store, bus)
     await node.liveness.start()

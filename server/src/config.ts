@@ -164,6 +164,13 @@ export interface Config {
   maxSockets: number
   /** BECKON_SERVE_SOURCE_MAPS (false): also serve the bundles' source maps (/dist/*.js.map, full sources). */
   serveSourceMaps: boolean
+  /** BECKON_PROFILE_RETENTION_DAYS (90; 0 keeps forever): a visitor profile not seen for this long is deleted. */
+  profileRetentionDays: number
+  /**
+   * BECKON_CONVERSATION_RETENTION_DAYS (365; 0 keeps forever): a conversation not written for
+   * this long is deleted, and chat messages older than this.
+   */
+  conversationRetentionDays: number
 }
 
 type Env = Record<string, string | undefined>
@@ -228,6 +235,8 @@ export function parseConfig(env: Env = process.env, openFiles = openFileLimit())
     fdReserve,
     maxSockets: int(env, 'BECKON_MAX_SOCKETS', derivedMaxSockets, 1),
     serveSourceMaps: bool(env, 'BECKON_SERVE_SOURCE_MAPS', false),
+    profileRetentionDays: int(env, 'BECKON_PROFILE_RETENTION_DAYS', 90, 0, 36_500),
+    conversationRetentionDays: int(env, 'BECKON_CONVERSATION_RETENTION_DAYS', 365, 0, 36_500),
     host: env.BECKON_HOST || '0.0.0.0',
     port: int(env, 'BECKON_PORT', 8080, 0, 65535),
     adminToken,

@@ -85,6 +85,22 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry })
   }
 
+  /** `beckon_store_bytes`, measured by `bytes` at each scrape (a failed measurement leaves the last value). */
+  measureStore(bytes: () => Promise<number>): void {
+    new Gauge({
+      name: 'beckon_store_bytes',
+      help: 'Bytes of stored data: LMDB pages in use (embedded) or JetStream stream bytes of every bucket and the chat log (cluster)',
+      registers: [this.registry],
+      async collect() {
+        try {
+          this.set(await bytes())
+        } catch {
+          // the store is unreachable: keep the last value
+        }
+      },
+    })
+  }
+
   text(): Promise<string> {
     return this.registry.metrics()
   }
