@@ -11,6 +11,8 @@ import { AdminApi } from './http/admin_api.js'
 import { Reply, copyRequest, statusLine, type RequestInfo } from './http/http_io.js'
 import { StaticFiles } from './http/static_files.js'
 import { IpQuota } from './http/ip_quota.js'
+import { registerPrivacyRoutes } from './http/privacy_routes.js'
+import { VisitorPrivacy } from './visitor/visitor_privacy.js'
 import { createLogger, type Logger } from './logger.js'
 import { Metrics } from './metrics.js'
 import { originAllowed } from './site/site.js'
@@ -115,6 +117,7 @@ export class BeckonNode {
   readonly liveness: NodeLiveness
   readonly ownership: VisitorOwnership
   readonly relay: TabRelay
+  readonly privacy: VisitorPrivacy
   private readonly router: OwnerRouter
   private readonly connections: ConnectionRegistry
   private readonly httpRequests: IpQuota
@@ -222,6 +225,8 @@ export class BeckonNode {
       },
     })
     this.preview = new CampaignPreview(config.nodeId, bus, this.hub, this.feed, this.liveness, 1000)
+    this.privacy = new VisitorPrivacy(store, bus, this.hub, log)
+    registerPrivacyRoutes(this.admin, this.sites, this.privacy)
     registerCampaignRoutes(this.admin, {
       sites: this.sites,
       campaigns: this.campaigns,
@@ -535,6 +540,7 @@ export class BeckonNode {
     await this.campaignStats.close()
     this.campaigns.close()
     this.preview.close()
+    this.privacy.close()
     this.feed.close()
     this.directory.close()
     this.presence.close()

@@ -250,6 +250,28 @@ export class VisitorHub {
     return write
   }
 
+  /**
+   * Erasure: closes the visitor's tabs (1000), drops its live state without saving it and
+   * resolves once any write of it already under way is done, so a delete after it wins.
+   */
+  async forget(site: string, visitorId: string): Promise<void> {
+    const key = profileKey(site, visitorId)
+    const visitor = this.live.get(key)
+    if (visitor) {
+      this.live.delete(key)
+      this.unsaved.delete(visitor)
+      clearTimeout(this.lingerTimers.get(key))
+      this.lingerTimers.delete(key)
+      for (const tab of [...visitor.tabs.values()]) {
+        visitor.removeTab(tab.id)
+        tab.sink.close(CLOSE_CODE.normal, 'visitor data erased')
+      }
+      this.metrics.visitors.set(this.live.size)
+      this.notify(visitor, (observer) => observer.gone?.(visitor))
+    }
+    await this.writes.get(key)
+  }
+
   /** Writes every live visitor's profile and stops timers (shutdown). */
   async flush(): Promise<void> {
     for (const timer of this.lingerTimers.values()) clearTimeout(timer)
