@@ -171,6 +171,12 @@ export interface Config {
    * this long is deleted, and chat messages older than this.
    */
   conversationRetentionDays: number
+  /**
+   * BECKON_NEW_VISITORS_PER_IP_PER_MINUTE (600): new visitor profiles one client IP may create
+   * per minute. Beyond, a tokenless hello is still served (the widget works, campaigns run) but
+   * that visitor is ephemeral: its profile is never stored.
+   */
+  newVisitorsPerIpPerMinute: number
 }
 
 type Env = Record<string, string | undefined>
@@ -237,6 +243,7 @@ export function parseConfig(env: Env = process.env, openFiles = openFileLimit())
     serveSourceMaps: bool(env, 'BECKON_SERVE_SOURCE_MAPS', false),
     profileRetentionDays: int(env, 'BECKON_PROFILE_RETENTION_DAYS', 90, 0, 36_500),
     conversationRetentionDays: int(env, 'BECKON_CONVERSATION_RETENTION_DAYS', 365, 0, 36_500),
+    newVisitorsPerIpPerMinute: int(env, 'BECKON_NEW_VISITORS_PER_IP_PER_MINUTE', 600, 1),
     host: env.BECKON_HOST || '0.0.0.0',
     port: int(env, 'BECKON_PORT', 8080, 0, 65535),
     adminToken,

@@ -59,3 +59,35 @@ t.test('beckon_store_bytes reports the store size', async (t) => {
   const bytes = Number(/^beckon_store_bytes\{[^}]*\} (\d+)$/m.exec(text)?.[1])
   t.ok(bytes > 0, `beckon_store_bytes ${bytes}`)
 })
+
+t.test('new profiles per IP per minute are capped; visitors beyond are served but not stored', async (t) => {
+  const n = await startNode({ BECKON_NEW_VISITORS_PER_IP_PER_MINUTE: '3' })
+  t.teardown(() => n.stop())
+  await n.site()
+  const visitors = []
+  for (let i = 0; i < 5; i++) visitors.push(await n.visitor())
+  t.ok(
+    visitors.every((v) => v.welcome.visitor),
+    'every tokenless hello is welcomed',
+  )
+  const ephemeral = visitors.slice(3)
+  t.ok(
+    ephemeral.every((v) => n.node.hub.get('shop', v.welcome.visitor)?.ephemeral),
+    'the ones past the cap are ephemeral',
+  )
+  ephemeral[0]?.client.send({ t: 'page', url: 'https://shop.example/pricing', title: 'Pricing' })
+  ephemeral[0]?.client.send({ t: 'nope' })
+  await ephemeral[0]?.client.next('error')
+  t.equal(n.node.hub.get('shop', ephemeral[0]?.welcome.visitor)?.facts.get('page.url'), 'https://shop.example/pricing')
+  await n.node.hub.flush()
+  const stored = (await n.node.store.list('profiles', 'shop.')).map((e) => e.key)
+  t.strictSame(
+    stored.sort(),
+    visitors
+      .slice(0, 3)
+      .map((v) => `shop.${v.welcome.visitor}`)
+      .sort(),
+    'only 3 stored',
+  )
+  await Promise.all(visitors.map((v) => v.client.close()))
+})

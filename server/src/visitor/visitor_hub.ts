@@ -6,6 +6,7 @@ import type { Site } from '../site/site.js'
 import type { Store } from '../store/store.js'
 import type { ClientInfo } from './client_info.js'
 import { LiveVisitor, type TabSink } from './live_visitor.js'
+import { NewVisitorQuota } from './new_visitor_quota.js'
 import { newProfile, parseProfile, profileKey, type VisitorProfile } from './visitor_profile.js'
 
 /** Told about every visitor whose state changed, after each applied event. */
@@ -42,13 +43,16 @@ export class VisitorHub {
   private readonly writes = new Map<string, Promise<void>>()
   private readonly observers: VisitorObserver[] = []
   private nextTabId = 1
+  private readonly newVisitors: NewVisitorQuota
 
   constructor(
     private readonly store: Store,
     private readonly config: Config,
     private readonly log: Logger,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    this.newVisitors = new NewVisitorQuota(config.newVisitorsPerIpPerMinute)
+  }
 
   observe(observer: VisitorObserver): void {
     this.observers.push(observer)
@@ -83,6 +87,8 @@ export class VisitorHub {
       }
       visitor = await pending
       resumed = visitor.profile.visits > 0
+      // Past its IP's allowance a new visitor is served but never stored (it stays ephemeral).
+      if (!resumed && !visitor.ephemeral && !this.newVisitors.take(client.ip)) visitor.ephemeral = true
       this.live.set(key, visitor)
       this.metrics.visitors.set(this.live.size)
     }
@@ -234,6 +240,7 @@ export class VisitorHub {
   saveNow(visitor: LiveVisitor): Promise<void> {
     const key = profileKey(visitor.site, visitor.id)
     this.unsaved.delete(visitor)
+    if (visitor.ephemeral) return Promise.resolve()
     const previous = this.writes.get(key) ?? Promise.resolve()
     // No copy: stores encode the value when put() is called, so each write stores the
     // profile as it is then, never older than what an earlier write stored.
