@@ -10,6 +10,9 @@ import { ConnectionRegistry } from './connection_registry.js'
 import { AdminApi } from './http/admin_api.js'
 import { Reply, copyRequest, statusLine, type RequestInfo } from './http/http_io.js'
 import { StaticFiles } from './http/static_files.js'
+import { IpQuota } from './http/ip_quota.js'
+import { registerPrivacyRoutes } from './http/privacy_routes.js'
+import { VisitorPrivacy } from './visitor/visitor_privacy.js'
 import { createLogger, type Logger } from './logger.js'
 import { Metrics } from './metrics.js'
 import { originAllowed } from './site/site.js'
@@ -17,7 +20,7 @@ import { SiteRegistry } from './site/site_registry.js'
 import type { SocketData, SocketSession } from './socket_session.js'
 import { LmdbStore } from './store/lmdb_store.js'
 import { NatsStore } from './store/nats_store.js'
-import type { Store } from './store/store.js'
+import type { Store, StoreOptions } from './store/store.js'
 import {
   uws,
   type HttpRequest,
@@ -63,6 +66,25 @@ interface UpgradeRequest {
   codec: FrameCodec
 }
 
+/** Whether a request announces a body (which must then be taken in before the handler returns). */
+function hasBody(info: RequestInfo): boolean {
+  const length = info.headers['content-length']
+  return (length !== undefined && length !== '0') || info.headers['transfer-encoding'] !== undefined
+}
+
+const DAY_MS = 86_400_000
+
+/** Store retention from BECKON_PROFILE_RETENTION_DAYS and BECKON_CONVERSATION_RETENTION_DAYS (0: none). */
+function retentionOf(config: Config): StoreOptions['maxAgeMs'] {
+  const maxAge: NonNullable<StoreOptions['maxAgeMs']> = {}
+  if (config.profileRetentionDays > 0) maxAge.profiles = config.profileRetentionDays * DAY_MS
+  if (config.conversationRetentionDays > 0) {
+    maxAge.conversations = config.conversationRetentionDays * DAY_MS
+    maxAge.logs = maxAge.conversations
+  }
+  return maxAge
+}
+
 /** A refused WebSocket upgrade, answered over HTTP with `{error:{code,message}}`. */
 class UpgradeRefused extends Error {
   constructor(
@@ -97,8 +119,10 @@ export class BeckonNode {
   readonly ownership: VisitorOwnership
   readonly relay: TabRelay
   readonly acks: ClusterAcks
+  readonly privacy: VisitorPrivacy
   private readonly router: OwnerRouter
   private readonly connections: ConnectionRegistry
+  private readonly httpRequests: IpQuota
   private readonly parser
   private readonly files: StaticFiles
   private listenSocket: us_listen_socket | undefined
@@ -113,6 +137,8 @@ export class BeckonNode {
     readonly bus: Bus,
   ) {
     this.metrics = new Metrics(config.nodeId)
+    this.metrics.maxSockets.set(config.maxSockets)
+    this.metrics.measureStore(() => store.bytes())
     // Peers only exist in cluster mode: a single node's store may still hold a crashed run's heartbeat.
     this.acks = new ClusterAcks(
       config.nodeId,
@@ -130,9 +156,14 @@ export class BeckonNode {
       log,
       config.maxOperatorTokenSeconds,
     ).withSites(this.sites)
-    this.connections = new ConnectionRegistry(config.limits.maxConnectionsPerIp)
+    this.connections = new ConnectionRegistry(
+      config.limits.maxConnectionsPerIp,
+      config.maxSockets,
+      Math.floor(config.fdReserve / 2),
+    )
+    this.httpRequests = new IpQuota(config.limits.maxHttpRequestsPerIp)
     this.parser = createFrameParser(config.limits)
-    this.files = new StaticFiles(config.staticDir)
+    this.files = new StaticFiles(config.staticDir, { sourceMaps: config.serveSourceMaps })
     const refreshMs = config.refreshSeconds * 1000
     this.directory = new VisitorDirectory(config.nodeId, bus, refreshMs, {
       list: (site) => [...this.hub.visitors(site)].map((v) => this.feed.summary(v)),
@@ -218,6 +249,8 @@ export class BeckonNode {
       },
     })
     this.preview = new CampaignPreview(config.nodeId, bus, this.hub, this.feed, this.liveness, 1000)
+    this.privacy = new VisitorPrivacy(store, bus, this.hub, log)
+    registerPrivacyRoutes(this.admin, this.sites, this.privacy)
     registerCampaignRoutes(this.admin, {
       sites: this.sites,
       campaigns: this.campaigns,
@@ -274,6 +307,7 @@ export class BeckonNode {
   ): Promise<BeckonNode> {
     let bus: Bus
     let store: Store
+    const retention = { maxAgeMs: retentionOf(config) }
     if (config.natsUrl) {
       const natsBus = await NatsBus.connect({
         servers: config.natsUrl.split(','),
@@ -281,10 +315,10 @@ export class BeckonNode {
         log: (msg) => log.info(msg),
       })
       bus = natsBus
-      store = await NatsStore.open(natsBus.nc, { replicas: config.natsReplicas })
+      store = await NatsStore.open(natsBus.nc, { replicas: config.natsReplicas, ...retention })
     } else {
       bus = new MemoryBus()
-      store = await LmdbStore.open(join(config.dataDir, 'beckon.lmdb'))
+      store = await LmdbStore.open(join(config.dataDir, 'beckon.lmdb'), retention)
     }
     const node = new BeckonNode(config, log, store, bus)
     await node.liveness.start()
@@ -306,27 +340,34 @@ export class BeckonNode {
       '/v1/operator',
       this.socketRoute((u) => this.operatorSession(u)),
     )
-    app.get('/healthz', (res) => new Reply(res).json(200, { ok: true, node: this.config.nodeId }))
-    app.get('/readyz', (res) => {
+    // Every GET route answers HEAD too (Reply drops the body).
+    const get = (pattern: string, handler: (res: HttpResponse, req: HttpRequest, head: boolean) => void) => {
+      app.get(pattern, (res, req) => handler(res, req, false))
+      app.head(pattern, (res, req) => handler(res, req, true))
+    }
+    get('/healthz', (res, _req, head) => new Reply(res, { head }).json(200, { ok: true, node: this.config.nodeId }))
+    get('/readyz', (res, _req, head) => {
       const ready = !this.draining
-      new Reply(res).json(ready ? 200 : 503, { ready, node: this.config.nodeId })
+      new Reply(res, { head }).json(ready ? 200 : 503, { ready, node: this.config.nodeId })
     })
-    app.get('/metrics', (res) => {
-      const reply = new Reply(res)
+    get('/metrics', (res, _req, head) => {
+      const reply = new Reply(res, { head })
       void this.metrics.text().then((text) => reply.send(200, text, this.metrics.registry.contentType))
     })
     app.any('/v1/*', (res, req) => {
-      const reply = new Reply(res)
       const info = copyRequest(req)
-      if (info.method === 'PUT' || info.method === 'POST') reply.body(limits.maxBodyBytes).catch(() => undefined)
+      const reply = this.limitedReply(res, info)
+      if (!reply) return
+      if (info.method === 'PUT' || info.method === 'POST' || hasBody(info)) reply.holdBody(limits.maxBodyBytes)
       void this.admin.handle(info, reply).catch((error: unknown) => this.failed(reply, info, error))
     })
-    app.get('/', (res) => {
+    get('/', (res) => {
       res.cork(() => res.writeStatus(statusLine(302)).writeHeader('location', '/demo/').end())
     })
-    app.get('/*', (res, req) => {
-      const reply = new Reply(res)
+    get('/*', (res, req) => {
       const info = copyRequest(req)
+      const reply = this.limitedReply(res, info)
+      if (!reply) return
       void this.files.read(info.url).then((file) => {
         if (file) reply.send(200, file.body, file.type, { 'cache-control': 'no-cache' })
         else reply.error(404, 'not_found', `no file ${info.url}`)
@@ -341,6 +382,25 @@ export class BeckonNode {
         resolve()
       })
     })
+  }
+
+  /**
+   * A Reply for a request that counts against its IP's BECKON_MAX_HTTP_REQUESTS_PER_IP until
+   * answered; undefined (answered 429) when the IP already has that many in flight.
+   */
+  private limitedReply(res: HttpResponse, info: RequestInfo): Reply | undefined {
+    const peer = Buffer.from(res.getRemoteAddressAsText()).toString()
+    const ip = clientIp(peer, info.headers['x-forwarded-for'] ?? '', this.config.trustedProxies)
+    const head = info.method === 'HEAD'
+    if (!this.httpRequests.admit(ip)) {
+      new Reply(res, { head }).error(
+        429,
+        'too_many_requests',
+        `more than ${this.httpRequests.max} HTTP requests in flight from ${ip}`,
+      )
+      return undefined
+    }
+    return new Reply(res, { head, done: () => this.httpRequests.release(ip) })
   }
 
   private failed(reply: Reply, info: RequestInfo, error: unknown): void {
@@ -361,7 +421,12 @@ export class BeckonNode {
       upgrade: (res, req, context) => this.upgrade(res, req, context, create),
       open: (ws) => this.opened(ws),
       message: (ws, message, isBinary) => this.received(ws, message, isBinary),
-      close: (ws) => this.closed(ws),
+      close: (ws, code, message) => {
+        // uWS validates text frames itself and drops the connection (no JS message callback).
+        if (code === 1006 && Buffer.from(message).toString() === 'Received invalid UTF-8')
+          this.metrics.invalidText.inc()
+        this.closed(ws)
+      },
     }
   }
 
@@ -388,7 +453,11 @@ export class BeckonNode {
         throw new UpgradeRefused(400, 'subprotocol_unsupported', 'offer beckon.v1.json or beckon.v1.msgpack')
       upgrade.codec = codecFor(subprotocol)
       const session = create(upgrade)
-      if (!this.connections.admit(session.ip)) {
+      const refusal = this.connections.admit(session.ip, session.role)
+      if (refusal === 'node_full') {
+        throw new UpgradeRefused(503, 'node_full', 'node at its socket limit (BECKON_MAX_SOCKETS): reconnect later')
+      }
+      if (refusal === 'per_ip') {
         throw new UpgradeRefused(
           429,
           'too_many_connections',
@@ -403,7 +472,8 @@ export class BeckonNode {
       const refusal = error instanceof UpgradeRefused ? error : new UpgradeRefused(500, 'internal', 'internal error')
       if (!(error instanceof UpgradeRefused)) this.log.error({ err: error }, 'upgrade failed')
       this.metrics.rejectedUpgrades.inc({ status: String(refusal.status) })
-      new Reply(res).error(refusal.status, refusal.code, refusal.message)
+      // Closes the connection: a refused client must not keep a descriptor in keep-alive.
+      new Reply(res, { close: true }).error(refusal.status, refusal.code, refusal.message)
     }
   }
 
@@ -464,13 +534,12 @@ export class BeckonNode {
     this.guard(session, () => session.closedByPeer())
   }
 
-  /** Runs a socket callback; a bug in it is logged and answered, never thrown into uWS. */
+  /** Runs a socket callback; a bug in it is answered and struck (SocketSession.failed), never thrown into uWS. */
   private guard(session: SocketSession, run: () => void): void {
     try {
       run()
     } catch (error) {
-      this.log.error({ err: error, role: session.role }, 'socket callback failed')
-      session.error(ERROR_CODE.internal, 'internal error')
+      if (session.failed()) this.log.error({ err: error, role: session.role }, 'socket callback failed')
     }
   }
 
@@ -498,6 +567,7 @@ export class BeckonNode {
     await this.campaignStats.close()
     this.campaigns.close()
     this.preview.close()
+    this.privacy.close()
     this.feed.close()
     this.directory.close()
     this.presence.close()

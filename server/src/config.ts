@@ -2,6 +2,7 @@ import { hostname } from 'node:os'
 import { randomBytes } from 'node:crypto'
 import { BlockList, isIP } from 'node:net'
 import { CAMPAIGN_LIMIT_DEFAULTS } from './rules/campaign.js'
+import { openFileLimit } from './open_file_limit.js'
 
 /** Thrown by parseConfig() for an environment variable it cannot use. */
 export class ConfigError extends Error {
@@ -56,6 +57,8 @@ export interface Limits {
   maxCampaignRangesPerDay: number
   /** BECKON_MAX_CAMPAIGN_NAME_LENGTH: longest campaign name. */
   maxCampaignNameLength: number
+  /** BECKON_MAX_HTTP_REQUESTS_PER_IP: HTTP requests in flight per client IP (429 beyond; /healthz, /readyz, /metrics exempt). */
+  maxHttpRequestsPerIp: number
 }
 
 export const LIMIT_DEFAULTS: Limits = {
@@ -79,6 +82,7 @@ export const LIMIT_DEFAULTS: Limits = {
   maxCampaignListValues: CAMPAIGN_LIMIT_DEFAULTS.maxListValues,
   maxCampaignRangesPerDay: CAMPAIGN_LIMIT_DEFAULTS.maxRangesPerDay,
   maxCampaignNameLength: CAMPAIGN_LIMIT_DEFAULTS.maxNameLength,
+  maxHttpRequestsPerIp: 16,
 }
 
 const LIMIT_ENV: Record<keyof Limits, string> = {
@@ -102,6 +106,7 @@ const LIMIT_ENV: Record<keyof Limits, string> = {
   maxCampaignListValues: 'BECKON_MAX_CAMPAIGN_LIST_VALUES',
   maxCampaignRangesPerDay: 'BECKON_MAX_CAMPAIGN_RANGES_PER_DAY',
   maxCampaignNameLength: 'BECKON_MAX_CAMPAIGN_NAME_LENGTH',
+  maxHttpRequestsPerIp: 'BECKON_MAX_HTTP_REQUESTS_PER_IP',
 }
 
 export interface Config {
@@ -160,6 +165,32 @@ export interface Config {
   clusterAckTimeoutMs: number
   /** BECKON_STATS_FLUSH_MS (1000): campaign counters are batched and shared with other nodes this often (stats lag). */
   statsFlushMs: number
+  /**
+   * BECKON_FD_RESERVE (128): file descriptors kept free of visitor sockets for HTTP (health,
+   * metrics, admin), store files, NATS and logs; operator sockets may use half of it.
+   */
+  fdReserve: number
+  /**
+   * BECKON_MAX_SOCKETS (soft open-file limit minus BECKON_FD_RESERVE; unlimited when the limit
+   * is): visitor sockets this node holds. Upgrades beyond get HTTP 503 `node_full`; operator
+   * sockets may go BECKON_FD_RESERVE/2 beyond it.
+   */
+  maxSockets: number
+  /** BECKON_SERVE_SOURCE_MAPS (false): also serve the bundles' source maps (/dist/*.js.map, full sources). */
+  serveSourceMaps: boolean
+  /** BECKON_PROFILE_RETENTION_DAYS (90; 0 keeps forever): a visitor profile not seen for this long is deleted. */
+  profileRetentionDays: number
+  /**
+   * BECKON_CONVERSATION_RETENTION_DAYS (365; 0 keeps forever): a conversation not written for
+   * this long is deleted, and chat messages older than this.
+   */
+  conversationRetentionDays: number
+  /**
+   * BECKON_NEW_VISITORS_PER_IP_PER_MINUTE (600): new visitor profiles one client IP may create
+   * per minute. Beyond, a tokenless hello is still served (the widget works, campaigns run) but
+   * that visitor is ephemeral: its profile is never stored.
+   */
+  newVisitorsPerIpPerMinute: number
 }
 
 type Env = Record<string, string | undefined>
@@ -197,7 +228,16 @@ export function parseCidrList(name: string, raw: string | undefined): BlockList 
   return list
 }
 
-export function parseConfig(env: Env = process.env): Config {
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase()
+  if (raw === '') return fallback
+  if (raw === 'true' || raw === '1') return true
+  if (raw === 'false' || raw === '0') return false
+  throw new ConfigError(name, `expected true or false, got ${JSON.stringify(env[name])}`)
+}
+
+/** `openFiles`: the process's soft open-file limit (openFileLimit()), from which BECKON_MAX_SOCKETS defaults. */
+export function parseConfig(env: Env = process.env, openFiles = openFileLimit()): Config {
   const limits = { ...LIMIT_DEFAULTS }
   for (const key of Object.keys(LIMIT_ENV) as Array<keyof Limits>) {
     limits[key] = int(env, LIMIT_ENV[key], LIMIT_DEFAULTS[key], 1)
@@ -209,7 +249,15 @@ export function parseConfig(env: Env = process.env): Config {
   if (adminToken !== undefined && adminToken.length < 16) {
     throw new ConfigError('BECKON_ADMIN_TOKEN', 'must be at least 16 characters')
   }
+  const fdReserve = int(env, 'BECKON_FD_RESERVE', 128, 0)
+  const derivedMaxSockets = openFiles === undefined ? Number.MAX_SAFE_INTEGER : Math.max(1, openFiles - fdReserve)
   return {
+    fdReserve,
+    maxSockets: int(env, 'BECKON_MAX_SOCKETS', derivedMaxSockets, 1),
+    serveSourceMaps: bool(env, 'BECKON_SERVE_SOURCE_MAPS', false),
+    profileRetentionDays: int(env, 'BECKON_PROFILE_RETENTION_DAYS', 90, 0, 36_500),
+    conversationRetentionDays: int(env, 'BECKON_CONVERSATION_RETENTION_DAYS', 365, 0, 36_500),
+    newVisitorsPerIpPerMinute: int(env, 'BECKON_NEW_VISITORS_PER_IP_PER_MINUTE', 600, 1),
     host: env.BECKON_HOST || '0.0.0.0',
     port: int(env, 'BECKON_PORT', 8080, 0, 65535),
     adminToken,

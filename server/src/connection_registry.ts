@@ -1,30 +1,47 @@
-import type { SocketSession } from './socket_session.js'
+import { IpQuota } from './http/ip_quota.js'
+import type { Role, SocketSession } from './socket_session.js'
 
-/** Open sockets of this node: per-IP admission (BECKON_MAX_CONNECTIONS_PER_IP) and drain on shutdown. */
+/** Why admit() refused a socket. */
+export type Refusal = 'per_ip' | 'node_full'
+
+/**
+ * Open sockets of this node: admission and drain on shutdown. A socket is admitted while its
+ * IP holds fewer than BECKON_MAX_CONNECTIONS_PER_IP and the node fewer than its cap: visitor
+ * sockets up to `maxSockets`, operator sockets also into `operatorReserve` beyond it, so
+ * operators can still connect to a full node.
+ */
 export class ConnectionRegistry {
-  private readonly perIp = new Map<string, number>()
+  private readonly perIp: IpQuota
   private readonly sessions = new Set<SocketSession>()
+  /** Admitted sockets (open or upgrading), all roles. */
+  private admitted = 0
   private emptied: (() => void) | undefined
 
-  constructor(private readonly maxPerIp: number) {}
+  constructor(
+    maxPerIp: number,
+    readonly maxSockets: number,
+    readonly operatorReserve: number,
+  ) {
+    this.perIp = new IpQuota(maxPerIp)
+  }
 
   get size(): number {
     return this.sessions.size
   }
 
-  /** Reserves a slot for `ip`; false when it already holds the maximum. */
-  admit(ip: string): boolean {
-    const count = this.perIp.get(ip) ?? 0
-    if (count >= this.maxPerIp) return false
-    this.perIp.set(ip, count + 1)
-    return true
+  /** Reserves a slot for a socket of `role` from `ip`; the reason when refused. */
+  admit(ip: string, role: Role): Refusal | undefined {
+    const cap = role === 'operator' ? this.maxSockets + this.operatorReserve : this.maxSockets
+    if (this.admitted >= cap) return 'node_full'
+    if (!this.perIp.admit(ip)) return 'per_ip'
+    this.admitted += 1
+    return undefined
   }
 
   /** Gives back a slot reserved by admit() (the socket closed or never opened). */
   release(ip: string): void {
-    const count = (this.perIp.get(ip) ?? 1) - 1
-    if (count <= 0) this.perIp.delete(ip)
-    else this.perIp.set(ip, count)
+    this.perIp.release(ip)
+    this.admitted = Math.max(0, this.admitted - 1)
   }
 
   add(session: SocketSession): void {

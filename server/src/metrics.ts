@@ -44,6 +44,16 @@ export class Metrics {
     labelNames: ['status'] as const,
     registers: [this.registry],
   })
+  readonly invalidText = new Counter({
+    name: 'beckon_invalid_utf8_closes_total',
+    help: 'Sockets uWS dropped (TCP closed, no close frame: the client sees 1006) for a text frame that is not UTF-8',
+    registers: [this.registry],
+  })
+  readonly maxSockets = new Gauge({
+    name: 'beckon_max_sockets',
+    help: 'Visitor sockets this node accepts (BECKON_MAX_SOCKETS); upgrades beyond get 503 node_full',
+    registers: [this.registry],
+  })
   readonly invitations = new Counter({
     name: 'beckon_invitations_total',
     help: 'Invitations sent by origin (campaign or operator)',
@@ -73,6 +83,22 @@ export class Metrics {
   constructor(nodeId: string) {
     this.registry.setDefaultLabels({ node: nodeId })
     collectDefaultMetrics({ register: this.registry })
+  }
+
+  /** `beckon_store_bytes`, measured by `bytes` at each scrape (a failed measurement leaves the last value). */
+  measureStore(bytes: () => Promise<number>): void {
+    new Gauge({
+      name: 'beckon_store_bytes',
+      help: 'Bytes of stored data: LMDB pages in use (embedded) or JetStream stream bytes of every bucket and the chat log (cluster)',
+      registers: [this.registry],
+      async collect() {
+        try {
+          this.set(await bytes())
+        } catch {
+          // the store is unreachable: keep the last value
+        }
+      },
+    })
   }
 
   text(): Promise<string> {

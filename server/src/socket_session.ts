@@ -15,6 +15,9 @@ function closeReason(reason: string): string {
   return cut
 }
 
+/** Handler failures of one socket are logged at most this often (the client may repeat the input). */
+const FAILURE_LOG_INTERVAL_MS = 60_000
+
 /** uWS user data: the session that owns the socket. */
 export interface SocketData {
   session: SocketSession
@@ -31,6 +34,7 @@ export abstract class SocketSession {
   private violations = 0
   private readonly bucket: TokenBucket
   private firstFrameTimer: NodeJS.Timeout | undefined
+  private lastFailureLog = Number.NEGATIVE_INFINITY
 
   constructor(
     readonly role: Role,
@@ -108,6 +112,7 @@ export abstract class SocketSession {
       decoded = this.codec.decode(message, isBinary)
     } catch (error) {
       if (error instanceof FrameDecodeError) return this.close(CLOSE_CODE.protocolError, error.message)
+      if (error instanceof FrameError) return this.refuse(error)
       throw error
     }
     if (!allowed) {
@@ -119,15 +124,36 @@ export abstract class SocketSession {
     this.handle(decoded)
   }
 
-  /** Runs onFrame; a bad request (FrameError) is answered with an error frame and a strike. */
+  /**
+   * Runs onFrame; a bad request (FrameError) is answered with an error frame and a strike.
+   * Any other error is a bug met by this input: rethrown for the caller to report with failed().
+   */
   protected handle(frame: unknown): void {
     try {
       this.onFrame(frame)
     } catch (error) {
       if (!(error instanceof FrameError)) throw error
-      this.error(error.code, error.message, error.ref)
-      this.strike()
+      this.refuse(error)
     }
+  }
+
+  private refuse(error: FrameError): void {
+    this.error(error.code, error.message, error.ref)
+    this.strike()
+  }
+
+  /**
+   * A handler failed on this socket's input: answered with `internal` and counted as a
+   * strike, so a client repeating the input is closed with 4009. Returns true when the
+   * failure should be logged: at most once per socket per FAILURE_LOG_INTERVAL_MS.
+   */
+  failed(): boolean {
+    this.error(ERROR_CODE.internal, 'internal error')
+    this.strike()
+    const now = Date.now()
+    if (now - this.lastFailureLog < FAILURE_LOG_INTERVAL_MS) return false
+    this.lastFailureLog = now
+    return true
   }
 
   /** Counts a bad or excess frame; too many close the socket with 4009. */

@@ -16,6 +16,10 @@ storeContract(t, 'LmdbStore', async () => {
   return {
     store,
     reopen: async () => (store = await LmdbStore.open(dir)),
+    withOptions: async (opts) => {
+      await store.close()
+      return (store = await LmdbStore.open(dir, { ...opts, sweepMs: 100 }))
+    },
     cleanup: async () => {
       await store.close()
       await rm(dir, { recursive: true, force: true })
@@ -43,6 +47,7 @@ t.test('NatsStore on nats-server with JetStream', async (t) => {
         connections.push(nc)
         return NatsStore.open(nc, { prefix })
       },
+      withOptions: (opts) => NatsStore.open(nc1, { prefix, ...opts }),
       cleanup: async () => {},
     }
   })

@@ -1,5 +1,6 @@
 import type { Test } from 'tap'
-import { StoreKeyError, type Store } from '../src/store/store.js'
+import { StoreKeyError, type Store, type StoreOptions } from '../src/store/store.js'
+import { until } from './support/until.js'
 
 export interface StoreFixture {
   store: Store
@@ -7,6 +8,8 @@ export interface StoreFixture {
   peer?: Store
   /** Closes `store` and opens the same data again (durability across restarts). */
   reopen?: () => Promise<Store>
+  /** Opens the same data with these options (retention). */
+  withOptions(opts: StoreOptions): Promise<Store>
   cleanup(): Promise<void>
 }
 
@@ -240,5 +243,35 @@ export function storeContract(t: Test, name: string, factory: () => Promise<Stor
     t.equal(await again.append('log.kept', 'second'), 2, 'seqs continue')
     const r2 = await again.update('sites', 'kept', { v: 2 }, r1)
     t.ok(r2 !== false && r2 > r1, 'the revision read before closing still updates, and grows')
+  })
+
+  check('deleteLog erases one log; the others stay', async (t, { store }) => {
+    await store.append('erase.a', 'one')
+    await store.append('erase.a', 'two')
+    await store.append('erase.b', 'kept')
+    await store.deleteLog('erase.a')
+    t.strictSame(await store.read('erase.a', 0), [])
+    t.strictSame(await store.read('erase.b', 0), [{ seq: 1, value: 'kept' }])
+    await store.deleteLog('erase.never')
+    t.pass('deleting a missing log is fine')
+  })
+
+  check('bytes() measures the stored data', async (t, { store }) => {
+    const before = await store.bytes()
+    t.ok(Number.isSafeInteger(before) && before >= 0)
+    for (let i = 0; i < 50; i++) await store.put('profiles', `big.${i}`, { pad: 'x'.repeat(4000) })
+    t.ok((await store.bytes()) > before + 100_000, 'grows with what is written')
+  })
+
+  check('retention: entries and log records past their max age vanish, other buckets stay', async (t, f) => {
+    const store = await f.withOptions({ maxAgeMs: { profiles: 1000, logs: 1000 } })
+    await store.put('profiles', 'old.1', { v: 1 })
+    await store.put('sites', 'forever', { v: 1 })
+    await store.append('old.log', 'message')
+    t.ok(await store.get('profiles', 'old.1'), 'there at first')
+    await until('the profile expires', async () => (await store.get('profiles', 'old.1')) === undefined)
+    await until('the log record expires', async () => (await store.read('old.log', 0)).length === 0)
+    t.strictSame((await store.get('sites', 'forever'))?.value, { v: 1 }, 'a bucket without max age keeps its entries')
+    t.strictSame(await store.list('profiles', ''), [], 'list agrees')
   })
 }

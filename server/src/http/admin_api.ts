@@ -26,6 +26,8 @@ const SEGMENT = '([^/]+)'
 /**
  * The admin HTTP API under /v1/sites, guarded by `Authorization: Bearer $BECKON_ADMIN_TOKEN`.
  * Off (404) when no admin token is configured. Errors are `{error:{code,message,path}}`.
+ * The bearer is checked before any of the request body is read (see Reply.holdBody): a
+ * refused request's body is never read; its connection is closed instead.
  */
 export class AdminApi {
   private readonly routes: Route[] = []
@@ -95,7 +97,9 @@ export class AdminApi {
     if (!this.adminToken) return reply.error(404, 'admin_disabled', 'admin routes are off: set BECKON_ADMIN_TOKEN')
     const matching = this.routes.filter((r) => r.pattern.test(req.url))
     if (matching.length === 0) return reply.error(404, 'not_found', `no route ${req.url}`)
-    const route = matching.find((r) => r.method === req.method)
+    // HEAD is answered by the GET route (its reply drops the body).
+    const method = req.method === 'HEAD' ? 'GET' : req.method
+    const route = matching.find((r) => r.method === method)
     if (!route) return reply.error(405, 'method_not_allowed', `${req.method} not allowed on ${req.url}`)
     const params = (route.pattern.exec(req.url)?.slice(1) ?? []).map((p) => {
       try {

@@ -43,27 +43,51 @@ export function statusLine(status: number): string {
 
 /**
  * Tracks whether the client went away so nothing is written to an aborted response.
- * Every handler creates one before its first await (uWS requires onAborted).
+ * Every handler creates one before its first await (uWS requires onAborted). A HEAD reply
+ * sends the headers (and content-length) of the GET reply without its body. `done` runs
+ * once, when the response is written or aborted.
  */
 export class Reply {
   aborted = false
+  private ended = false
   /** Settles a body still being read when the client goes away, so its handler does not wait forever. */
   private abortBody: (() => void) | undefined
+  /** A request body that was announced but not (fully) read. */
+  private unreadBody = false
 
-  constructor(readonly res: HttpResponse) {
+  constructor(
+    readonly res: HttpResponse,
+    /** `close`: end the connection after this response (no keep-alive). */
+    private readonly opts: { head?: boolean; close?: boolean; done?: () => void } = {},
+  ) {
     res.onAborted(() => {
       this.aborted = true
       this.abortBody?.()
+      this.finish()
     })
   }
 
+  private finish(): void {
+    if (this.ended) return
+    this.ended = true
+    this.opts.done?.()
+  }
+
+  /**
+   * Writes the response. If the request's body was never read (refused before it was needed),
+   * the connection is closed rather than reading the rest of it.
+   */
   send(status: number, body: string | Uint8Array, contentType: string, headers: Record<string, string> = {}): void {
-    if (this.aborted) return
+    if (this.aborted || this.ended) return
+    const close = this.unreadBody || this.opts.close === true
     this.res.cork(() => {
       this.res.writeStatus(statusLine(status)).writeHeader('content-type', contentType)
       for (const [key, value] of Object.entries(headers)) this.res.writeHeader(key, value)
-      this.res.end(body)
+      if (this.opts.head)
+        this.res.endWithoutBody(typeof body === 'string' ? Buffer.byteLength(body) : body.length, close)
+      else this.res.end(body, close)
     })
+    this.finish()
   }
 
   json(status: number, body: unknown): void {
@@ -77,10 +101,22 @@ export class Reply {
   private pendingBody: Promise<Buffer> | undefined
 
   /**
-   * Reads the whole body, refusing more than `maxBytes` (InputError 413). uWS hands data only
-   * to an onData attached before the handler returns, so the first call must come before any await.
+   * Takes the request body in (uWS hands data only to an onData attached before the handler
+   * returns) but pauses the socket, so nothing beyond what already arrived is read until a
+   * handler calls body(), after authentication.
    */
-  body(maxBytes: number): Promise<Buffer> {
+  holdBody(maxBytes: number): void {
+    this.unreadBody = true
+    void this.body(maxBytes, false).catch(() => undefined)
+    this.res.pause()
+  }
+
+  /**
+   * Reads the whole body, refusing more than `maxBytes` (InputError 413). The first call
+   * (or holdBody) must come before any await.
+   */
+  body(maxBytes: number, resume = true): Promise<Buffer> {
+    if (resume && !this.aborted && !this.ended) this.res.resume()
     this.pendingBody ??= new Promise((resolve, reject) => {
       this.abortBody = () => reject(new InputError('aborted', 'client went away', '', 400))
       const chunks: Buffer[] = []
@@ -94,7 +130,10 @@ export class Reply {
           return
         }
         chunks.push(Buffer.from(chunk.slice(0)))
-        if (isLast) resolve(Buffer.concat(chunks))
+        if (isLast) {
+          this.unreadBody = false
+          resolve(Buffer.concat(chunks))
+        }
       })
     })
     return this.pendingBody

@@ -16,13 +16,23 @@ import {
   NoRespondersError,
   TimeoutError,
   headers,
+  nanos,
   type MsgHdrs,
   type NatsConnection,
 } from '@nats-io/transport-node'
-import { BUCKETS, checkKey, checkPrefix, type Bucket, type Entry, type LogRecord, type Store } from './store.js'
+import {
+  BUCKETS,
+  checkKey,
+  checkPrefix,
+  type Bucket,
+  type Entry,
+  type LogRecord,
+  type Store,
+  type StoreOptions,
+} from './store.js'
 import { decodeValue, encodeValue } from './value_codec.js'
 
-export interface NatsStoreOptions {
+export interface NatsStoreOptions extends StoreOptions {
   /** JetStream replicas of every bucket and of the log stream (1, 3 or 5); default 1. */
   replicas?: number
   /** Names `<prefix>_<bucket>` KV buckets, the `<prefix>_log` stream and `<prefix>.log.>`; default `beckon`. */
@@ -113,11 +123,13 @@ export class NatsStore implements Store {
     const jsm = await jetstreamManager(nc)
     const kvm = new Kvm(js)
     const store = new NatsStore(js, jsm, prefix)
+    const maxAge = opts.maxAgeMs ?? {}
     await whileClusterForms(async () => {
       await Promise.all(
-        BUCKETS.map((b) =>
-          kvm.create(`${prefix}_${b}`, { history: 1, replicas, storage: StorageType.File, allow_direct: false }),
-        ),
+        BUCKETS.map(async (b) => {
+          await kvm.create(`${prefix}_${b}`, { history: 1, replicas, storage: StorageType.File, allow_direct: false })
+          await store.retain(store.kvStream(b), maxAge[b])
+        }),
       )
       await jsm.streams.info(store.logStream).catch(async (error: unknown) => {
         if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound)) throw error
@@ -129,8 +141,25 @@ export class NatsStore implements Store {
           allow_direct: false,
         })
       })
+      await store.retain(store.logStream, maxAge.logs)
     })
     return store
+  }
+
+  /**
+   * Sets a stream's `max_age` (0: forever), also on a stream made before: nats-server 2.9 has
+   * no per-message TTL, so retention is per bucket (time since a key's last write) and, for
+   * the log stream, per record. The duplicate window (used by every write) must not exceed it.
+   */
+  private async retain(stream: string, maxAgeMs: number | undefined): Promise<void> {
+    const { config } = await this.jsm.streams.info(stream)
+    const maxAge = maxAgeMs === undefined ? 0 : nanos(maxAgeMs)
+    if (config.max_age === maxAge) return
+    const window = nanos(120_000)
+    await this.jsm.streams.update(stream, {
+      max_age: maxAge,
+      duplicate_window: maxAge === 0 ? window : Math.min(window, maxAge),
+    })
   }
 
   async get<T>(bucket: Bucket, key: string): Promise<Entry<T> | undefined> {
@@ -240,6 +269,16 @@ export class NatsStore implements Store {
       consumer.delete().catch(() => undefined)
     }
     return records
+  }
+
+  async deleteLog(log: string): Promise<void> {
+    await this.jsm.streams.purge(this.logStream, { filter: this.logSubject(checkKey(log)) })
+  }
+
+  async bytes(): Promise<number> {
+    const streams = [...BUCKETS.map((b) => this.kvStream(b)), this.logStream]
+    const infos = await Promise.all(streams.map((s) => this.jsm.streams.info(s)))
+    return infos.reduce((sum, info) => sum + info.state.bytes, 0)
   }
 
   async close(): Promise<void> {}

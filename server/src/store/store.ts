@@ -24,6 +24,17 @@ export interface LogRecord<T> {
 export const BUCKETS = ['sites', 'campaigns', 'profiles', 'conversations', 'stats', 'owners', 'nodes'] as const
 export type Bucket = (typeof BUCKETS)[number]
 
+/** Options every implementation's open() takes. */
+export interface StoreOptions {
+  /**
+   * Retention per bucket, in ms: an entry not written for longer vanishes. `logs`: a log
+   * record older than this vanishes. Absent: kept forever. Expiry happens within the max age
+   * plus the implementation's sweep period (LmdbStore: `sweepMs`; NatsStore: JetStream's own
+   * `max_age` enforcement, about a second).
+   */
+  maxAgeMs?: Partial<Record<Bucket | 'logs', number>>
+}
+
 export interface Store {
   /** Guarantee: reads see every write this process has completed (read-your-writes). */
   get<T>(bucket: Bucket, key: string): Promise<Entry<T> | undefined>
@@ -40,6 +51,10 @@ export interface Store {
   append<T>(log: string, value: T): Promise<number>
   /** Records of `log` with seq > `afterSeq`, in seq order. */
   read<T>(log: string, afterSeq: number): Promise<Array<LogRecord<T>>>
+  /** Removes every record of `log` (erasure): read() finds none. A deleted log is not appended to again. */
+  deleteLog(log: string): Promise<void>
+  /** Bytes of stored data (LMDB pages in use; JetStream stream bytes), for `beckon_store_bytes`. */
+  bytes(): Promise<number>
   close(): Promise<void>
 }
 

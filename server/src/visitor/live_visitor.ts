@@ -95,6 +95,8 @@ function contextFact(value: unknown): FactValue {
  * Not thread-safe by design: one node owns a live visitor and mutates it on its event loop.
  */
 export class LiveVisitor {
+  /** Over its IP's BECKON_NEW_VISITORS_PER_IP_PER_MINUTE: served live, its profile never stored. */
+  ephemeral = false
   readonly tabs = new Map<number, Tab>()
   /** Present facts by field; an absent one has no entry. */
   readonly facts = new Map<string, Fact>()

@@ -6,6 +6,7 @@ import type { Site } from '../site/site.js'
 import type { Store } from '../store/store.js'
 import type { ClientInfo } from './client_info.js'
 import { LiveVisitor, type TabSink } from './live_visitor.js'
+import { NewVisitorQuota } from './new_visitor_quota.js'
 import { newProfile, parseProfile, profileKey, type VisitorProfile } from './visitor_profile.js'
 
 /** Told about every visitor whose state changed, after each applied event. */
@@ -42,13 +43,16 @@ export class VisitorHub {
   private readonly writes = new Map<string, Promise<boolean>>()
   private readonly observers: VisitorObserver[] = []
   private nextTabId = 1
+  private readonly newVisitors: NewVisitorQuota
 
   constructor(
     private readonly store: Store,
     private readonly config: Config,
     private readonly log: Logger,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    this.newVisitors = new NewVisitorQuota(config.newVisitorsPerIpPerMinute)
+  }
 
   observe(observer: VisitorObserver): void {
     this.observers.push(observer)
@@ -83,6 +87,8 @@ export class VisitorHub {
       }
       visitor = await pending
       resumed = visitor.profile.visits > 0
+      // Past its IP's allowance a new visitor is served but never stored (it stays ephemeral).
+      if (!resumed && !visitor.ephemeral && !this.newVisitors.take(client.ip)) visitor.ephemeral = true
       this.live.set(key, visitor)
       this.metrics.visitors.set(this.live.size)
     }
@@ -236,6 +242,8 @@ export class VisitorHub {
   saveNow(visitor: LiveVisitor): Promise<boolean> {
     const key = profileKey(visitor.site, visitor.id)
     this.unsaved.delete(visitor)
+    // An ephemeral visitor is never stored: its frequency limits hold for its live session only.
+    if (visitor.ephemeral) return Promise.resolve(true)
     const previous = this.writes.get(key) ?? Promise.resolve(true)
     // No copy: stores encode the value when put() is called, so each write stores the
     // profile as it is then, never older than what an earlier write stored.
@@ -258,6 +266,28 @@ export class VisitorHub {
   /** Resolves once the visitor's profile writes issued so far are done (before another node may load it). */
   async written(visitor: LiveVisitor): Promise<void> {
     await this.writes.get(profileKey(visitor.site, visitor.id))
+  }
+
+  /**
+   * Erasure: closes the visitor's tabs (1000), drops its live state without saving it and
+   * resolves once any write of it already under way is done, so a delete after it wins.
+   */
+  async forget(site: string, visitorId: string): Promise<void> {
+    const key = profileKey(site, visitorId)
+    const visitor = this.live.get(key)
+    if (visitor) {
+      this.live.delete(key)
+      this.unsaved.delete(visitor)
+      clearTimeout(this.lingerTimers.get(key))
+      this.lingerTimers.delete(key)
+      for (const tab of [...visitor.tabs.values()]) {
+        visitor.removeTab(tab.id)
+        tab.sink.close(CLOSE_CODE.normal, 'visitor data erased')
+      }
+      this.metrics.visitors.set(this.live.size)
+      this.notify(visitor, (observer) => observer.gone?.(visitor))
+    }
+    await this.writes.get(key)
   }
 
   /** Writes every live visitor's profile and stops timers (shutdown). */

@@ -121,7 +121,11 @@ export class VisitorSession extends SocketSession implements TabSink {
     for (const frame of outbox) this.send(frame)
     for (const input of queue) {
       if (this.closed) return
-      this.handle(input)
+      try {
+        this.handle(input)
+      } catch (error) {
+        if (this.failed()) this.log.error({ err: error, site: this.site.id }, 'queued frame failed')
+      }
     }
   }
 

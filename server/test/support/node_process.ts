@@ -18,10 +18,21 @@ export interface NodeProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>
 }
 
-/** Starts `server/src/main.ts` as a real process on an ephemeral port; resolves once it listens. */
-export async function startNodeProcess(env: Record<string, string> = {}): Promise<NodeProcess> {
+/**
+ * Starts `server/src/main.ts` as a real process on an ephemeral port; resolves once it listens.
+ * `openFiles`: run it under `ulimit -n` (soft and hard open-file limit).
+ */
+export async function startNodeProcess(
+  env: Record<string, string> = {},
+  opts: { openFiles?: number } = {},
+): Promise<NodeProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'beckon-proc-'))
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+  const command = [process.execPath, '--import', 'tsx', 'server/src/main.ts']
+  const [file, ...args] =
+    opts.openFiles === undefined
+      ? command
+      : ['/bin/bash', '-c', `ulimit -n ${opts.openFiles} && exec "$@"`, 'beckon', ...command]
+  const child = spawn(file!, args, {
     env: {
       ...process.env,
       BECKON_HOST: '127.0.0.1',

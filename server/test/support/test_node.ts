@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pino } from 'pino'
+import { pino, type Logger } from 'pino'
 import { BeckonNode } from '../../src/beckon_node.js'
 import { parseConfig, type Config } from '../../src/config.js'
 import { TestClient } from './test_client.js'
@@ -28,8 +28,8 @@ export interface TestNode {
   stop(): Promise<void>
 }
 
-/** Starts a real node on an ephemeral loopback port with its own data dir. */
-export async function startNode(env: Record<string, string> = {}, dataDir?: string): Promise<TestNode> {
+/** Starts a real node on an ephemeral loopback port with its own data dir (and `log`, default silent). */
+export async function startNode(env: Record<string, string> = {}, dataDir?: string, log?: Logger): Promise<TestNode> {
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), 'beckon-test-')))
   const config = parseConfig({
     BECKON_HOST: '127.0.0.1',
@@ -40,7 +40,7 @@ export async function startNode(env: Record<string, string> = {}, dataDir?: stri
     BECKON_LOG_LEVEL: 'silent',
     ...env,
   })
-  const node = await BeckonNode.start(config, pino({ level: process.env.BECKON_TEST_LOG ?? 'silent' }))
+  const node = await BeckonNode.start(config, log ?? pino({ level: process.env.BECKON_TEST_LOG ?? 'silent' }))
   const base = `http://127.0.0.1:${node.port}`
   const t: TestNode = {
     node,
