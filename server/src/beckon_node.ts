@@ -37,11 +37,13 @@ import { OwnerRouter } from './cluster/owner_router.js'
 import type { LiveVisitor } from './visitor/live_visitor.js'
 import { VisitorFeed } from './operator/visitor_feed.js'
 import { VisitorDirectory } from './operator/visitor_directory.js'
+import { TeamCapacity } from './operator/team_capacity.js'
 import { TeamPresence } from './operator/team_presence.js'
 import { OperatorHub } from './operator/operator_hub.js'
 import { OperatorSession } from './operator/operator_session.js'
 import { ChatService } from './chat/chat_service.js'
 import { CampaignRegistry } from './campaign/campaign_registry.js'
+import { CampaignRevisions } from './campaign/campaign_revisions.js'
 import { CampaignStats } from './campaign/campaign_stats.js'
 import { CampaignRunner } from './campaign/campaign_runner.js'
 import { registerCampaignRoutes } from './campaign/campaign_api.js'
@@ -91,6 +93,7 @@ export class BeckonNode {
   readonly campaigns: CampaignRegistry
   readonly campaignStats: CampaignStats
   readonly runner: CampaignRunner
+  private readonly capacity: TeamCapacity
   readonly preview: CampaignPreview
   readonly liveness: NodeLiveness
   readonly ownership: VisitorOwnership
@@ -130,6 +133,19 @@ export class BeckonNode {
     this.presence = new TeamPresence(config.nodeId, bus, refreshMs, (site, online) => this.teamChanged(site, online))
     this.feed = new VisitorFeed(config.nodeId, this.hub, this.sites, bus, config.feedIntervalMs, refreshMs, (site) =>
       this.presence.isOnline(site),
+    )
+    this.capacity = new TeamCapacity(
+      bus,
+      store,
+      this.presence,
+      config.operatorMaxChats,
+      (site, available) => {
+        for (const visitor of this.hub.visitors(site)) {
+          visitor.setTeamAvailable(available)
+          this.hub.emit(visitor)
+        }
+      },
+      log,
     )
     this.operators = new OperatorHub(this.directory, this.presence)
     this.liveness = new NodeLiveness(config.nodeId, store, refreshMs, log)
@@ -193,13 +209,17 @@ export class BeckonNode {
           .catch((error: unknown) => log.warn({ err: error }, 'lease release failed'))
       },
     })
-    this.preview = new CampaignPreview(config.nodeId, bus, this.hub, this.feed, this.liveness, 1000)
+    this.preview = new CampaignPreview(config.nodeId, bus, this.hub, this.feed, this.liveness, 1000, (visitor) =>
+      this.runner.showing(visitor),
+    )
     registerCampaignRoutes(this.admin, {
       sites: this.sites,
       campaigns: this.campaigns,
       stats: this.campaignStats,
       preview: this.preview,
+      revisions: new CampaignRevisions(store, config.campaignRevisions),
       limits: campaignLimits,
+      maxStatsDays: config.maxStatsDays,
     })
   }
 
@@ -224,14 +244,16 @@ export class BeckonNode {
     return {
       attached: (visitor, sink) => {
         visitor.setTeamOnline(this.presence.isOnline(visitor.site))
+        visitor.setTeamAvailable(this.capacity.available(visitor.site))
         this.chat
           .replayToVisitor(visitor, (frame) => sink.send(frame))
           .catch((error: unknown) => this.log.error({ err: error }, 'chat replay failed'))
       },
       handle: (visitor, frame, sink) => {
         if (frame.t === 'inv') return this.runner.lifecycle(visitor, frame.id, frame.action)
-        this.runner.replied(visitor)
-        this.chat.visitorMessage(visitor, frame.text).catch((error: unknown) => {
+        const campaign = this.runner.replied(visitor)
+        const tags = campaign === undefined ? undefined : this.campaigns.get(visitor.site, campaign)?.tags
+        this.chat.visitorMessage(visitor, frame.text, tags).catch((error: unknown) => {
           if (error instanceof FrameError)
             return sink.send({ t: 'error', code: error.code, message: error.message, ref: 'msg' })
           this.log.error({ err: error }, 'visitor message failed')
@@ -473,6 +495,7 @@ export class BeckonNode {
     this.preview.close()
     this.feed.close()
     this.directory.close()
+    this.capacity.close()
     this.presence.close()
     this.chat.stop()
     this.sites.close()

@@ -145,6 +145,12 @@ export interface Config {
   logLevel: string
   /** BECKON_STATIC_DIR (web/): widget bundle, operator console and demo site. */
   staticDir: string
+  /** BECKON_OPERATOR_MAX_CHATS (5): open chats an operator holds before it counts as busy (`team.available`). */
+  operatorMaxChats: number
+  /** BECKON_CAMPAIGN_REVISIONS (50): saved versions kept per campaign (oldest dropped). */
+  campaignRevisions: number
+  /** BECKON_MAX_STATS_DAYS (92): longest range of one campaign stats series request. */
+  maxStatsDays: number
   limits: Limits
 }
 
@@ -214,6 +220,9 @@ export function parseConfig(env: Env = process.env): Config {
     nodeId: env.BECKON_NODE_ID || `${hostname()}-${randomBytes(3).toString('hex')}`,
     logLevel: env.BECKON_LOG_LEVEL || 'info',
     staticDir: env.BECKON_STATIC_DIR || 'web',
+    operatorMaxChats: int(env, 'BECKON_OPERATOR_MAX_CHATS', 5, 1, 1000),
+    campaignRevisions: int(env, 'BECKON_CAMPAIGN_REVISIONS', 50, 1, 1000),
+    maxStatsDays: int(env, 'BECKON_MAX_STATS_DAYS', 92, 1, 3660),
     limits,
   }
 }

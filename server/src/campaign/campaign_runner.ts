@@ -8,6 +8,7 @@ import type { LiveVisitor } from '../visitor/live_visitor.js'
 import type { VisitorHub, VisitorObserver } from '../visitor/visitor_hub.js'
 import type { CampaignRegistry } from './campaign_registry.js'
 import type { CampaignStats } from './campaign_stats.js'
+import { inviteContent } from './campaign_variants.js'
 
 /** One live visitor's matching state on this node. */
 interface Matching {
@@ -29,9 +30,11 @@ interface SentInvitation {
   campaign: string | undefined
   /** Lifecycle actions already counted, as ACTION_BIT flags. */
   counted: number
+  /** The A/B variant it carried, if any (stats per variant). */
+  variant?: string
 }
 
-const ACTION_BIT: Record<InvitationAction, number> = { shown: 1, opened: 2, dismissed: 4 }
+const ACTION_BIT: Record<InvitationAction, number> = { shown: 1, opened: 2, dismissed: 4, clicked: 8 }
 
 export const newInvitationId = (): string => `i${Date.now().toString(36)}${randomBytes(4).toString('hex')}`
 
@@ -129,21 +132,27 @@ export class CampaignRunner implements VisitorObserver {
 
   private deliver(visitor: LiveVisitor, m: Matching, invitation: Invitation): void {
     const now = Date.now()
+    const content = inviteContent(
+      this.registry.get(visitor.site, invitation.campaign),
+      invitation,
+      visitor.id,
+      visitor.facts,
+      now,
+    )
     const frame: InviteFrame = {
       t: 'invite',
       id: newInvitationId(),
       campaign: invitation.campaign,
-      text: invitation.text,
-      ...(invitation.followUp !== undefined ? { followUp: invitation.followUp } : {}),
+      ...content,
       ...(invitation.collect !== undefined ? { collect: invitation.collect } : {}),
       startChat: invitation.startChat,
       at: now,
     }
-    ;(m.sent ??= new Map()).set(frame.id, { campaign: invitation.campaign, counted: 0 })
+    ;(m.sent ??= new Map()).set(frame.id, { campaign: invitation.campaign, counted: 0, variant: content.variant })
     m.visible = frame.id
     m.awaitingReply = frame.id
     visitor.invited(invitation.campaign, now)
-    this.stats.count(visitor.site, invitation.campaign, 'sent')
+    this.stats.count(visitor.site, invitation.campaign, 'sent', content.variant)
     this.metrics.invitations.inc({ origin: 'campaign' })
     // Durable before it is shown: a crash right after must not let another node fire it again.
     void this.hub.saveNow(visitor).then(() => visitor.broadcast(frame))
@@ -167,22 +176,31 @@ export class CampaignRunner implements VisitorObserver {
     if (!m || !sent) return
     if (sent.campaign !== undefined && !(sent.counted & ACTION_BIT[action])) {
       sent.counted |= ACTION_BIT[action]
-      this.stats.count(visitor.site, sent.campaign, action)
+      this.stats.count(visitor.site, sent.campaign, action, sent.variant)
     }
-    if (action !== 'shown' && m.visible === id) {
+    if ((action === 'opened' || action === 'dismissed') && m.visible === id) {
       m.visible = undefined
       this.run(visitor, m, m.matcher.resolved(Date.now()))
     }
   }
 
-  /** The visitor wrote a chat message: the latest campaign invitation counts as replied. */
-  replied(visitor: LiveVisitor): void {
+  /**
+   * The visitor wrote a chat message: the latest campaign invitation counts as replied.
+   * Returns that invitation's campaign (its tags go on a conversation the message starts).
+   */
+  replied(visitor: LiveVisitor): string | undefined {
     const m = this.matchings.get(visitor)
     const id = m?.awaitingReply
-    if (!m || id === undefined) return
+    if (!m || id === undefined) return undefined
     m.awaitingReply = undefined
-    const campaign = m.sent?.get(id)?.campaign
-    if (campaign !== undefined) this.stats.count(visitor.site, campaign, 'replied')
+    const sent = m.sent?.get(id)
+    if (sent?.campaign !== undefined) this.stats.count(visitor.site, sent.campaign, 'replied', sent.variant)
+    return sent?.campaign
+  }
+
+  /** Whether an invitation (campaign or operator) holds the visitor's visible slot. */
+  showing(visitor: LiveVisitor): boolean {
+    return this.matchings.get(visitor)?.visible !== undefined
   }
 
   /** Campaign id → visitors of this node eligible right now, per site. */

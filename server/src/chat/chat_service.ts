@@ -88,14 +88,17 @@ export class ChatService {
 
   // ---- visitor side
 
-  /** A visitor wrote: into its open conversation, or a new one (assigned per pending invite, else offered). */
-  async visitorMessage(visitor: LiveVisitor, text: string): Promise<void> {
+  /**
+   * A visitor wrote: into its open conversation, or a new one (assigned per pending invite,
+   * else offered) carrying `tags` (those of the campaign invitation it answers).
+   */
+  async visitorMessage(visitor: LiveVisitor, text: string, tags?: string[]): Promise<void> {
     let conversation = await this.openConversation(visitor.site, visitor.id)
-    if (!conversation) conversation = await this.startConversation(visitor)
+    if (!conversation) conversation = await this.startConversation(visitor, tags)
     await this.append(conversation, { from: 'visitor', text })
   }
 
-  private async startConversation(visitor: LiveVisitor): Promise<Conversation> {
+  private async startConversation(visitor: LiveVisitor, tags: string[] | undefined): Promise<Conversation> {
     const site = visitor.site
     const invite = await this.store.get<PendingInvite>('conversations', inviteKey(site, visitor.id))
     const conversation: Conversation = {
@@ -107,6 +110,7 @@ export class ChatService {
       accepted: false,
       declined: [],
       createdAt: Date.now(),
+      ...(tags?.length ? { tags } : {}),
     }
     if (invite?.value.assignToMe) {
       // Assigned to the inviting operator even if it went offline since: it asked for this chat.
@@ -363,7 +367,9 @@ export class ChatService {
       } else {
         visitor.chatMessage(event.msg.from, event.msg.at)
       }
-      visitor.broadcast(frame)
+      // Tags are the team's labels: operators see them, the visitor does not.
+      const { tags: _tags, ...untagged } = conversation
+      visitor.broadcast(event.kind === 'state' ? chatFrame(untagged) : frame)
       this.hub.emit(visitor)
     }
     for (const session of this.delivery.operators(site)) {

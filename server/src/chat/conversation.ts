@@ -21,6 +21,8 @@ export interface Conversation {
   declined: string[]
   createdAt: number
   closedAt?: number
+  /** Extension: tags of the campaign whose invitation started it. */
+  tags?: string[]
 }
 
 /** A pending manual invitation: whom the chat goes to if the visitor replies. */
@@ -50,6 +52,7 @@ const conversationSchema = z.object({
   declined: z.array(z.string()),
   createdAt: z.number(),
   closedAt: z.number().optional(),
+  tags: z.array(z.string()).optional(),
 })
 
 export function parseConversation(input: unknown): Conversation {
@@ -79,6 +82,7 @@ export function chatFrame(c: Conversation): ChatFrame & { visitor: string } {
     visitor: c.visitor,
   }
   if (c.operator !== undefined) frame.operator = c.operator
+  if (c.tags !== undefined) frame.tags = c.tags
   return frame
 }
 

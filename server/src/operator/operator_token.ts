@@ -5,6 +5,8 @@ import type { Site } from '../site/site.js'
 export const PERMISSION = {
   /** See every online visitor of the site, whatever its department. */
   seesAllOnlineVisitors: 'sees_all_online_visitors',
+  /** Create, change, delete and preview the site's campaigns (admin campaign routes with the operator JWT). */
+  manageCampaigns: 'manage_campaigns',
 } as const
 
 /**
