@@ -15,7 +15,8 @@ import type { TeamPresence } from './team_presence.js'
 export class TeamCapacity {
   /** Site → conversation id → operator holding it. */
   private readonly held = new Map<string, Map<string, string>>()
-  private readonly loading = new Map<string, Promise<void>>()
+  /** Sites being loaded → changes seen meanwhile (operator, or undefined when no longer held), applied after. */
+  private readonly loading = new Map<string, Map<string, string | undefined>>()
   private readonly last = new Map<string, boolean>()
   private readonly subscription: Subscription
 
@@ -52,9 +53,13 @@ export class TeamCapacity {
   }
 
   private track(c: Conversation): void {
+    const operator = c.state === 'assigned' ? c.operator : undefined
     const held = this.held.get(c.site)
-    if (!held) return
-    if (c.state === 'assigned' && c.operator !== undefined) held.set(c.id, c.operator)
+    if (!held) {
+      this.loading.get(c.site)?.set(c.id, operator)
+      return
+    }
+    if (operator !== undefined) held.set(c.id, operator)
     else held.delete(c.id)
     this.recheck(c.site)
   }
@@ -69,20 +74,27 @@ export class TeamCapacity {
 
   private load(site: string): void {
     if (this.loading.has(site)) return
-    const loading = (async () => {
+    const seen = new Map<string, string | undefined>()
+    this.loading.set(site, seen)
+    void (async () => {
       const held = new Map<string, string>()
       for (const pointer of await this.store.list<{ conversation: string }>('conversations', `${site}.open.`)) {
         const entry = await this.store.get<unknown>('conversations', conversationKey(site, pointer.value.conversation))
         const c = entry && parseConversation(entry.value)
         if (c?.state === 'assigned' && c.operator !== undefined) held.set(c.id, c.operator)
       }
+      // Changes that arrived while reading are newer than what was read.
+      for (const [id, operator] of seen) {
+        if (operator !== undefined) held.set(id, operator)
+        else held.delete(id)
+      }
+      this.loading.delete(site)
       this.held.set(site, held)
       this.recheck(site)
     })().catch((error: unknown) => {
       this.loading.delete(site)
       this.log.error({ err: error, site }, 'team capacity not loaded')
     })
-    this.loading.set(site, loading)
   }
 
   close(): void {
