@@ -5,28 +5,9 @@ import { join } from 'node:path'
 import { pickVariant } from '../src/campaign/campaign_variants.js'
 import { signOperatorToken } from '../src/operator/operator_token.js'
 import type { MessageVariant } from '../src/rules/campaign.js'
+import { operatorRequest as asOperator } from './support/operator_request.js'
 import { startNode, type TestNode } from './support/test_node.js'
 import { TestClient, type Frame } from './support/test_client.js'
-
-/** A request with an operator JWT (perms as given) as bearer. */
-async function asOperator(
-  n: TestNode,
-  method: string,
-  path: string,
-  claims: { id: string; perms?: string[]; site?: string },
-  body?: unknown,
-): Promise<{ status: number; body: any }> {
-  const site = n.node.sites.get(claims.site ?? 'shop')
-  if (!site) throw new Error('no site')
-  const token = await signOperatorToken(site, claims)
-  const res = await fetch(n.base + path, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  const text = await res.text()
-  return { status: res.status, body: text ? JSON.parse(text) : undefined }
-}
 
 async function operatorSocket(n: TestNode, id: string): Promise<TestClient> {
   const site = n.node.sites.get('shop')

@@ -1,27 +1,13 @@
 import t from 'tap'
 import { pickVariant } from '../src/campaign/campaign_variants.js'
-import { signOperatorToken } from '../src/operator/operator_token.js'
+import { operatorRequest } from './support/operator_request.js'
 import { startNatsServer } from './support/nats_server.js'
 import { startNode, type TestNode } from './support/test_node.js'
 import { until } from './support/until.js'
 
-async function asLead(
-  n: TestNode,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: any }> {
-  const site = n.node.sites.get('shop')
-  if (!site) throw new Error('no site')
-  const token = await signOperatorToken(site, { id: 'lead', perms: ['manage_campaigns'] })
-  const res = await fetch(n.base + path, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  const text = await res.text()
-  return { status: res.status, body: text ? JSON.parse(text) : undefined }
-}
+const LEAD = { id: 'lead', perms: ['manage_campaigns'] }
+const asLead = (n: TestNode, method: string, path: string, body?: unknown) =>
+  operatorRequest(n, method, path, LEAD, body)
 
 t.test('campaign studio across two nodes on one nats-server', async (t) => {
   const nats = await startNatsServer()

@@ -15,7 +15,7 @@ button{cursor:pointer}
 .launcher{position:relative;width:56px;height:56px;border:0;border-radius:50%;background:var(--accent);color:#fff;
 display:grid;place-items:center;box-shadow:0 6px 20px rgba(16,24,40,.25);transition:transform .15s}
 .launcher:hover{transform:scale(1.06)}
-.launcher:focus-visible,.card button:focus-visible{outline:3px solid #9db5f5;outline-offset:2px}
+.launcher:focus-visible,.card button:focus-visible,.card a:focus-visible{outline:3px solid #9db5f5;outline-offset:2px}
 .launcher svg{width:26px;height:26px}
 .badge{position:absolute;top:-2px;right:-2px;min-width:20px;height:20px;padding:0 5px;border-radius:10px;background:#e0324b;
 color:#fff;font-size:12px;font-weight:600;line-height:20px;text-align:center}
