@@ -41,11 +41,13 @@ import { ClusterAcks } from './cluster/cluster_acks.js'
 import type { LiveVisitor } from './visitor/live_visitor.js'
 import { VisitorFeed } from './operator/visitor_feed.js'
 import { VisitorDirectory } from './operator/visitor_directory.js'
+import { TeamCapacity } from './operator/team_capacity.js'
 import { TeamPresence } from './operator/team_presence.js'
 import { OperatorHub } from './operator/operator_hub.js'
 import { OperatorSession } from './operator/operator_session.js'
 import { ChatService } from './chat/chat_service.js'
 import { CampaignRegistry } from './campaign/campaign_registry.js'
+import { CampaignRevisions } from './campaign/campaign_revisions.js'
 import { CampaignStats } from './campaign/campaign_stats.js'
 import { CampaignRunner } from './campaign/campaign_runner.js'
 import { registerCampaignRoutes } from './campaign/campaign_api.js'
@@ -70,6 +72,12 @@ interface UpgradeRequest {
 function hasBody(info: RequestInfo): boolean {
   const length = info.headers['content-length']
   return (length !== undefined && length !== '0') || info.headers['transfer-encoding'] !== undefined
+}
+
+/** The request's Content-Length, if it has a valid one. */
+function announcedLength(info: RequestInfo): number | undefined {
+  const length = info.headers['content-length']
+  return length !== undefined && /^\d{1,15}$/.test(length) ? Number(length) : undefined
 }
 
 const DAY_MS = 86_400_000
@@ -114,6 +122,7 @@ export class BeckonNode {
   readonly campaigns: CampaignRegistry
   readonly campaignStats: CampaignStats
   readonly runner: CampaignRunner
+  private readonly capacity: TeamCapacity
   readonly preview: CampaignPreview
   readonly liveness: NodeLiveness
   readonly ownership: VisitorOwnership
@@ -175,6 +184,19 @@ export class BeckonNode {
     this.presence = new TeamPresence(config.nodeId, bus, refreshMs, (site, online) => this.teamChanged(site, online))
     this.feed = new VisitorFeed(config.nodeId, this.hub, this.sites, bus, config.feedIntervalMs, refreshMs, (site) =>
       this.presence.isOnline(site),
+    )
+    this.capacity = new TeamCapacity(
+      bus,
+      store,
+      this.presence,
+      config.operatorMaxChats,
+      (site, available) => {
+        for (const visitor of this.hub.visitors(site)) {
+          visitor.setTeamAvailable(available)
+          this.hub.emit(visitor)
+        }
+      },
+      log,
     )
     this.operators = new OperatorHub(this.directory, this.presence)
     this.sites.observe((before, after) => this.operators.siteChanged(before, after))
@@ -248,7 +270,9 @@ export class BeckonNode {
           .catch((error: unknown) => log.warn({ err: error }, 'lease release failed'))
       },
     })
-    this.preview = new CampaignPreview(config.nodeId, bus, this.hub, this.feed, this.liveness, 1000)
+    this.preview = new CampaignPreview(config.nodeId, bus, this.hub, this.feed, this.liveness, 1000, (visitor) =>
+      this.runner.showing(visitor),
+    )
     this.privacy = new VisitorPrivacy(store, bus, this.hub, log)
     registerPrivacyRoutes(this.admin, this.sites, this.privacy)
     registerCampaignRoutes(this.admin, {
@@ -256,7 +280,9 @@ export class BeckonNode {
       campaigns: this.campaigns,
       stats: this.campaignStats,
       preview: this.preview,
+      revisions: new CampaignRevisions(store, config.campaignRevisions),
       limits: campaignLimits,
+      maxStatsDays: config.maxStatsDays,
     })
   }
 
@@ -281,6 +307,7 @@ export class BeckonNode {
     return {
       attached: (visitor, sink) => {
         visitor.setTeamOnline(this.presence.isOnline(visitor.site))
+        visitor.setTeamAvailable(this.capacity.available(visitor.site))
         this.runner.attached(visitor, sink)
         this.chat
           .replayToVisitor(visitor, (frame) => sink.send(frame))
@@ -288,9 +315,10 @@ export class BeckonNode {
       },
       handle: (visitor, frame, sink) => {
         if (frame.t === 'inv') return this.runner.lifecycle(visitor, frame.id, frame.action)
-        this.runner.replied(visitor)
+        const campaign = this.runner.replied(visitor)
+        const tags = campaign === undefined ? undefined : this.campaigns.get(visitor.site, campaign)?.tags
         const ref = frame.ref ?? 'msg'
-        this.chat.visitorMessage(visitor, frame.text, frame.ref).catch((error: unknown) => {
+        this.chat.visitorMessage(visitor, frame.text, { ref: frame.ref, tags }).catch((error: unknown) => {
           if (error instanceof FrameError)
             return sink.send({ t: 'error', code: error.code, message: error.message, ref })
           this.log.error({ err: error }, 'visitor message failed')
@@ -358,7 +386,8 @@ export class BeckonNode {
       const info = copyRequest(req)
       const reply = this.limitedReply(res, info)
       if (!reply) return
-      if (info.method === 'PUT' || info.method === 'POST' || hasBody(info)) reply.holdBody(limits.maxBodyBytes)
+      if (info.method === 'PUT' || info.method === 'POST' || hasBody(info))
+        reply.holdBody(limits.maxBodyBytes, announcedLength(info))
       void this.admin.handle(info, reply).catch((error: unknown) => this.failed(reply, info, error))
     })
     get('/', (res) => {
@@ -570,6 +599,7 @@ export class BeckonNode {
     this.privacy.close()
     this.feed.close()
     this.directory.close()
+    this.capacity.close()
     this.presence.close()
     this.chat.stop()
     this.sites.close()

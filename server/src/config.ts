@@ -155,6 +155,12 @@ export interface Config {
    * re-delivered to the visitor's new tabs this long, then frees the slot for the next campaign.
    */
   invitationTtlSeconds: number
+  /** BECKON_OPERATOR_MAX_CHATS (5): open chats an operator holds before it counts as busy (`team.available`). */
+  operatorMaxChats: number
+  /** BECKON_CAMPAIGN_REVISIONS (50): saved versions kept per campaign (oldest dropped). */
+  campaignRevisions: number
+  /** BECKON_MAX_STATS_DAYS (92): longest range of one campaign stats series request. */
+  maxStatsDays: number
   limits: Limits
   /** BECKON_MAX_OPERATOR_TOKEN_SECONDS (86400): longest operator token lifetime accepted (exp - iat and exp - now). */
   maxOperatorTokenSeconds: number
@@ -277,6 +283,9 @@ export function parseConfig(env: Env = process.env, openFiles = openFileLimit())
     logLevel: env.BECKON_LOG_LEVEL || 'info',
     staticDir: env.BECKON_STATIC_DIR || 'web',
     invitationTtlSeconds: int(env, 'BECKON_INVITATION_TTL_SECONDS', 120, 1, 86_400),
+    operatorMaxChats: int(env, 'BECKON_OPERATOR_MAX_CHATS', 5, 1, 1000),
+    campaignRevisions: int(env, 'BECKON_CAMPAIGN_REVISIONS', 50, 1, 1000),
+    maxStatsDays: int(env, 'BECKON_MAX_STATS_DAYS', 92, 1, 3660),
     limits,
     maxOperatorTokenSeconds: int(env, 'BECKON_MAX_OPERATOR_TOKEN_SECONDS', 86_400, 60),
     clusterAckTimeoutMs: int(env, 'BECKON_CLUSTER_ACK_TIMEOUT_MS', 3000, 1),

@@ -214,7 +214,7 @@ t.test('campaigns on a running node', async (t) => {
 
     await campaign(n, { id: 'de', enabled: false, when: { field: 'geo.country', op: 'eq', value: 'de' } })
     res = await n.admin('GET', '/v1/sites/shop/campaigns')
-    t.match(res.body, [{ id: 'de', enabled: false, stats: { sent: 0 } }])
+    t.match(res.body, { campaigns: [{ id: 'de', enabled: false, stats: { sent: 0, clicked: 0 } }] })
     const site = n.node.sites.get('shop')
     if (!site) throw new Error('no site')
     const opToken = await signOperatorToken(site, { id: 'ann' })
@@ -226,7 +226,11 @@ t.test('campaigns on a running node', async (t) => {
       method: 'DELETE',
       headers: { authorization: `Bearer ${opToken}` },
     })
-    t.equal(write.status, 401, 'but not change them')
+    t.match(
+      { status: write.status, body: await write.json() },
+      { status: 403, body: { error: { code: 'forbidden', message: 'operator token lacks manage_campaigns' } } },
+      'but not change them without manage_campaigns',
+    )
 
     const kb = await n.visitor({ page: { url: KB, title: 'KB' } })
     const home = await n.visitor()
@@ -236,8 +240,8 @@ t.test('campaigns on a running node', async (t) => {
       message: { text: 'x' },
       when: { field: 'page.url', op: 'contains', value: '/kb/' },
     })
-    t.match(res, { status: 200, body: { count: 1, visitors: [{ id: kb.welcome.visitor }] } })
-    t.notOk((res.body.visitors as Array<{ id: string }>).some((v) => v.id === home.welcome.visitor))
+    t.match(res, { status: 200, body: { count: 1, visitors: [{ visitor: kb.welcome.visitor, inviteNow: true }] } })
+    t.notOk((res.body.visitors as Array<{ visitor: string }>).some((v) => v.visitor === home.welcome.visitor))
     await Promise.all([kb.client.close(), home.client.close()])
     t.equal((await n.admin('DELETE', '/v1/sites/shop/campaigns/de')).status, 204)
     t.equal((await n.admin('DELETE', '/v1/sites/shop/campaigns/de')).status, 404)

@@ -107,7 +107,10 @@ t.test('two nodes on one nats-server', async (t) => {
       message: { text: 'x' },
       when: { field: 'page.url', op: 'contains', value: 'preview-me' },
     })
-    t.match(res, { status: 200, body: { count: 1, nodes: 2, complete: true, visitors: [{ id: onB.welcome.visitor }] } })
+    t.match(res, {
+      status: 200,
+      body: { count: 1, nodes: 2, complete: true, visitors: [{ visitor: onB.welcome.visitor }] },
+    })
     await onB.client.close()
   })
 

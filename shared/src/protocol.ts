@@ -66,7 +66,8 @@ export interface UserInfo {
   email?: string
 }
 
-export type InvitationAction = 'shown' | 'opened' | 'dismissed'
+/** `clicked` (extension): the visitor used one of the invitation's buttons. */
+export type InvitationAction = 'shown' | 'opened' | 'dismissed' | 'clicked'
 export type Rating = 'great' | 'average' | 'poor'
 export type ChatState = 'open' | 'assigned' | 'closed'
 export type JsonObject = Record<string, unknown>
@@ -83,6 +84,8 @@ export interface HelloFrame {
   context?: JsonObject
   /** Extension: true when the same page instance reconnects, so the page is not counted again. */
   reconnect?: boolean
+  /** Extension: the embed's `data-widget`, the campaign field `widget.id` ("default" when absent). */
+  widget?: string
 }
 export interface PageFrame extends PageInfo {
   t: 'page'
@@ -102,6 +105,8 @@ export interface InvitationFrame {
   t: 'inv'
   id: string
   action: InvitationAction
+  /** Extension: with `clicked`, the index of the button in the invite's `buttons`. */
+  button?: number
 }
 export interface VisitorMsgFrame {
   t: 'msg'
@@ -158,7 +163,20 @@ export interface InviteFrame {
   at: number
   /** **Extension**: the invitation was sent before (still pending) and is shown again in a new tab; not a new `sent`. */
   redelivered?: boolean
+  /** Extension: the A/B variant of the campaign message this visitor gets. */
+  variant?: string
+  /** Extension: an image or GIF above the text. */
+  media?: InviteMedia
+  /** Extension: up to 3 buttons below the text. */
+  buttons?: InviteButton[]
 }
+/** An invitation's image: `url` is https:// or a site-relative /path (checked when the campaign is saved). */
+export interface InviteMedia {
+  url: string
+  alt: string
+}
+/** A link button opens `url` (https:// or /path) in a new tab; a reply button sends its label as a chat message. */
+export type InviteButton = { label: string; url: string } | { label: string; reply: true }
 export interface MsgFrame {
   t: 'msg'
   id: string
@@ -179,6 +197,8 @@ export interface ChatFrame {
   accepted?: boolean
   /** Extension: the operator who transferred this chat, while the transfer waits to be accepted. */
   transferredBy?: string
+  /** Extension, to operators only: tags of the campaign whose invitation started the chat. */
+  tags?: string[]
 }
 export interface ErrorFrame {
   t: 'error'

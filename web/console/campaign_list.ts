@@ -126,7 +126,7 @@ export class CampaignList {
       return this.notice(`Not allowed to read this site's campaigns (${response.status}).`)
     if (!response.ok) return this.notice(`Campaigns unavailable (HTTP ${response.status}).`)
     try {
-      this.render(parseCampaignList(await response.json()))
+      this.render(parseCampaignList(((await response.json()) as { campaigns?: unknown })?.campaigns))
     } catch (error) {
       if (controller.signal.aborted) return
       this.notice(`Campaign list unreadable: ${error instanceof Error ? error.message : String(error)}`)

@@ -36,7 +36,10 @@ export class BeckonWidget {
   /** Panel state the server was last told about. */
   private announcedOpen = false
 
+  private readonly widget: string | undefined
+
   constructor(options: EmbedOptions) {
+    this.widget = options.widget
     this.storage = new SiteStorage(options.site)
     this.context = options.department ? { department: options.department } : {}
     const ws = new URL('/v1/visitor', options.node)
@@ -58,7 +61,8 @@ export class BeckonWidget {
         this.storage.set('open', open ? '1' : '0')
         if (this.connection.sendLive({ t: 'widget', open })) this.announcedOpen = open
       },
-      invitation: (id, action) => this.connection.send({ t: 'inv', id, action }),
+      invitation: (id, action, button) =>
+        this.connection.send(button === undefined ? { t: 'inv', id, action } : { t: 'inv', id, action, button }),
       contact: (details) => this.connection.send({ t: 'contact', ...details }),
       message: (text, ref) => this.connection.send({ t: 'msg', text, ref }),
       rate: (value) => this.connection.send({ t: 'rate', value }),
@@ -112,6 +116,7 @@ export class BeckonWidget {
   private hello(reconnect: boolean): HelloFrame {
     const page = this.pages.current
     const hello: HelloFrame = { t: 'hello', page, lang: navigator.language?.slice(0, 35) }
+    if (this.widget) hello.widget = this.widget
     const tz = Intl.DateTimeFormat().resolvedOptions().timeZone
     if (tz) hello.tz = tz.slice(0, 64)
     const token = this.storage.get('token')

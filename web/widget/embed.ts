@@ -5,6 +5,8 @@ export interface EmbedOptions {
   node: string
   /** `data-department`, sent as `context.department`. */
   department?: string
+  /** `data-widget`, sent as `hello.widget`: campaigns may target it (`widget.id`). */
+  widget?: string
 }
 
 /** Reads the embedding script tag; undefined (with a console hint) when it is unusable. */
@@ -27,5 +29,6 @@ export function readEmbed(script: HTMLOrSVGScriptElement | null): EmbedOptions |
   }
   const options: EmbedOptions = { site, node }
   if (tag.dataset.department) options.department = tag.dataset.department
+  if (tag.dataset.widget) options.widget = tag.dataset.widget.slice(0, 64)
   return options
 }

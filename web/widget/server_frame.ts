@@ -1,8 +1,17 @@
-import type { ChatState, ServerToVisitorFrame } from '../../shared/src/protocol.js'
+import type {
+  ChatState,
+  InviteButton,
+  InviteFrame,
+  InviteMedia,
+  ServerToVisitorFrame,
+} from '../../shared/src/protocol.js'
 
 const CHAT_STATES: readonly ChatState[] = ['open', 'assigned', 'closed']
 
 const isString = (v: unknown): v is string => typeof v === 'string'
+
+/** The server checks campaign urls when they are saved; the widget refuses anything but https: and /path again. */
+const safeUrl = (url: string): boolean => /^(https:\/\/|\/(?![/\\]))[^\s\\]*$/i.test(url)
 const optionalString = (v: unknown): boolean => v === undefined || typeof v === 'string'
 
 /**
@@ -23,7 +32,20 @@ export function parseServerFrame(input: unknown): ServerToVisitorFrame | undefin
       const collect = Array.isArray(f.collect)
         ? f.collect.filter((c): c is 'name' | 'email' => c === 'name' || c === 'email')
         : undefined
-      return { ...(f as unknown as ServerToVisitorFrame & { t: 'invite' }), collect, startChat: f.startChat === true }
+      const media = f.media as InviteMedia | undefined
+      const buttons = Array.isArray(f.buttons)
+        ? (f.buttons as InviteButton[]).filter(
+            (b) => isString(b?.label) && ('url' in b ? isString(b.url) && safeUrl(b.url) : b.reply === true),
+          )
+        : undefined
+      return {
+        ...(f as unknown as InviteFrame),
+        collect,
+        startChat: f.startChat === true,
+        media:
+          isString(media?.url) && safeUrl(media.url) ? { url: media.url, alt: String(media.alt ?? '') } : undefined,
+        buttons,
+      }
     }
     case 'msg':
       return isString(f.id) &&

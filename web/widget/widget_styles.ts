@@ -15,7 +15,7 @@ button{cursor:pointer}
 .launcher{position:relative;width:56px;height:56px;border:0;border-radius:50%;background:var(--accent);color:#fff;
 display:grid;place-items:center;box-shadow:0 6px 20px rgba(16,24,40,.25);transition:transform .15s}
 .launcher:hover{transform:scale(1.06)}
-.launcher:focus-visible,.card button:focus-visible{outline:3px solid #9db5f5;outline-offset:2px}
+.launcher:focus-visible,.card button:focus-visible,.card a:focus-visible{outline:3px solid #9db5f5;outline-offset:2px}
 .launcher svg{width:26px;height:26px}
 .badge{position:absolute;top:-2px;right:-2px;min-width:20px;height:20px;padding:0 5px;border-radius:10px;background:#e0324b;
 color:#fff;font-size:12px;font-weight:600;line-height:20px;text-align:center}
@@ -25,6 +25,10 @@ color:#fff;font-size:12px;font-weight:600;line-height:20px;text-align:center}
 .bubble .text{font-weight:600}
 .bubble .follow{color:var(--muted)}
 .bubble form{display:grid;gap:8px;margin-top:10px}
+.media{display:block;max-width:calc(100% - 28px);max-height:180px;margin:0 0 10px;border-radius:8px}
+.buttons{display:flex;flex-wrap:wrap;gap:6px}
+.buttons>*{border:1px solid var(--accent);border-radius:16px;padding:5px 12px;background:#fff;color:var(--accent);
+font:inherit;text-decoration:none}
 .x{position:absolute;top:8px;right:8px;width:28px;height:28px;border:0;border-radius:50%;background:transparent;color:var(--muted);
 font-size:20px;line-height:28px}
 .x:hover{background:#f2f4f7}

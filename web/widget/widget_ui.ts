@@ -1,4 +1,11 @@
-import type { ChatFrame, InvitationAction, InviteFrame, MsgFrame, Rating } from '../../shared/src/protocol.js'
+import type {
+  ChatFrame,
+  InvitationAction,
+  InviteButton,
+  InviteFrame,
+  MsgFrame,
+  Rating,
+} from '../../shared/src/protocol.js'
 import type { ConnectionState } from './connection.js'
 import { WIDGET_LIMITS } from './limits.js'
 import { WIDGET_CSS } from './widget_styles.js'
@@ -6,7 +13,7 @@ import { WIDGET_CSS } from './widget_styles.js'
 /** What the visitor did, for the widget to turn into frames. */
 export interface UiActions {
   panel(open: boolean): void
-  invitation(id: string, action: InvitationAction): void
+  invitation(id: string, action: InvitationAction, button?: number): void
   contact(details: { name?: string; email?: string }): void
   /** `ref` names the message until the server stores it (or refuses it, naming the same ref). */
   message(text: string, ref: string): void
@@ -34,7 +41,9 @@ const TEMPLATE = `
   </section>
   <div class="bubble card" data-testid="bubble" role="status" hidden>
     <button type="button" class="x" data-testid="bubble-dismiss" aria-label="Dismiss">&times;</button>
+    <img class="media" data-testid="bubble-media" hidden>
     <p class="text" data-testid="bubble-text"></p><p class="follow" data-testid="bubble-followup"></p>
+    <div class="buttons" data-testid="bubble-buttons"></div>
     <form data-testid="bubble-form">
       <input name="name" data-testid="bubble-name" placeholder="Your name" maxlength="${WIDGET_LIMITS.maxUserField}" autocomplete="name" hidden>
       <input name="email" type="email" data-testid="bubble-email" placeholder="Your email" maxlength="${WIDGET_LIMITS.maxUserField}" autocomplete="email" hidden>
@@ -158,9 +167,34 @@ export class WidgetUi {
       input.hidden = !invite.collect?.includes(field)
       input.value = ''
     }
+    const media = this.part<HTMLImageElement>('bubble-media')
+    media.hidden = !invite.media
+    if (invite.media) {
+      media.src = invite.media.url
+      media.alt = invite.media.alt
+    } else media.removeAttribute('src')
+    this.part('bubble-buttons').replaceChildren(...(invite.buttons ?? []).map((b, i) => this.button(invite, b, i)))
     this.part('bubble').hidden = false
     this.actions.invitation(invite.id, 'shown')
     return true
+  }
+
+  /** A link opens its (already checked) url in a new tab; a quick reply starts the chat with its label. */
+  private button(invite: InviteFrame, button: InviteButton, index: number): HTMLElement {
+    const link = 'url' in button
+    const element = document.createElement(link ? 'a' : 'button')
+    element.textContent = button.label
+    element.dataset.testid = 'bubble-button'
+    if (link) {
+      Object.assign(element, { href: button.url, target: '_blank', rel: 'noopener noreferrer' })
+    } else element.setAttribute('type', 'button')
+    element.addEventListener('click', () => {
+      this.actions.invitation(invite.id, 'clicked', index)
+      if (link) return
+      this.open()
+      this.send(button.label)
+    })
+    return element
   }
 
   private acceptInvite(): void {
@@ -263,6 +297,11 @@ export class WidgetUi {
     const text = input.value.trim().slice(0, WIDGET_LIMITS.maxTextLength)
     if (!text) return
     input.value = ''
+    this.send(text)
+  }
+
+  /** Shows the visitor's message as pending under a fresh ref, matched by the server's answer. */
+  private send(text: string): void {
     const ref = `w${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`
     this.line('visitor pending', text).dataset.ref = ref
     this.actions.message(text, ref)

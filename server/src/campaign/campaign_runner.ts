@@ -8,6 +8,7 @@ import type { LiveVisitor, TabSink } from '../visitor/live_visitor.js'
 import type { VisitorHub, VisitorObserver } from '../visitor/visitor_hub.js'
 import type { CampaignRegistry } from './campaign_registry.js'
 import type { CampaignStats } from './campaign_stats.js'
+import { inviteContent } from './campaign_variants.js'
 
 /** One live visitor's matching state on this node. */
 interface Matching {
@@ -35,9 +36,11 @@ interface SentInvitation {
   campaign: string | undefined
   /** Lifecycle actions already counted, as ACTION_BIT flags. */
   counted: number
+  /** The A/B variant it carried, if any (stats per variant). */
+  variant?: string
 }
 
-const ACTION_BIT: Record<InvitationAction, number> = { shown: 1, opened: 2, dismissed: 4 }
+const ACTION_BIT: Record<InvitationAction, number> = { shown: 1, opened: 2, dismissed: 4, clicked: 8 }
 
 /** A held invitation retries its profile write this often, doubling up to the maximum, while the store fails. */
 const HOLD_RETRY_MS = 500
@@ -148,22 +151,28 @@ export class CampaignRunner implements VisitorObserver {
 
   private deliver(visitor: LiveVisitor, m: Matching, invitation: Invitation): void {
     const now = Date.now()
+    const content = inviteContent(
+      this.registry.get(visitor.site, invitation.campaign),
+      invitation,
+      visitor.id,
+      visitor.facts,
+      now,
+    )
     const frame: InviteFrame = {
       t: 'invite',
       id: newInvitationId(),
       campaign: invitation.campaign,
-      text: invitation.text,
-      ...(invitation.followUp !== undefined ? { followUp: invitation.followUp } : {}),
+      ...content,
       ...(invitation.collect !== undefined ? { collect: invitation.collect } : {}),
       startChat: invitation.startChat,
       at: now,
     }
     const pending: PendingInvitation = { frame, released: false }
-    ;(m.sent ??= new Map()).set(frame.id, { campaign: invitation.campaign, counted: 0 })
+    ;(m.sent ??= new Map()).set(frame.id, { campaign: invitation.campaign, counted: 0, variant: content.variant })
     m.pending = pending
     m.awaitingReply = frame.id
     visitor.invited(invitation.campaign, now)
-    void this.release(visitor, pending, invitation.campaign, invitation.limited)
+    void this.release(visitor, pending, invitation.campaign, invitation.limited, content.variant)
     // The invitation changed invitations.* facts: let the matcher see them after this step.
     queueMicrotask(() => this.hub.emit(visitor))
   }
@@ -173,7 +182,13 @@ export class CampaignRunner implements VisitorObserver {
    * A limited campaign's invitation waits for a successful write; an every_time one without
    * cooldown has nothing to repeat and is shown whatever the write's outcome.
    */
-  private async release(visitor: LiveVisitor, pending: PendingInvitation, campaign: string, limited: boolean) {
+  private async release(
+    visitor: LiveVisitor,
+    pending: PendingInvitation,
+    campaign: string,
+    limited: boolean,
+    variant: string | undefined,
+  ) {
     for (let wait = HOLD_RETRY_MS; !(await this.hub.saveNow(visitor)) && limited; ) {
       if (!this.holds(visitor, pending)) return
       this.log.warn({ visitor: visitor.id, campaign }, 'invitation held until its fired-record is stored')
@@ -182,7 +197,7 @@ export class CampaignRunner implements VisitorObserver {
     }
     if (!this.holds(visitor, pending)) return
     pending.released = true
-    this.stats.count(visitor.site, campaign, 'sent')
+    this.stats.count(visitor.site, campaign, 'sent', variant)
     this.metrics.invitations.inc({ origin: 'campaign' })
     visitor.broadcast(pending.frame)
     this.expireLater(visitor, pending)
@@ -231,22 +246,32 @@ export class CampaignRunner implements VisitorObserver {
     if (!m || !sent) return
     if (sent.campaign !== undefined && !(sent.counted & ACTION_BIT[action])) {
       sent.counted |= ACTION_BIT[action]
-      this.stats.count(visitor.site, sent.campaign, action)
+      this.stats.count(visitor.site, sent.campaign, action, sent.variant)
     }
-    if (action !== 'shown' && m.pending?.frame.id === id) {
+    // A click leaves the bubble up (a link opens in a new tab); opening or dismissing frees the slot.
+    if ((action === 'opened' || action === 'dismissed') && m.pending?.frame.id === id) {
       m.pending = undefined
       this.run(visitor, m, m.matcher.resolved(Date.now()))
     }
   }
 
-  /** The visitor wrote a chat message: the latest campaign invitation counts as replied. */
-  replied(visitor: LiveVisitor): void {
+  /**
+   * The visitor wrote a chat message: the latest campaign invitation counts as replied.
+   * Returns that invitation's campaign (its tags go on a conversation the message starts).
+   */
+  replied(visitor: LiveVisitor): string | undefined {
     const m = this.matchings.get(visitor)
     const id = m?.awaitingReply
-    if (!m || id === undefined) return
+    if (!m || id === undefined) return undefined
     m.awaitingReply = undefined
-    const campaign = m.sent?.get(id)?.campaign
-    if (campaign !== undefined) this.stats.count(visitor.site, campaign, 'replied')
+    const sent = m.sent?.get(id)
+    if (sent?.campaign !== undefined) this.stats.count(visitor.site, sent.campaign, 'replied', sent.variant)
+    return sent?.campaign
+  }
+
+  /** Whether an invitation (campaign or operator) holds the visitor's visible slot. */
+  showing(visitor: LiveVisitor): boolean {
+    return this.matchings.get(visitor)?.pending !== undefined
   }
 
   /** Campaign id → visitors of this node eligible right now, per site. */

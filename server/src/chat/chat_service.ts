@@ -96,15 +96,16 @@ export class ChatService {
 
   // ---- visitor side
 
-  /** A visitor wrote: into its open conversation, or a new one (assigned per pending invite, else offered). */
   /**
-   * Stores one at a time per visitor (the owner node handles all its tabs' messages), so a burst
-   * (a flushed offline queue) is stored in order and never races to open two conversations.
+   * A visitor wrote: into its open conversation, or a new one (assigned per pending invite,
+   * else offered) carrying `tags` (those of the campaign invitation it answers). Stores one at
+   * a time per visitor (the owner node handles all its tabs' messages), so a burst (a flushed
+   * offline queue) is stored in order and never races to open two conversations.
    */
-  visitorMessage(visitor: LiveVisitor, text: string, ref?: string): Promise<void> {
+  visitorMessage(visitor: LiveVisitor, text: string, opts: { ref?: string; tags?: string[] } = {}): Promise<void> {
     const key = `${visitor.site}.${visitor.id}`
     const write = (this.visitorWrites.get(key) ?? Promise.resolve()).then(() =>
-      this.storeVisitorMessage(visitor, text, ref),
+      this.storeVisitorMessage(visitor, text, opts),
     )
     const tail = write.catch(() => undefined)
     this.visitorWrites.set(key, tail)
@@ -114,13 +115,17 @@ export class ChatService {
     return write
   }
 
-  private async storeVisitorMessage(visitor: LiveVisitor, text: string, ref?: string): Promise<void> {
+  private async storeVisitorMessage(
+    visitor: LiveVisitor,
+    text: string,
+    { ref, tags }: { ref?: string; tags?: string[] },
+  ): Promise<void> {
     let conversation = await this.openConversation(visitor.site, visitor.id)
-    if (!conversation) conversation = await this.startConversation(visitor)
+    if (!conversation) conversation = await this.startConversation(visitor, tags)
     await this.append(conversation, ref === undefined ? { from: 'visitor', text } : { from: 'visitor', text, ref })
   }
 
-  private async startConversation(visitor: LiveVisitor): Promise<Conversation> {
+  private async startConversation(visitor: LiveVisitor, tags: string[] | undefined): Promise<Conversation> {
     const site = visitor.site
     const invite = await this.store.get<PendingInvite>('conversations', inviteKey(site, visitor.id))
     const conversation: Conversation = {
@@ -132,6 +137,7 @@ export class ChatService {
       accepted: false,
       declined: [],
       createdAt: Date.now(),
+      ...(tags?.length ? { tags } : {}),
     }
     if (invite?.value.assignToMe) {
       // Assigned to the inviting operator even if it went offline since: it asked for this chat.
@@ -482,7 +488,9 @@ export class ChatService {
       } else {
         visitor.chatMessage(event.msg.from, event.msg.at)
       }
-      visitor.broadcast(frame)
+      // Tags are the team's labels: operators see them, the visitor does not.
+      const { tags: _tags, ...untagged } = conversation
+      visitor.broadcast(event.kind === 'state' ? chatFrame(untagged) : frame)
       this.hub.emit(visitor)
     }
     for (const session of this.delivery.operators(site)) {

@@ -23,6 +23,8 @@ export interface Conversation {
   transferredBy?: string
   createdAt: number
   closedAt?: number
+  /** Extension: tags of the campaign whose invitation started it. */
+  tags?: string[]
 }
 
 /** A pending manual invitation: whom the chat goes to if the visitor replies. */
@@ -53,6 +55,7 @@ const conversationSchema = z.object({
   transferredBy: z.string().optional(),
   createdAt: z.number(),
   closedAt: z.number().optional(),
+  tags: z.array(z.string()).optional(),
 })
 
 export function parseConversation(input: unknown): Conversation {
@@ -84,6 +87,7 @@ export function chatFrame(c: Conversation): ChatFrame & { visitor: string } {
   }
   if (c.operator !== undefined) frame.operator = c.operator
   if (c.transferredBy !== undefined && !c.accepted) frame.transferredBy = c.transferredBy
+  if (c.tags !== undefined) frame.tags = c.tags
   return frame
 }
 

@@ -6,11 +6,12 @@ import { parseSite, parseSiteId, publicSite, type Site } from '../site/site.js'
 import type { SiteRegistry } from '../site/site_registry.js'
 import type { RequestInfo, Reply } from './http_io.js'
 
-/** A route handler: returns the status and JSON body, or throws InputError. */
+/** A route handler: returns the status and JSON body, or throws InputError. `actor`: "admin" or the operator's `sub`. */
 export type AdminHandler = (
   req: RequestInfo,
   params: string[],
   reply: Reply,
+  actor: string,
 ) => Promise<{ status: number; body: unknown }>
 
 interface Route {
@@ -19,6 +20,17 @@ interface Route {
   handler: AdminHandler
   /** Also open to operators of the site named by the first param (their JWT as bearer). */
   operators: boolean
+  /** Also open to operators of that site whose token holds this permission. */
+  perm: string | undefined
+}
+
+/** Why a bearer may not call a route: 401 (no valid credentials) or 403 (valid, not allowed). */
+class Refusal {
+  constructor(
+    readonly status: 401 | 403,
+    readonly code: string,
+    readonly message: string,
+  ) {}
 }
 
 const SEGMENT = '([^/]+)'
@@ -42,9 +54,9 @@ export class AdminApi {
   ) {}
 
   /** Registers `METHOD /v1/sites/:site/...`; `:x` segments become handler params in order. */
-  route(method: string, path: string, handler: AdminHandler, opts: { operators?: boolean } = {}): this {
+  route(method: string, path: string, handler: AdminHandler, opts: { operators?: boolean; perm?: string } = {}): this {
     const pattern = new RegExp(`^${path.replace(/:[a-z]+/g, SEGMENT)}$`)
-    this.routes.push({ method, pattern, handler, operators: opts.operators ?? false })
+    this.routes.push({ method, pattern, handler, operators: opts.operators ?? false, perm: opts.perm })
     return this
   }
 
@@ -84,13 +96,29 @@ export class AdminApi {
     return given.length === expected.length && timingSafeEqual(given, expected)
   }
 
-  private async isOperatorOf(bearer: string, site: string | undefined): Promise<boolean> {
+  /** The actor ("admin" or the operator's sub) allowed to call `route` on `site`, or why not. */
+  private async authorize(bearer: string, route: Route, site: string | undefined): Promise<string | Refusal> {
+    if (this.isAdmin(bearer)) return 'admin'
+    const open = route.operators || route.perm !== undefined
+    const unauthorized = new Refusal(
+      401,
+      'unauthorized',
+      open
+        ? 'expected Authorization: Bearer <admin token or operator JWT of this site>'
+        : 'expected Authorization: Bearer <BECKON_ADMIN_TOKEN>',
+    )
+    if (bearer === '') return unauthorized
+    let operator: Awaited<ReturnType<typeof verifyOperatorToken>>
     try {
-      return (await verifyOperatorToken(bearer, this.site, this.maxTokenSeconds)).site === site
+      operator = await verifyOperatorToken(bearer, this.site, this.maxTokenSeconds)
     } catch (error) {
-      if (error instanceof OperatorTokenError) return false
+      if (error instanceof OperatorTokenError) return unauthorized
       throw error
     }
+    if (!open) return new Refusal(403, 'forbidden', 'this route needs the admin token')
+    if (operator.site !== site) return new Refusal(403, 'forbidden', 'operator token is for another site')
+    if (route.operators || (route.perm !== undefined && operator.perms.includes(route.perm))) return operator.id
+    return new Refusal(403, 'forbidden', `operator token lacks ${route.perm}`)
   }
 
   async handle(req: RequestInfo, reply: Reply): Promise<void> {
@@ -110,19 +138,10 @@ export class AdminApi {
     })
     const header = req.headers.authorization ?? ''
     const bearer = header.startsWith('Bearer ') ? header.slice(7) : ''
-    const allowed =
-      this.isAdmin(bearer) || (route.operators && bearer !== '' && (await this.isOperatorOf(bearer, params[0])))
-    if (!allowed) {
-      return reply.error(
-        401,
-        'unauthorized',
-        route.operators
-          ? 'expected Authorization: Bearer <admin token or operator JWT of this site>'
-          : 'expected Authorization: Bearer <BECKON_ADMIN_TOKEN>',
-      )
-    }
+    const actor = await this.authorize(bearer, route, params[0])
+    if (actor instanceof Refusal) return reply.error(actor.status, actor.code, actor.message)
     try {
-      const { status, body } = await route.handler(req, params, reply)
+      const { status, body } = await route.handler(req, params, reply, actor)
       reply.json(status, body)
     } catch (error) {
       if (error instanceof InputError) return reply.error(error.status, error.code, error.message, error.path)

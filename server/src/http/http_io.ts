@@ -54,6 +54,8 @@ export class Reply {
   private abortBody: (() => void) | undefined
   /** A request body that was announced but not (fully) read. */
   private unreadBody = false
+  /** holdBody paused the socket; body() resumes it (uWS must not be resumed unpaused). */
+  private paused = false
 
   constructor(
     readonly res: HttpResponse,
@@ -102,12 +104,17 @@ export class Reply {
 
   /**
    * Takes the request body in (uWS hands data only to an onData attached before the handler
-   * returns) but pauses the socket, so nothing beyond what already arrived is read until a
-   * handler calls body(), after authentication.
+   * returns). A body announced within `maxBytes` is read at once: refusing it unread would make
+   * the kernel reset the connection before the client saw the answer. Any other (larger,
+   * chunked) body is paused, so nothing beyond what already arrived is read until a handler
+   * calls body(), after authentication; refused, it is cut off with the connection.
    */
-  holdBody(maxBytes: number): void {
-    this.unreadBody = true
+  holdBody(maxBytes: number, announcedBytes: number | undefined): void {
+    const small = announcedBytes !== undefined && announcedBytes <= maxBytes
+    this.unreadBody = !small
     void this.body(maxBytes, false).catch(() => undefined)
+    if (small) return
+    this.paused = true
     this.res.pause()
   }
 
@@ -116,7 +123,10 @@ export class Reply {
    * (or holdBody) must come before any await.
    */
   body(maxBytes: number, resume = true): Promise<Buffer> {
-    if (resume && !this.aborted && !this.ended) this.res.resume()
+    if (resume && this.paused && !this.aborted && !this.ended) {
+      this.paused = false
+      this.res.resume()
+    }
     this.pendingBody ??= new Promise((resolve, reject) => {
       this.abortBody = () => reject(new InputError('aborted', 'client went away', '', 400))
       const chunks: Buffer[] = []

@@ -8,6 +8,8 @@ export const PERMISSION = {
   seesAllOnlineVisitors: 'sees_all_online_visitors',
   /** Reply into, close, transfer or start a chat assigned to another operator (taking it over). */
   takeoverChats: 'takeover_chats',
+  /** Create, change, delete and preview the site's campaigns (admin campaign routes with the operator JWT). */
+  manageCampaigns: 'manage_campaigns',
 } as const
 
 /** Lifetime of tokens minted by signOperatorToken() unless told otherwise: a working day. */

@@ -25,6 +25,7 @@ export class TeamPresence {
   private readonly subscription: Subscription
   private readonly timer: NodeJS.Timeout
   private readonly onlineSites = new Set<string>()
+  private readonly watchers: Array<(site: string) => void> = []
 
   constructor(
     private readonly nodeId: string,
@@ -66,6 +67,11 @@ export class TeamPresence {
     return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
   }
 
+  /** Calls `listener` whenever a node's list of a site's online operators arrives or expires. */
+  watch(listener: (site: string) => void): void {
+    this.watchers.push(listener)
+  }
+
   isOnline(site: string): boolean {
     return this.onlineSites.has(site)
   }
@@ -84,7 +90,13 @@ export class TeamPresence {
     this.update(site)
   }
 
+  /** Tells the watchers after the site's online list may have changed. */
+  private changed(site: string): void {
+    for (const watcher of this.watchers) watcher(site)
+  }
+
   private update(site: string): void {
+    this.changed(site)
     const online = (this.remote.get(site)?.size ?? 0) > 0
     if (online === this.onlineSites.has(site)) return
     if (online) this.onlineSites.add(site)

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { InviteButton, InviteMedia } from '../../../shared/src/protocol.js'
 import type { Scalar } from './facts.js'
 import { fieldSpec, type FieldSpec } from './fields.js'
 import { parseScheduleInstant } from './schedule_window.js'
@@ -94,12 +95,32 @@ export interface Schedule {
 
 export type CollectField = 'name' | 'email'
 
-export interface CampaignMessage {
-  /** May hold `{{field}}` / `{{field|fallback}}` placeholders (template.ts). */
+/** An image or GIF shown above the invitation text; its url passed isSafeUrl. */
+export type MessageMedia = InviteMedia
+/** Link or quick-reply button; a link's url passed isSafeUrl. */
+export type MessageButton = InviteButton
+
+/** What an invitation shows: the message itself, or one of its A/B variants. */
+export interface MessageContent {
   text: string
   followUp?: string
+  media?: MessageMedia
+  buttons?: MessageButton[]
+}
+
+/** An A/B variant: a visitor gets it with probability weight / (sum of weights), always the same one. */
+export interface MessageVariant extends MessageContent {
+  id: string
+  weight: number
+}
+
+export interface CampaignMessage extends MessageContent {
+  /** May hold `{{field}}` / `{{field|fallback}}` placeholders (template.ts); so may followUp and variant texts. */
+  text: string
   collect?: CollectField[]
   startChat: boolean
+  /** 2 to 4 variants; `text` stays the fallback and the name the studio shows. */
+  variants?: MessageVariant[]
 }
 
 export type Audience = 'visitors' | 'users' | 'all'
@@ -119,6 +140,8 @@ export interface Campaign {
   /** Omitted: always true. */
   when?: Condition
   message: CampaignMessage
+  /** Put on the conversation the campaign's invitation starts. */
+  tags?: string[]
 }
 
 /** Limits on one campaign definition. */
@@ -282,12 +305,58 @@ function parseCondition(input: unknown, path: Path, limits: CampaignLimits): Con
 
 /** Campaign ids (contract v1.1): lowercase, so no id can name an Object member such as `__proto__` or `toString`. */
 export const CAMPAIGN_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/
+const VARIANT_ID = /^[a-z0-9_-]{1,16}$/
+const MAX_BUTTONS = 3
+const MAX_VARIANTS = 4
+const MAX_TAGS = 10
+
+/**
+ * Where a campaign may point the visitor's browser: `https:` URLs, or a site-relative path
+ * (`/…`, not `//host`). Anything else (javascript:, data:, http:, backslash tricks) is refused,
+ * so neither a link nor an image can run script or leave TLS.
+ */
+export function isSafeUrl(url: string): boolean {
+  if (/[\\\s\p{Cc}]/u.test(url)) return false
+  if (url.startsWith('/')) return !url.startsWith('//')
+  try {
+    return new URL(url).protocol === 'https:' && url.toLowerCase().startsWith('https://')
+  } catch {
+    return false
+  }
+}
+
+const unique = <T>(list: T[]) => new Set(list).size === list.length
 const HHMM = /^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$/
 
 function buildSchema(limits: CampaignLimits) {
   const hhmm = z.string().regex(HHMM, 'expected "HH:MM" (00:00 to 24:00)')
   const ranges = z.array(z.tuple([hhmm, hhmm])).max(limits.maxRangesPerDay)
   const text = z.string().max(limits.maxTextLength)
+  const safeUrl = z
+    .string()
+    .max(limits.maxValueLength)
+    .refine(isSafeUrl, 'expected an https:// URL or a site-relative /path')
+  const label = z.string().min(1).max(64)
+  const button = z
+    .strictObject({ label, url: safeUrl.optional(), reply: z.literal(true).optional() })
+    .superRefine((b, ctx) => {
+      if ((b.url === undefined) === (b.reply === undefined))
+        ctx.addIssue({ code: 'custom', path: ['url'], message: 'a button has either url or reply: true' })
+    })
+    .transform(
+      (b): MessageButton => (b.url !== undefined ? { label: b.label, url: b.url } : { label: b.label, reply: true }),
+    )
+  const content = {
+    followUp: text.optional(),
+    media: z.strictObject({ url: safeUrl, alt: z.string().max(500).default('') }).optional(),
+    buttons: z.array(button).max(MAX_BUTTONS).optional(),
+  }
+  const variant = z.strictObject({
+    id: z.string().regex(VARIANT_ID, 'expected 1-16 characters of a-z 0-9 _ -'),
+    weight: z.number().int().min(1).max(100),
+    text: text.min(1),
+    ...content,
+  })
   return z.strictObject({
     id: z.string().regex(CAMPAIGN_ID, 'expected 1-64 characters of a-z 0-9 _ -, starting with a letter or digit'),
     name: z.string().max(limits.maxNameLength).optional(),
@@ -309,13 +378,15 @@ function buildSchema(limits: CampaignLimits) {
     when: z.unknown().optional(),
     message: z.strictObject({
       text: text.min(1),
-      followUp: text.optional(),
+      ...content,
+      variants: z.array(variant).min(2).max(MAX_VARIANTS).optional(),
       collect: z
         .array(z.enum(['name', 'email']))
         .refine((list) => new Set(list).size === list.length, 'duplicate entries')
         .optional(),
       startChat: z.boolean().default(false),
     }),
+    tags: z.array(z.string().min(1).max(32)).max(MAX_TAGS).refine(unique, 'duplicate tags').optional(),
   })
 }
 
@@ -367,5 +438,11 @@ export function parseCampaign(input: unknown, limits: CampaignLimits = CAMPAIGN_
   if (when !== undefined) campaign.when = parseCondition(when, ['when'], limits)
   checkTemplate(raw.message.text, ['message', 'text'])
   checkTemplate(raw.message.followUp, ['message', 'followUp'])
+  raw.message.variants?.forEach((v, i) => {
+    const at = ['message', 'variants', i]
+    if (raw.message.variants?.findIndex((other) => other.id === v.id) !== i) fail([...at, 'id'], 'duplicate variant id')
+    checkTemplate(v.text, [...at, 'text'])
+    checkTemplate(v.followUp, [...at, 'followUp'])
+  })
   return campaign
 }

@@ -1,5 +1,5 @@
 import type { Campaign } from './campaign.js'
-import { CompiledCampaign, normalize, type Leaf } from './compiled_campaign.js'
+import { CompiledCampaign, normalize, type Leaf, type Norm } from './compiled_campaign.js'
 import type { Facts } from './facts.js'
 import { FieldIndex } from './field_index.js'
 import { fieldSpec } from './fields.js'
@@ -7,6 +7,16 @@ import { placeholders } from './template.js'
 import { VisitorMatcher, type Active, type CampaignMemory } from './visitor_matcher.js'
 
 export type { CampaignMemory, Invitation } from './visitor_matcher.js'
+
+/** Why a campaign whose `when` holds does not fire for a visitor now (preview `heldBy`). */
+export type HeldReason = 'disabled' | 'audience' | 'team' | 'schedule' | 'frequency' | 'cooldown' | 'showing' | 'widget'
+
+const lookupIn =
+  (facts: Facts) =>
+  (field: string): Norm | undefined => {
+    const spec = fieldSpec(field)
+    return spec && normalize(spec, facts.get(field))
+  }
 
 /**
  * A site's campaigns compiled for incremental matching. Immutable: recompile when a campaign
@@ -112,17 +122,42 @@ export class CampaignEngine {
    * at `now`. Ignores `enabled`, frequency and cooldown, which need a visitor's memory.
    */
   static matches(campaign: Campaign, facts: Facts, now: number): boolean {
+    return CampaignEngine.whenHolds(campaign, facts, now) && CampaignEngine.heldBy(campaign, facts, now).length === 0
+  }
+
+  /** Whether the campaign's `when` holds for `facts` at `now`. */
+  static whenHolds(campaign: Campaign, facts: Facts, now: number): boolean {
     const c = new CompiledCampaign(campaign, 0)
-    const lookup = (field: string) => {
-      const spec = fieldSpec(field)
-      return spec && normalize(spec, facts.get(field))
-    }
     const truth = new Uint8Array(c.leaves.length)
-    c.fill(truth, lookup, now)
-    return (
-      c.evaluate(truth) &&
-      c.admits(lookup('user.authenticated') === true, lookup('team.online') === true) &&
-      (c.schedule?.state(now).open ?? true)
-    )
+    c.fill(truth, lookupIn(facts), now)
+    return c.evaluate(truth)
+  }
+
+  /**
+   * What, beyond `when`, keeps the campaign from firing for this visitor now (for previews):
+   * `disabled`, `audience`, `team`, `schedule`, and with the visitor's memory `frequency` and
+   * `cooldown`, in that order. Empty: it would fire.
+   */
+  static heldBy(campaign: Campaign, facts: Facts, now: number, memory?: CampaignMemory): HeldReason[] {
+    const c = new CompiledCampaign(campaign, 0)
+    const lookup = lookupIn(facts)
+    const authenticated = lookup('user.authenticated') === true
+    const held: HeldReason[] = []
+    if (!campaign.enabled) held.push('disabled')
+    const teamOnline = lookup('team.online') === true
+    // admits() checks audience and team together: vary one to tell which holds it back.
+    if (!c.admits(authenticated, campaign.team !== 'offline')) held.push('audience')
+    if (!c.admits(campaign.audience === 'users', teamOnline)) held.push('team')
+    if (!(c.schedule?.state(now).open ?? true)) held.push('schedule')
+    if (memory) {
+      const fired =
+        campaign.frequency === 'once_per_visitor'
+          ? memory.firedEver.has(campaign.id)
+          : campaign.frequency === 'once_per_visit' && memory.firedThisVisit.has(campaign.id)
+      if (fired) held.push('frequency')
+      const last = memory.lastFiredAt.get(campaign.id)
+      if (last !== undefined && now < last + campaign.cooldownSeconds * 1000) held.push('cooldown')
+    }
+    return held
   }
 }

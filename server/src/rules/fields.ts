@@ -62,6 +62,10 @@ export const FIELDS: Readonly<Record<string, FieldSpec>> = {
   'invitations.secondsSinceLast': field('number', 0.9, true),
   'exit.seconds': field('number', 0.3),
   'team.online': field('boolean', 0.5),
+  /** Extension: an online operator has a free chat slot (TeamCapacity). */
+  'team.available': field('boolean', 0.5),
+  /** Extension: the embed's `data-widget` (hello.widget) of the visitor's current tab; "default" without one. */
+  'widget.id': field('string', 0.3),
 }
 
 export const CONTEXT_PREFIX = 'context.'

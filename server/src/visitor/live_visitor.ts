@@ -27,7 +27,11 @@ export interface Tab {
   /** When this tab's current page was viewed (epoch ms). */
   pageSince: number
   client: ClientInfo
+  /** The embed's `data-widget` (hello.widget), DEFAULT_WIDGET without one: the `widget.id` fact. */
+  widget: string
 }
+
+export const DEFAULT_WIDGET = 'default'
 
 type Fact = FactValue | Clock
 
@@ -265,6 +269,7 @@ export class LiveVisitor {
     this.set('page.title', tab.page.title)
     this.set('page.seconds', { since: tab.pageSince })
     this.set('page.views', this.visit.urlViews.get(tab.key) ?? 1)
+    this.set('widget.id', tab.widget)
   }
 
   private syncClient(client: ClientInfo): void {
@@ -364,6 +369,10 @@ export class LiveVisitor {
 
   setTeamOnline(online: boolean): void {
     this.set('team.online', online)
+  }
+
+  setTeamAvailable(available: boolean): void {
+    this.set('team.available', available)
   }
 
   /** Sends a frame to every tab of this visitor. */

@@ -5,7 +5,7 @@ import type { Metrics } from '../metrics.js'
 import type { Site } from '../site/site.js'
 import type { Store } from '../store/store.js'
 import type { ClientInfo } from './client_info.js'
-import { LiveVisitor, type TabSink } from './live_visitor.js'
+import { DEFAULT_WIDGET, LiveVisitor, type TabSink } from './live_visitor.js'
 import { NewVisitorQuota } from './new_visitor_quota.js'
 import { newProfile, parseProfile, profileKey, type VisitorProfile } from './visitor_profile.js'
 
@@ -112,7 +112,10 @@ export class VisitorHub {
         oldest.sink.close(CLOSE_CODE.replaced, 'replaced by a newer tab')
       }
     }
-    visitor.addTab({ id: tabId, sink, page: hello.page, pageSince, client }, !sameInstance)
+    visitor.addTab(
+      { id: tabId, sink, page: hello.page, pageSince, client, widget: hello.widget ?? DEFAULT_WIDGET },
+      !sameInstance,
+    )
     visitor.applyHello(hello, userValid)
     visitor.profile.lastSeenAt = now
     if (newVisit) void this.saveNow(visitor)
