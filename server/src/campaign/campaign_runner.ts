@@ -53,8 +53,8 @@ export const newInvitationId = (): string => `i${Date.now().toString(36)}${rando
  *
  * Guarantees: an invitation of a frequency-limited campaign (once_per_visitor, once_per_visit,
  * cooldown) reaches a tab only after the profile recording it is durable; while the store
- * fails it is held (the write retried) and dropped if the visitor leaves or the campaigns
- * change first. A pending invitation (neither opened nor dismissed) is re-delivered to every
+ * fails it is held (the write retried) and dropped if the visitor leaves or starts a new
+ * visit first. A pending invitation (neither opened nor dismissed) is re-delivered to every
  * tab the visitor attaches during the visit, marked `redelivered` and counted once, until it
  * expires after `ttlMs` and frees the slot.
  */
