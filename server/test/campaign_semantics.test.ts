@@ -1,32 +1,15 @@
 import t from 'tap'
 import { signOperatorToken } from '../src/operator/operator_token.js'
-import { startNode, type TestNode } from './support/test_node.js'
-import { TestClient, type Frame } from './support/test_client.js'
+import { putCampaign as campaign, startNode, type TestNode } from './support/test_node.js'
+import { TestClient, invites, settled } from './support/test_client.js'
 
 const PAGE = (path: string) => ({ url: `https://shop.example${path}`, title: path })
-
-/** Sends a frame that fails on purpose and waits for its error: everything sent before was applied. */
-async function settled(client: TestClient): Promise<void> {
-  client.send({ t: 'nope' })
-  await client.next((f) => f.t === 'error' && f.code === 'unknown_type')
-}
 
 const PING_WHEN = {
   all: [
     { field: 'page.url', op: 'contains', value: '/ping' },
     { field: 'page.seconds', op: 'gte', value: 1 },
   ],
-}
-
-const invites = (client: TestClient): Frame[] => client.frames.filter((f) => f.t === 'invite')
-
-async function campaign(n: TestNode, body: Record<string, unknown>): Promise<void> {
-  const res = await n.admin('PUT', `/v1/sites/shop/campaigns/${body.id as string}`, {
-    name: String(body.id),
-    message: { text: `hello from ${body.id as string}`, startChat: false },
-    ...body,
-  })
-  if (res.status >= 300) throw new Error(`campaign refused: ${JSON.stringify(res.body)}`)
 }
 
 async function stats(n: TestNode, id: string): Promise<Record<string, unknown>> {

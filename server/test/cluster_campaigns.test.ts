@@ -1,19 +1,11 @@
 import t from 'tap'
 import { until } from './support/until.js'
 import { startNatsServer } from './support/nats_server.js'
-import { startNodeProcess, type NodeProcess } from './support/node_process.js'
-import { ADMIN_TOKEN, ORIGIN, SITE_SECRET, startNode } from './support/test_node.js'
-import { TestClient, type Frame } from './support/test_client.js'
+import { adminRequest as admin, startNodeProcess, visitorTab } from './support/node_process.js'
+import { ORIGIN, SITE_SECRET, startNode } from './support/test_node.js'
+import { invites, settled } from './support/test_client.js'
 
 const PAGE = (path: string) => ({ url: `https://shop.example${path}`, title: path })
-
-/** Sends a frame that fails on purpose and waits for its error: everything sent before was applied. */
-async function settled(client: TestClient): Promise<void> {
-  client.send({ t: 'nope' })
-  await client.next((f) => f.t === 'error' && f.code === 'unknown_type', 30_000)
-}
-
-const invites = (client: TestClient): Frame[] => client.frames.filter((f) => f.t === 'invite')
 
 t.test('a reconnect to another node keeps the page clock', async (t) => {
   const nats = await startNatsServer()
@@ -50,7 +42,7 @@ t.test('a reconnect to another node keeps the page clock', async (t) => {
   const visitClock = onA.facts.get('visit.seconds')
   await new Promise((resolve) => setTimeout(resolve, 1000))
   await first.client.close()
-  await until('visitor left A', () => a.node.hub.get('shop', id) === undefined)
+  await until('A released the visitor', async () => (await a.node.ownership.owner('shop', id)) === undefined)
 
   const reconnectedAt = Date.now()
   const back = await b.visitor({ token: first.welcome.token, page, reconnect: true })
@@ -67,28 +59,6 @@ t.test('a reconnect to another node keeps the page clock', async (t) => {
   )
   await back.client.close()
 })
-
-const admin = (node: NodeProcess, method: string, path: string, body?: unknown) =>
-  fetch(`${node.base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-
-/** Connects a visitor tab the way the widget does: retry with backoff until a node welcomes it. */
-async function visitorTab(
-  node: NodeProcess,
-  hello: Record<string, unknown>,
-): Promise<{ client: TestClient; welcome: Frame }> {
-  for (let attempt = 0; ; attempt++) {
-    const client = await TestClient.connect(`${node.ws}/v1/visitor?site=shop`, { origin: ORIGIN })
-    client.send({ t: 'hello', page: PAGE('/home'), ...hello })
-    const welcome = await Promise.race([client.next('welcome', 30_000), client.closed.then(() => undefined)])
-    if (welcome) return { client, welcome }
-    if (attempt > 40) throw new Error('never welcomed')
-    await new Promise((resolve) => setTimeout(resolve, 250))
-  }
-}
 
 t.test('NATS down, owner killed: a once_per_visitor invitation is never shown unrecorded', async (t) => {
   const nats = await startNatsServer()
@@ -117,13 +87,13 @@ t.test('NATS down, owner killed: a once_per_visitor invitation is never shown un
   )
   await until('campaign on y', async () => (await admin(y, 'GET', '/v1/sites/shop/campaigns/offer')).status === 200)
 
-  const first = await visitorTab(x, {})
-  await settled(first.client)
+  const first = await visitorTab(x, { page: PAGE('/home') })
+  await settled(first.client, 30_000)
   await nats.stop()
   first.client.send({ t: 'page', ...PAGE('/offer') })
   // The owner tried to record the invitation and could not.
   await until('a failed profile write on x', () => x.logs.some((line) => line.includes('profile write failed')), 30_000)
-  await settled(first.client)
+  await settled(first.client, 30_000)
   const duringOutage = invites(first.client).length
   t.equal(duringOutage, 0, 'not shown while its fired-record is not stored')
 
@@ -136,7 +106,7 @@ t.test('NATS down, owner killed: a once_per_visitor invitation is never shown un
   t.match(invite, { campaign: 'offer' }, 'shown exactly once, by the node that could record it')
   again.client.send({ t: 'inv', id: invite.id, action: 'dismissed' })
   again.client.send({ t: 'page', ...PAGE('/offer?again=1') })
-  await settled(again.client)
+  await settled(again.client, 30_000)
   t.equal(duringOutage + invites(again.client).length, 0, 'never a second time')
   await again.client.close()
 
@@ -160,7 +130,7 @@ t.test('NATS down, owner alive: the held invitation is shown once its record is 
     message: { text: 'A deal for you', startChat: false },
   })
   t.equal(created.status, 201)
-  const tab = await visitorTab(x, {})
+  const tab = await visitorTab(x, { page: PAGE('/home') })
   await settled(tab.client)
   await nats.stop()
   tab.client.send({ t: 'page', ...PAGE('/offer') })
