@@ -85,7 +85,12 @@ t.test('campaigns on a running node', async (t) => {
       page: { url: 'https://shop.example/welcome', title: 'W' },
     })
     await settled(back.client)
-    t.equal(invites(back.client).length, 0, 'nor after a restart')
+    // Within the one-second visit gap the pending one may come back (re-delivered), never a new one.
+    t.same(
+      invites(back.client).filter((f) => !f.redelivered),
+      [],
+      'nor after a restart',
+    )
     const fresh = await n.visitor({ page: { url: 'https://shop.example/welcome', title: 'W' } })
     t.match(await fresh.client.next('invite'), { campaign: 'welcome' }, 'the campaign itself survived the restart')
     await Promise.all([back.client.close(), fresh.client.close()])
