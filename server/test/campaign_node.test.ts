@@ -3,27 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { signOperatorToken } from '../src/operator/operator_token.js'
-import { startNode, type TestNode } from './support/test_node.js'
-import { TestClient, type Frame } from './support/test_client.js'
+import { putCampaign as campaign, startNode } from './support/test_node.js'
+import { TestClient, invites, settled } from './support/test_client.js'
 
 const KB = 'https://shop.example/kb/article'
-
-/** Sends a frame that fails on purpose and waits for its error: everything sent before was applied. */
-async function settled(client: TestClient): Promise<void> {
-  client.send({ t: 'nope' })
-  await client.next((f) => f.t === 'error' && f.code === 'unknown_type')
-}
-
-const invites = (client: TestClient): Frame[] => client.frames.filter((f) => f.t === 'invite')
-
-async function campaign(n: TestNode, body: Record<string, unknown>): Promise<void> {
-  const res = await n.admin('PUT', `/v1/sites/shop/campaigns/${body.id as string}`, {
-    name: String(body.id),
-    message: { text: `hello from ${body.id as string}`, startChat: false },
-    ...body,
-  })
-  if (res.status >= 300) throw new Error(`campaign refused: ${JSON.stringify(res.body)}`)
-}
 
 t.test('campaigns on a running node', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'beckon-campaigns-'))
@@ -102,7 +85,12 @@ t.test('campaigns on a running node', async (t) => {
       page: { url: 'https://shop.example/welcome', title: 'W' },
     })
     await settled(back.client)
-    t.equal(invites(back.client).length, 0, 'nor after a restart')
+    // Within the one-second visit gap the pending one may come back (re-delivered), never a new one.
+    t.same(
+      invites(back.client).filter((f) => !f.redelivered),
+      [],
+      'nor after a restart',
+    )
     const fresh = await n.visitor({ page: { url: 'https://shop.example/welcome', title: 'W' } })
     t.match(await fresh.client.next('invite'), { campaign: 'welcome' }, 'the campaign itself survived the restart')
     await Promise.all([back.client.close(), fresh.client.close()])

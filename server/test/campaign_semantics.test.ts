@@ -1,32 +1,16 @@
 import t from 'tap'
 import { signOperatorToken } from '../src/operator/operator_token.js'
-import { startNode, type TestNode } from './support/test_node.js'
-import { TestClient, type Frame } from './support/test_client.js'
+import { putCampaign as campaign, startNode, type TestNode } from './support/test_node.js'
+import { TestClient, invites, settled } from './support/test_client.js'
+import { until } from './support/until.js'
 
 const PAGE = (path: string) => ({ url: `https://shop.example${path}`, title: path })
-
-/** Sends a frame that fails on purpose and waits for its error: everything sent before was applied. */
-async function settled(client: TestClient): Promise<void> {
-  client.send({ t: 'nope' })
-  await client.next((f) => f.t === 'error' && f.code === 'unknown_type')
-}
 
 const PING_WHEN = {
   all: [
     { field: 'page.url', op: 'contains', value: '/ping' },
     { field: 'page.seconds', op: 'gte', value: 1 },
   ],
-}
-
-const invites = (client: TestClient): Frame[] => client.frames.filter((f) => f.t === 'invite')
-
-async function campaign(n: TestNode, body: Record<string, unknown>): Promise<void> {
-  const res = await n.admin('PUT', `/v1/sites/shop/campaigns/${body.id as string}`, {
-    name: String(body.id),
-    message: { text: `hello from ${body.id as string}`, startChat: false },
-    ...body,
-  })
-  if (res.status >= 300) throw new Error(`campaign refused: ${JSON.stringify(res.body)}`)
 }
 
 async function stats(n: TestNode, id: string): Promise<Record<string, unknown>> {
@@ -209,4 +193,30 @@ t.test('campaign semantics on a running node', async (t) => {
     await client.close()
     await n.admin('DELETE', '/v1/sites/shop/campaigns/proto-ctx')
   })
+})
+
+t.test('a pending invitation survives the visitor leaving the node between page loads', async (t) => {
+  const n = await startNode({ BECKON_LINGER_SECONDS: '0', BECKON_INVITATION_TTL_SECONDS: '60' })
+  t.teardown(() => n.stop())
+  await n.site()
+  await campaign(n, { id: 'a', when: { field: 'page.url', op: 'contains', value: '/a' } })
+  await campaign(n, { id: 'b', when: { field: 'page.url', op: 'contains', value: '/b' } })
+  const first = await n.visitor({ page: PAGE('/a') })
+  const a = await first.client.next('invite')
+  first.client.send({ t: 'inv', id: a.id, action: 'shown' })
+  await settled(first.client)
+  await first.client.close()
+  const id = first.welcome.visitor as string
+  await until('visitor evicted', () => n.node.hub.get('shop', id) === undefined)
+
+  const next = await n.visitor({ token: first.welcome.token, page: PAGE('/b') })
+  t.equal(next.welcome.visit, first.welcome.visit)
+  t.match(await next.client.next('invite'), { id: a.id, campaign: 'a', redelivered: true }, 'A again, from the profile')
+  next.client.send({ t: 'inv', id: a.id, action: 'shown' })
+  await settled(next.client)
+  t.equal(invites(next.client).length, 0, 'B waits for A')
+  t.match(await stats(n, 'a'), { sent: 1, shown: 1 }, 'counted once')
+  next.client.send({ t: 'inv', id: a.id, action: 'dismissed' })
+  t.match(await next.client.next('invite'), { campaign: 'b' }, 'dismissing A frees the slot for B')
+  await next.client.close()
 })

@@ -1,31 +1,9 @@
 import t from 'tap'
 import { SignJWT } from 'jose'
 import { startNatsServer } from './support/nats_server.js'
-import { startNodeProcess, type NodeProcess } from './support/node_process.js'
-import { ADMIN_TOKEN, ORIGIN, SITE_SECRET } from './support/test_node.js'
-import { TestClient, type Frame } from './support/test_client.js'
-
-const admin = (node: NodeProcess, method: string, path: string, body?: unknown) =>
-  fetch(`${node.base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-
-/** Connects a visitor tab the way the widget does: retry with backoff until a node welcomes it. */
-async function visitorTab(
-  node: NodeProcess,
-  hello: Record<string, unknown>,
-): Promise<{ client: TestClient; welcome: Frame }> {
-  for (let attempt = 0; ; attempt++) {
-    const client = await TestClient.connect(`${node.ws}/v1/visitor?site=shop`, { origin: ORIGIN })
-    client.send({ t: 'hello', page: { url: 'https://shop.example/offer', title: 'Offer' }, ...hello })
-    const welcome = await Promise.race([client.next('welcome', 30_000), client.closed.then(() => undefined)])
-    if (welcome) return { client, welcome }
-    if (attempt > 20) throw new Error('never welcomed')
-    await new Promise((resolve) => setTimeout(resolve, 250))
-  }
-}
+import { adminRequest as admin, startNodeProcess, visitorTab } from './support/node_process.js'
+import { ORIGIN, SITE_SECRET } from './support/test_node.js'
+import { TestClient } from './support/test_client.js'
 
 t.test('kill -9 a node while visitors and operators chat', async (t) => {
   const nats = await startNatsServer()

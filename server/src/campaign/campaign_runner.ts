@@ -29,6 +29,8 @@ interface PendingInvitation {
   frame: InviteFrame
   /** Sent to the tabs; false while its fired-record is not durable yet (held). */
   released: boolean
+  /** Shown again in new tabs: not when it started a chat, whose replay takes over. */
+  redeliver: boolean
 }
 
 interface SentInvitation {
@@ -56,10 +58,11 @@ export const newInvitationId = (): string => `i${Date.now().toString(36)}${rando
  *
  * Guarantees: an invitation of a frequency-limited campaign (once_per_visitor, once_per_visit,
  * cooldown) reaches a tab only after the profile recording it is durable; while the store
- * fails it is held (the write retried) and dropped if the visitor leaves or the campaigns
- * change first. A pending invitation (neither opened nor dismissed) is re-delivered to every
+ * fails it is held (the write retried) and dropped if the visitor leaves or starts a new
+ * visit first. A pending invitation (neither opened nor dismissed) is re-delivered to every
  * tab the visitor attaches during the visit, marked `redelivered` and counted once, until it
- * expires after `ttlMs` and frees the slot.
+ * expires `ttlMs` after it was sent and frees the slot; it is kept in the visit record, so
+ * this holds after the visitor left the node's memory or moved to another owner.
  */
 export class CampaignRunner implements VisitorObserver {
   private readonly matchings = new Map<LiveVisitor, Matching>()
@@ -118,9 +121,31 @@ export class CampaignRunner implements VisitorObserver {
       pending: sameVisit ? previous.pending : undefined,
       awaitingReply: sameVisit ? previous.awaitingReply : undefined,
     }
-    if (m.pending) m.matcher.occupy()
     this.matchings.set(visitor, m)
+    if (!sameVisit) this.restore(visitor, m, now)
+    if (m.pending) m.matcher.occupy()
     return m
+  }
+
+  /**
+   * The visit's pending invitation from the profile (the visitor left this node, or its owner
+   * changed): it holds the slot again and is re-delivered until it expires.
+   */
+  private restore(visitor: LiveVisitor, m: Matching, now: number): void {
+    const stored = visitor.visit.pendingInvitation
+    if (!stored) return
+    const { frame, counted } = stored
+    if (frame.at + this.ttlMs <= now) {
+      visitor.visit.pendingInvitation = undefined
+      return
+    }
+    const pending: PendingInvitation = { frame, released: true, redeliver: true }
+    ;(m.sent ??= new Map()).set(frame.id, { campaign: frame.campaign, counted, variant: frame.variant })
+    m.pending = pending
+    if (frame.campaign !== undefined) m.awaitingReply = frame.id
+    this.expireLater(visitor, pending, frame.at + this.ttlMs - now)
+    // The tab whose arrival loaded the visitor attached before this matching existed.
+    visitor.broadcast({ ...frame, redelivered: true })
   }
 
   private detach(visitor: LiveVisitor, m: Matching): void {
@@ -167,11 +192,13 @@ export class CampaignRunner implements VisitorObserver {
       startChat: invitation.startChat,
       at: now,
     }
-    const pending: PendingInvitation = { frame, released: false }
+    const pending: PendingInvitation = { frame, released: false, redeliver: true }
     ;(m.sent ??= new Map()).set(frame.id, { campaign: invitation.campaign, counted: 0, variant: content.variant })
     m.pending = pending
     m.awaitingReply = frame.id
     visitor.invited(invitation.campaign, now)
+    // Written with the fired-record: a profile that says it fired also knows it is pending.
+    visitor.visit.pendingInvitation = { frame, counted: 0 }
     void this.release(visitor, pending, invitation.campaign, invitation.limited, content.variant)
     // The invitation changed invitations.* facts: let the matcher see them after this step.
     queueMicrotask(() => this.hub.emit(visitor))
@@ -209,34 +236,44 @@ export class CampaignRunner implements VisitorObserver {
   }
 
   /** A pending invitation frees the slot after the TTL, so an ignored one does not block the visit. */
-  private expireLater(visitor: LiveVisitor, pending: PendingInvitation): void {
+  private expireLater(visitor: LiveVisitor, pending: PendingInvitation, afterMs = this.ttlMs): void {
     setTimeout(() => {
       const m = this.matchings.get(visitor)
       if (!m || m.pending !== pending) return
-      m.pending = undefined
+      this.unpend(visitor, m)
       try {
         this.run(visitor, m, m.matcher.resolved(Date.now()))
       } catch (error) {
         this.log.error({ err: error, visitor: visitor.id }, 'invitation expiry failed')
       }
-    }, this.ttlMs).unref()
+    }, afterMs).unref()
+  }
+
+  /** The pending invitation was answered or expired: the slot is free, on every node. */
+  private unpend(visitor: LiveVisitor, m: Matching): void {
+    m.pending = undefined
+    visitor.visit.pendingInvitation = undefined
+    void this.hub.saveNow(visitor)
   }
 
   /** An operator's invitation reached the visitor: it takes the visible slot too. */
   operatorInvited(visitor: LiveVisitor, frame: InviteFrame): void {
     const m = this.matchings.get(visitor)
     if (!m) return
-    const pending: PendingInvitation = { frame, released: true }
+    const pending: PendingInvitation = { frame, released: true, redeliver: !frame.startChat }
     ;(m.sent ??= new Map()).set(frame.id, { campaign: undefined, counted: 0 })
     m.pending = pending
     m.matcher.occupy()
+    visitor.visit.pendingInvitation = pending.redeliver ? { frame, counted: 0 } : undefined
+    void this.hub.saveNow(visitor)
     this.expireLater(visitor, pending)
   }
 
   /** A tab attached: it shows the pending invitation too (re-delivered, not a new `sent`). */
   attached(visitor: LiveVisitor, sink: TabSink): void {
     const m = this.matchings.get(visitor)
-    if (m?.pending?.released && m.visit === visitor.visit.n) sink.send({ ...m.pending.frame, redelivered: true })
+    if (m?.pending?.released && m.pending.redeliver && m.visit === visitor.visit.n)
+      sink.send({ ...m.pending.frame, redelivered: true })
   }
 
   /** `inv {id, action}` from a tab: counts it once per invitation and frees the slot on opened/dismissed. */
@@ -247,10 +284,15 @@ export class CampaignRunner implements VisitorObserver {
     if (sent.campaign !== undefined && !(sent.counted & ACTION_BIT[action])) {
       sent.counted |= ACTION_BIT[action]
       this.stats.count(visitor.site, sent.campaign, action, sent.variant)
+      const stored = visitor.visit.pendingInvitation
+      if (stored?.frame.id === id) {
+        stored.counted = sent.counted
+        this.hub.saveSoon(visitor)
+      }
     }
     // A click leaves the bubble up (a link opens in a new tab); opening or dismissing frees the slot.
     if ((action === 'opened' || action === 'dismissed') && m.pending?.frame.id === id) {
-      m.pending = undefined
+      this.unpend(visitor, m)
       this.run(visitor, m, m.matcher.resolved(Date.now()))
     }
   }

@@ -125,6 +125,8 @@ export class VisitorHub {
   }
 
   private async load(site: string, visitorId: string): Promise<LiveVisitor> {
+    // A visitor evicted a moment ago may still have its last write in flight: read after it.
+    await this.writes.get(profileKey(site, visitorId))
     const entry = await this.store.get<unknown>('profiles', profileKey(site, visitorId))
     let profile: VisitorProfile
     try {

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { UTM_KEYS, type Rating, type UtmKey } from '../../../shared/src/protocol.js'
+import { UTM_KEYS, type InviteFrame, type Rating, type UtmKey } from '../../../shared/src/protocol.js'
 
 /** One visit: from the first tab until BECKON_VISIT_GAP_SECONDS pass with no tab connected. */
 export interface VisitRecord {
@@ -22,6 +22,11 @@ export interface VisitRecord {
   lastInvitationAt?: number
   /** The visit's latest page view: a tab reconnecting to that page (hello.reconnect) keeps its time on page. */
   lastPage?: { url: string; since: number }
+  /**
+   * The invitation holding the visible slot (sent, neither opened nor dismissed), re-delivered
+   * to new tabs until it expires; `counted`: lifecycle actions already counted (stats).
+   */
+  pendingInvitation?: { frame: InviteFrame; counted: number }
 }
 
 /** What beckon remembers of a visitor across visits, tabs, nodes and restarts (bucket `profiles`). */
@@ -62,6 +67,22 @@ const visitSchema = z.object({
   invitationsSent: z.number().int().min(0),
   lastInvitationAt: z.number().optional(),
   lastPage: z.object({ url: z.string(), since: z.number() }).optional(),
+  pendingInvitation: z
+    .object({
+      frame: z.object({
+        t: z.literal('invite'),
+        id: z.string(),
+        campaign: z.string().optional(),
+        operator: z.string().optional(),
+        text: z.string(),
+        followUp: z.string().optional(),
+        collect: z.array(z.enum(['name', 'email'])).optional(),
+        startChat: z.boolean(),
+        at: z.number(),
+      }),
+      counted: z.number().int().min(0),
+    })
+    .optional(),
 })
 
 const profileSchema = z.object({

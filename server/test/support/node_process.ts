@@ -4,7 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { ADMIN_TOKEN } from './test_node.js'
+import { ADMIN_TOKEN, ORIGIN } from './test_node.js'
+import { TestClient, type Frame } from './test_client.js'
 
 export interface NodeProcess {
   child: ChildProcess
@@ -74,5 +75,28 @@ export async function startNodeProcess(
       if (child.exitCode === null && child.signalCode === null) child.kill(signal)
       return exited
     },
+  }
+}
+
+/** An admin request to a node process, with the admin token. */
+export const adminRequest = (node: NodeProcess, method: string, path: string, body?: unknown): Promise<Response> =>
+  fetch(`${node.base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+
+/** Connects a visitor tab of site `shop` the way the widget does: retry with backoff until a node welcomes it. */
+export async function visitorTab(
+  node: NodeProcess,
+  hello: Record<string, unknown>,
+): Promise<{ client: TestClient; welcome: Frame }> {
+  for (let attempt = 0; ; attempt++) {
+    const client = await TestClient.connect(`${node.ws}/v1/visitor?site=shop`, { origin: ORIGIN })
+    client.send({ t: 'hello', page: { url: 'https://shop.example/offer', title: 'Offer' }, ...hello })
+    const welcome = await Promise.race([client.next('welcome', 30_000), client.closed.then(() => undefined)])
+    if (welcome) return { client, welcome }
+    if (attempt > 40) throw new Error('never welcomed')
+    await new Promise((resolve) => setTimeout(resolve, 250))
   }
 }

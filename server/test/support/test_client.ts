@@ -117,3 +117,12 @@ export class TestClient {
     return this.closed
   }
 }
+
+/** Sends a frame that fails on purpose and waits for its error: everything sent before was applied. */
+export async function settled(client: TestClient, waitMs = WAIT_MS): Promise<void> {
+  client.send({ t: 'nope' })
+  await client.next((f) => f.t === 'error' && f.code === 'unknown_type', waitMs)
+}
+
+/** The invitations queued and not taken yet. */
+export const invites = (client: TestClient): Frame[] => client.frames.filter((f) => f.t === 'invite')

@@ -83,3 +83,13 @@ export async function startNode(env: Record<string, string> = {}, dataDir?: stri
   }
   return t
 }
+
+/** Saves campaign `body.id` of site `shop` (name and message defaulted); throws when refused. */
+export async function putCampaign(n: TestNode, body: Record<string, unknown>): Promise<void> {
+  const res = await n.admin('PUT', `/v1/sites/shop/campaigns/${body.id as string}`, {
+    name: String(body.id),
+    message: { text: `hello from ${body.id as string}`, startChat: false },
+    ...body,
+  })
+  if (res.status >= 300) throw new Error(`campaign refused: ${JSON.stringify(res.body)}`)
+}
