@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
 import { signOperatorToken } from '../src/operator/operator_token.js'
-import { startNatsServer } from './support/nats_server.js'
+import { startTwoNodes } from './support/test_cluster.js'
 import { startNode, type TestNode } from './support/test_node.js'
 import { TestClient, type Frame } from './support/test_client.js'
 import { until } from './support/until.js'
@@ -159,20 +159,7 @@ t.test('chat ownership on one node', async (t) => {
 })
 
 t.test('chat ownership across two nodes on one nats-server', async (t) => {
-  const nats = await startNatsServer()
-  t.teardown(() => nats.close())
-  const env = {
-    BECKON_NATS_URL: nats.url,
-    BECKON_FEED_INTERVAL_MS: '20',
-    BECKON_REFRESH_SECONDS: '1',
-    BECKON_LINGER_SECONDS: '0',
-  }
-  const a = await startNode({ ...env, BECKON_NODE_ID: 'own-a' })
-  const b = await startNode({ ...env, BECKON_NODE_ID: 'own-b' })
-  t.teardown(async () => {
-    await a.stop()
-    await b.stop()
-  })
+  const { a, b } = await startTwoNodes(t, 'own')
   await a.site()
   await until('site on b', () => b.node.sites.get('shop'))
   ownership(t, () => ({ a, b }))

@@ -1,8 +1,8 @@
 import t from 'tap'
 import { until } from './support/until.js'
 import { signOperatorToken } from '../src/operator/operator_token.js'
-import { startNatsServer } from './support/nats_server.js'
-import { startNode, type TestNode } from './support/test_node.js'
+import { startTwoNodes } from './support/test_cluster.js'
+import type { TestNode } from './support/test_node.js'
 import { TestClient, type Frame } from './support/test_client.js'
 
 async function operator(n: TestNode, id: string): Promise<TestClient> {
@@ -17,20 +17,7 @@ async function operator(n: TestNode, id: string): Promise<TestClient> {
 }
 
 t.test('two nodes on one nats-server', async (t) => {
-  const nats = await startNatsServer()
-  t.teardown(() => nats.close())
-  const env = {
-    BECKON_NATS_URL: nats.url,
-    BECKON_FEED_INTERVAL_MS: '20',
-    BECKON_REFRESH_SECONDS: '1',
-    BECKON_LINGER_SECONDS: '0',
-  }
-  const a = await startNode({ ...env, BECKON_NODE_ID: 'node-a' })
-  const b = await startNode({ ...env, BECKON_NODE_ID: 'node-b' })
-  t.teardown(async () => {
-    await a.stop()
-    await b.stop()
-  })
+  const { nats, a, b } = await startTwoNodes(t, 'node')
   await a.site()
   await until('site on node B', () => b.node.sites.get('shop') !== undefined)
   t.pass('a site created on node A reaches node B')

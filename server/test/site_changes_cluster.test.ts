@@ -2,7 +2,7 @@ import { SignJWT } from 'jose'
 import t from 'tap'
 import { CLOSE_CODE } from '../../shared/src/protocol.js'
 import { signOperatorToken } from '../src/operator/operator_token.js'
-import { startNatsServer } from './support/nats_server.js'
+import { startTwoNodes } from './support/test_cluster.js'
 import { ORIGIN, SITE_SECRET, startNode, type TestNode } from './support/test_node.js'
 import { TestClient } from './support/test_client.js'
 import { until } from './support/until.js'
@@ -47,15 +47,7 @@ t.test('operator tokens must carry exp within BECKON_MAX_OPERATOR_TOKEN_SECONDS'
 })
 
 t.test('two nodes on one nats-server: site changes apply everywhere before PUT returns', async (t) => {
-  const nats = await startNatsServer()
-  t.teardown(() => nats.close())
-  const env = { BECKON_NATS_URL: nats.url, BECKON_REFRESH_SECONDS: '1', BECKON_LINGER_SECONDS: '0' }
-  const a = await startNode({ ...env, BECKON_NODE_ID: 'ryw-a' })
-  const b = await startNode({ ...env, BECKON_NODE_ID: 'ryw-b' })
-  t.teardown(async () => {
-    await a.stop()
-    await b.stop()
-  })
+  const { a, b } = await startTwoNodes(t, 'ryw')
   await until('both nodes alive', async () => (await b.node.liveness.aliveNodes()).length === 2)
 
   t.test('a site PUT on B is usable on A at once (create and update)', async (t) => {

@@ -8,12 +8,15 @@ import t from 'tap'
 import { until } from './support/until.js'
 import { CLOSE_CODE } from '../../shared/src/protocol.js'
 import { bundle } from '../../web/build.js'
+import { messageLog, openKey } from '../src/chat/conversation.js'
+import type { Store } from '../src/store/store.js'
 import { SITE_SECRET, startNode, type TestNode } from './support/test_node.js'
 
 const WEB = fileURLToPath(new URL('../../web/', import.meta.url))
 const SITE = 'demo'
 const WAIT_MS = 8_000
 const SCREENSHOT = '/tmp/beckon-widget-bubble.png'
+const RETRY_SCREENSHOT = '/tmp/beckon-widget-retry.png'
 
 // Runs before the page's own scripts: the embed stub plus queued listeners, so no event is missed.
 const RECORD_EVENTS = `
@@ -26,7 +29,17 @@ const RECORD_EVENTS = `
   beckon('on', 'chat', (c) => chats.push(c))
 `
 
+// Keeps every socket the widget opens, so a test can drop one as a network failure would.
+const RECORD_SOCKETS = `
+  window.sockets = []
+  const Native = window.WebSocket
+  window.WebSocket = class extends Native {
+    constructor(...args) { super(...args); sockets.push(this) }
+  }
+`
+
 interface PageGlobals {
+  sockets: WebSocket[]
   welcomes: Array<{ visitor: string; visit: number; resumed: boolean }>
   chats: Array<{ conversation: string; state: string }>
   invites: Array<{ id: string; redelivered?: boolean }>
@@ -340,5 +353,88 @@ t.test('widget in a real browser against a real node', async (t) => {
     t.equal((await invites(page)).length, 1, 'one invite event on this page')
     t.equal(await page.locator('[data-testid="message"].invite').count(), 1, 'listed once in the panel')
     t.match(await stats(), { sent: 1, shown: 1, opened: 1 }, 'one invitation, whatever it was shown on')
+  })
+
+  /** A page with its chat panel open whose sockets a test can reach (window.sockets). */
+  async function chatPage(): Promise<Page> {
+    const context = await newContext()
+    t.teardown(() => context.close())
+    await context.addInitScript(RECORD_SOCKETS)
+    const page = await context.newPage()
+    await page.goto(`${node.base}/demo/`)
+    await welcomed(page)
+    await page.getByTestId('launcher').click()
+    return page
+  }
+
+  /** The texts of the stored messages of the page's visitor's open conversation. */
+  async function storedTexts(store: Store, page: Page): Promise<string[]> {
+    const visitor = await page.evaluate(() => (window as unknown as PageGlobals).welcomes[0]?.visitor ?? '')
+    const open = await store.get<{ conversation: string }>('conversations', openKey(SITE, visitor))
+    if (!open) return []
+    const records = await store.read<{ text: string }>(messageLog(SITE, open.value.conversation), 0)
+    return records.map((r) => r.value.text)
+  }
+
+  t.test('a message the server refuses shows failed; Retry delivers it once', async (t) => {
+    const page = await chatPage()
+    const store = node.node.store
+    const append = store.append.bind(store)
+    store.append = async () => {
+      throw new Error('disk full')
+    }
+    t.teardown(() => {
+      store.append = append
+    })
+    await page.getByTestId('input').fill('Is the Pro plan monthly?')
+    await page.getByTestId('send').click()
+    const line = page.locator('[data-testid="message"][data-from="visitor"]')
+    await page.getByTestId('retry').waitFor({ timeout: WAIT_MS })
+    t.match(await line.getAttribute('class'), /failed/, 'shown as failed, not as pending forever')
+    await page.screenshot({ path: RETRY_SCREENSHOT, animations: 'disabled' })
+    t.same(await storedTexts(store, page), [])
+
+    store.append = append
+    await page.getByTestId('retry').click()
+    await page.locator('[data-testid="message"][data-from="visitor"]:not(.pending):not(.failed)').waitFor({
+      timeout: WAIT_MS,
+    })
+    t.equal(await line.count(), 1, 'one line for the message')
+    t.equal(await line.textContent(), 'Is the Pro plan monthly?', 'the retry control is gone')
+    t.same(await storedTexts(store, page), ['Is the Pro plan monthly?'], 'stored exactly once')
+  })
+
+  t.test('50 messages queued while the socket is down are all delivered after reconnecting', async (t) => {
+    const page = await chatPage()
+    const texts = Array.from({ length: 50 }, (_, i) => `queued ${i}`)
+    await page.evaluate((all) => {
+      const g = window as unknown as PageGlobals
+      g.sockets.at(-1)?.close()
+      const root = document.querySelector('beckon-widget')?.shadowRoot
+      const input = root?.querySelector<HTMLInputElement>('[data-testid="input"]')
+      const form = root?.querySelector<HTMLFormElement>('[data-testid="composer"]')
+      if (!input || !form) throw new Error('no composer')
+      for (const text of all) {
+        input.value = text
+        form.requestSubmit()
+      }
+    }, texts)
+    await welcomed(page, 2)
+    const delivered = await until(
+      'all 50 delivered or failed',
+      async () => {
+        const lines = await page
+          .locator('[data-testid="message"][data-from="visitor"]')
+          .evaluateAll((lis) => lis.map((li) => ({ text: li.firstChild?.textContent, state: li.className })))
+        return lines.every((l) => !l.state.includes('pending')) && lines
+      },
+      WAIT_MS,
+    )
+    t.same(
+      delivered.filter((l) => l.state.includes('failed')).map((l) => l.text),
+      [],
+      'none refused by the rate limit',
+    )
+    t.same(await storedTexts(node.node.store, page), texts, 'all stored once, in order')
   })
 })

@@ -141,7 +141,10 @@ export class Connection {
     this.welcomedBefore = true
     const limits = frame.limits
     this.rate =
-      limits && limits.eventsPerSecond >= 1 && limits.eventsBurst >= 1
+      typeof limits?.eventsPerSecond === 'number' &&
+      typeof limits.eventsBurst === 'number' &&
+      limits.eventsPerSecond >= 1 &&
+      limits.eventsBurst >= 1
         ? { perSecond: limits.eventsPerSecond, burst: limits.eventsBurst }
         : DEFAULT_RATE
     this.tokens = Math.max(0, this.rate.burst - RATE_MARGIN)

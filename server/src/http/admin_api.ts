@@ -84,7 +84,7 @@ export class AdminApi {
         if (!outcome) throw new InputError('not_found', `no site ${siteId}`, 'site', 404)
         return {
           status: 200,
-          body: { site: siteId, operator, revokedAt: Math.floor(Date.now() / 1000), nodesMissing: outcome.missing },
+          body: { site: siteId, operator, revokedAt: outcome.at, nodesMissing: outcome.missing },
         }
       })
   }

@@ -123,14 +123,18 @@ export class OperatorSession extends SocketSession {
   private async authenticate(token: string): Promise<void> {
     this.metrics.frame('in', 'operator', 'auth')
     let operator: OperatorIdentity
+    const verified: { with?: Site } = {}
     try {
-      operator = await verifyOperatorToken(token, this.site, this.maxTokenSeconds)
+      operator = await verifyOperatorToken(token, (id) => (verified.with = this.site(id)), this.maxTokenSeconds)
     } catch (error) {
       if (error instanceof OperatorTokenError) return this.close(CLOSE_CODE.unauthorized, error.message)
       throw error
     }
     if (this.closed) return
     this.state = { name: 'ready', operator }
+    // A rotation or revocation that landed while the signature was checked must not slip through.
+    if (!verified.with || !this.stillAuthorized(verified.with, this.site(operator.site)))
+      return this.close(CLOSE_CODE.unauthorized, 'site changed while signing in: sign in again')
     this.expireAt(operator.exp * 1000)
     this.send({ t: 'ready', operator: operator.id, site: operator.site, departments: operator.departments })
     await this.actions.authenticated(this)

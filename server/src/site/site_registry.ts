@@ -66,9 +66,9 @@ export class SiteRegistry {
   /**
    * Refuses every token of operator `sub` issued at or before now (epoch seconds); entries
    * older than `keepSeconds` (the longest token lifetime) are dropped, as no token they refuse
-   * is still valid. Returns undefined for an unknown site.
+   * is still valid. Resolves to the revocation time once applied cluster-wide; undefined for an unknown site.
    */
-  async revoke(siteId: string, sub: string, keepSeconds: number): Promise<AckOutcome | undefined> {
+  async revoke(siteId: string, sub: string, keepSeconds: number): Promise<(AckOutcome & { at: number }) | undefined> {
     const now = Math.floor(Date.now() / 1000)
     for (let attempt = 0; attempt < 10; attempt++) {
       const entry = await this.store.get<unknown>('sites', siteId)
@@ -77,7 +77,8 @@ export class SiteRegistry {
       const revocations = (site.revocations ?? []).filter((r) => r.sub !== sub && r.at >= now - keepSeconds)
       const next: Site = { ...site, revocations: [...revocations, { sub, at: now }] }
       const { id: _id, ...value } = next
-      if ((await this.store.update('sites', siteId, value, entry.revision)) !== false) return this.changed(next)
+      if ((await this.store.update('sites', siteId, value, entry.revision)) !== false)
+        return { ...(await this.changed(next)), at: now }
     }
     throw new Error(`site ${siteId} changed concurrently`)
   }
