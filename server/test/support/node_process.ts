@@ -18,10 +18,16 @@ export interface NodeProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>
 }
 
-/** Starts `server/src/main.ts` as a real process on an ephemeral port; resolves once it listens. */
-export async function startNodeProcess(env: Record<string, string> = {}): Promise<NodeProcess> {
+/**
+ * Starts `server/src/main.ts` as a real process on an ephemeral port; resolves once it listens.
+ * `launcher` runs it: this test's Node by default, or e.g. the runtime switch.
+ */
+export async function startNodeProcess(
+  env: Record<string, string> = {},
+  launcher = process.execPath,
+): Promise<NodeProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'beckon-proc-'))
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+  const child = spawn(launcher, ['--import', 'tsx', 'server/src/main.ts'], {
     env: {
       ...process.env,
       BECKON_HOST: '127.0.0.1',
