@@ -14,6 +14,7 @@
 set -eu
 
 ROOT=$(CDPATH='' cd -- "$(dirname -- "$0")/.." && pwd)
+UWS="$ROOT/node_modules/uWebSockets.js"
 
 # Prints "VERSION ABI PLATFORM ARCH NATIVE" for a Node binary (NATIVE: yes when it loads
 # uWebSockets.js natively, not through its ws fallback); fails if it is not a runnable Node.
@@ -33,9 +34,10 @@ probe() {
   ' "$ROOT" 2>/dev/null
 }
 
-# The ABIs uWebSockets.js has binaries for on this platform, e.g. "93, 108, 115".
+# The ABIs uWebSockets.js has binaries for on this platform, e.g. "93, 108, 115" (in binaries/
+# for the @trufflesuite build, at the top for official releases).
 binary_abis() {
-  ls "$ROOT/node_modules/uWebSockets.js/binaries/" 2>/dev/null |
+  ls "$UWS" "$UWS/binaries" 2>/dev/null |
     sed -n "s/^uws_$1_$2_\([0-9]*\)\.node$/\1/p" | sort -n | paste -sd, - | sed 's/,/, /g'
 }
 
@@ -45,6 +47,10 @@ unsupported() { # VERSION ABI PLATFORM ARCH
 }
 
 pick() {
+  if [ ! -d "$UWS" ]; then
+    echo "beckon: uWebSockets.js is not installed in $ROOT/node_modules: run \`npm ci\` (make install) first" >&2
+    exit 3
+  fi
   if [ -n "${BECKON_NODE:-}" ]; then
     if ! info=$(probe "$BECKON_NODE"); then
       echo "beckon: BECKON_NODE=$BECKON_NODE is not a runnable Node.js" >&2

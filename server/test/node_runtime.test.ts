@@ -1,7 +1,7 @@
 import t from 'tap'
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { chmod, copyFile, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { delimiter, dirname, join, resolve } from 'node:path'
 import { promisify } from 'node:util'
@@ -105,6 +105,24 @@ t.test('BECKON_NODE at a Node with no uWebSockets.js binary: a clear error, no f
   const missing = await run(SWITCH, ['-v'], { ...process.env, BECKON_NODE: '/nonexistent/node' })
   t.equal(missing.code, 3)
   t.match(missing.stderr, 'BECKON_NODE=/nonexistent/node is not a runnable Node.js')
+})
+
+t.test('Node 22 and no local Node 20 to fall back to: a clear error', { skip }, async (t) => {
+  const root = await mkdtemp(join(tmpdir(), 'beckon-switch-'))
+  t.teardown(() => rm(root, { recursive: true, force: true }))
+  await mkdir(join(root, 'deploy'))
+  await copyFile(SWITCH, join(root, 'deploy', 'node_runtime.sh'))
+  await chmod(join(root, 'deploy', 'node_runtime.sh'), 0o755)
+  const bare = await run(join(root, 'deploy', 'node_runtime.sh'), ['-v'], onNode22)
+  t.equal(bare.code, 3)
+  t.match(bare.stderr, 'uWebSockets.js is not installed', 'before npm ci')
+  await mkdir(join(root, 'node_modules'))
+  await symlink(resolve('node_modules/uWebSockets.js'), join(root, 'node_modules', 'uWebSockets.js'))
+  const result = await run(join(root, 'deploy', 'node_runtime.sh'), ['-v'], onNode22)
+  t.equal(result.code, 3)
+  t.equal(result.stdout, '')
+  t.match(result.stderr, `no usable project-local Node 20 at ${root}/node_modules/node-runtime-${PLATFORM}/bin/node`)
+  t.match(result.stderr, 'Set BECKON_NODE to a Node 20 binary.')
 })
 
 t.test('without the switch, Node 22 refuses the ws fallback at start-up', { skip }, async (t) => {
