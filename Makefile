@@ -5,8 +5,9 @@ NPM_STAMP := node_modules/.installed
 BIN := node_modules/.bin
 # The Node.js that runs beckon and every tool below (deploy/node_runtime.sh): the system Node
 # if uWebSockets.js has a binary for it, else the project-local Node 20 from node_modules (said
-# in one line); BECKON_NODE=/path/to/node overrides. Resolved once, on first use (after install).
-NODE = $(eval NODE := $$(shell deploy/node_runtime.sh --which))$(or $(NODE),$(error no Node.js can run beckon (see above)))
+# in one line); BECKON_NODE=/path/to/node overrides (environment or make argument; $(shell)
+# sees only the environment, hence passed on). Resolved once, on first use (after install).
+NODE = $(eval NODE := $$(shell BECKON_NODE='$(BECKON_NODE)' deploy/node_runtime.sh --which))$(or $(NODE),$(error no Node.js can run beckon (see above)))
 
 .PHONY: install system-deps build typecheck lint run test bench cluster clean
 

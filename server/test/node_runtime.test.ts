@@ -146,6 +146,33 @@ t.test('a Node that has a binary runs as is, silently; --which names the choice'
   t.equal(args.stdout, 'a b|c\n', 'arguments pass through unchanged')
 })
 
+t.test(
+  'the Makefile runs every node and tool through the switch; BECKON_NODE as a make argument',
+  { skip },
+  async (t) => {
+    const targets = ['-n', 'test', 'bench', 'cluster', 'run']
+    const dry = await run('make', [...targets, `BECKON_NODE=${LOCAL}`], onNode22)
+    t.equal(dry.code, 0, dry.stderr)
+    const lines = dry.stdout.split('\n')
+    const runsNode = lines.filter((l) => /node_modules\/\.bin\/|--import tsx|dist\/server\/src\//.test(l))
+    t.ok(runsNode.length >= 8, 'tsc, biome, build, tests, bench, cluster, demo')
+    t.same(
+      runsNode.filter((l) => !l.startsWith(`${LOCAL} `)),
+      [],
+      'each on the Node the switch picked',
+    )
+    t.same(
+      lines.filter((l) => /^(node|npx) /.test(l)),
+      [],
+      'no bare node or npx',
+    )
+    const refused = await run('make', [...targets, `BECKON_NODE=${NODE22}`], onNode22)
+    t.not(refused.code, 0)
+    t.match(refused.stderr, `BECKON_NODE=${NODE22}: uWebSockets.js has no`)
+    t.match(refused.stderr, 'no Node.js can run beckon (see above)')
+  },
+)
+
 t.test('native addons load under the runtime the switch picks', { skip }, async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'beckon-addons-'))
   t.teardown(() => rm(dir, { recursive: true, force: true }))
