@@ -2,6 +2,12 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 NPM_STAMP := node_modules/.installed
+BIN := node_modules/.bin
+# The Node.js that runs beckon and every tool below (deploy/node_runtime.sh): the system Node
+# if uWebSockets.js has a binary for it, else the project-local Node 20 from node_modules (said
+# in one line); BECKON_NODE=/path/to/node overrides (environment or make argument; $(shell)
+# sees only the environment, hence passed on). Resolved once, on first use (after install).
+NODE = $(eval NODE := $$(shell BECKON_NODE='$(BECKON_NODE)' deploy/node_runtime.sh --which))$(or $(NODE),$(error no Node.js can run beckon (see above)))
 
 .PHONY: install system-deps build typecheck lint run test bench cluster clean
 
@@ -22,28 +28,28 @@ system-deps:
 	@nats-server --version
 
 typecheck: install
-	npx tsc --noEmit -p .
-	npx tsc --noEmit -p web
+	$(NODE) $(BIN)/tsc --noEmit -p .
+	$(NODE) $(BIN)/tsc --noEmit -p web
 
 # Biome: formatting and lint rules (biome.json); `npx biome check --write .` fixes what it can.
 lint: install
-	npx biome check .
+	$(NODE) $(BIN)/biome check .
 
 build: install
-	npx tsc -p .
-	node --import tsx web/build.ts
+	$(NODE) $(BIN)/tsc -p .
+	$(NODE) --import tsx web/build.ts
 
 run: build
-	node dist/server/src/demo.js
+	$(NODE) dist/server/src/demo.js
 
 test: install lint system-deps typecheck build
-	node --import tsx server/test/support/run_tests.ts
+	$(NODE) --import tsx server/test/support/run_tests.ts
 
 bench: build system-deps
-	node --import tsx server/bench/bench.ts
+	$(NODE) --import tsx server/bench/bench.ts
 
 cluster: build system-deps
-	node --import tsx deploy/local_cluster.ts
+	$(NODE) --import tsx deploy/local_cluster.ts
 
 clean:
 	rm -rf dist web/dist node_modules .tap data

@@ -3,16 +3,21 @@ import { ConfigError, parseConfig, type Config } from './config.js'
 import { createLogger } from './logger.js'
 
 /**
- * Runs one node as this process: config from the environment (exit 2 when invalid),
- * `prepare` may adjust it, `started` runs once the node listens; SIGTERM/SIGINT drain
+ * Runs one node as this process: config from the environment over `defaults` (exit 2 when
+ * invalid), `prepare` may adjust it, `started` runs once the node listens; SIGTERM/SIGINT drain
  * the node and exit 0.
  */
 export async function runNode(
-  hooks: { prepare?: (config: Config) => Config; started?: (node: BeckonNode) => Promise<void> } = {},
+  hooks: {
+    defaults?: Record<string, string>
+    prepare?: (config: Config) => Config
+    started?: (node: BeckonNode) => Promise<void>
+  } = {},
 ): Promise<void> {
   let config: Config
   try {
-    config = parseConfig(process.env)
+    const parsed = parseConfig({ ...hooks.defaults, ...process.env })
+    config = hooks.prepare?.(parsed) ?? parsed
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`beckon: bad configuration: ${error.message}\n`)
@@ -20,7 +25,6 @@ export async function runNode(
     }
     throw error
   }
-  config = hooks.prepare?.(config) ?? config
   const log = createLogger(config.logLevel, { node: config.nodeId })
   const node = await BeckonNode.start(config, log)
   const stop = (signal: string): void => {

@@ -13,11 +13,17 @@ function loadNative(): typeof UwsModule {
     throw new Error('UWS_USE_FALLBACK is set: beckon requires the native uWebSockets.js, not its ws fallback')
   }
   const uws = require('uWebSockets.js') as typeof UwsModule
-  const fallback = require.resolve('uWebSockets.js/dist/index.js')
-  if (require.cache[fallback]) {
+  let fallback: string | undefined
+  try {
+    fallback = require.resolve('uWebSockets.js/dist/index.js')
+  } catch {
+    // An official uWebSockets.js release: no ws fallback, it throws by itself without a binary.
+  }
+  if (fallback && require.cache[fallback]) {
     throw new Error(
       `uWebSockets.js loaded its ws fallback: no native binary for ${process.platform}-${process.arch} ` +
-        `with Node ABI ${process.versions.modules}. Use Node.js 20 on linux/darwin x64/arm64.`,
+        `with Node ABI ${process.versions.modules}. Start beckon through deploy/node_runtime.sh (the Makefile ` +
+        'does), which picks a Node that has one (README, "Node.js versions").',
     )
   }
   return uws

@@ -18,8 +18,12 @@ const exec = promisify(execFile)
 
 const read = (path: string): string => readFileSync(join(DEPLOY, path), 'utf8')
 
-/** Every BECKON_* variable config.ts reads. */
-const CONFIG_VARS = new Set(readFileSync('server/src/config.ts', 'utf8').match(/BECKON_[A-Z_]+/g))
+/** Every BECKON_* variable config.ts or the runtime switch (deploy/node_runtime.sh) reads. */
+const CONFIG_VARS = new Set(
+  ['server/src/config.ts', 'deploy/node_runtime.sh'].flatMap(
+    (f) => readFileSync(f, 'utf8').match(/BECKON_[A-Z_]+/g) ?? [],
+  ),
+)
 
 /** `nats-server -t`: resolves with its output if the config loads, rejects with it if not. */
 async function natsConfigTest(file: string, env: Record<string, string> = {}): Promise<string> {
@@ -105,11 +109,11 @@ t.test('local_cluster.ts generates loopback configs that include the deploy ones
   t.throws(() => parseClusterOptions({ CLUSTER_NATS_PORT: '65534' }), /CLUSTER_NATS_PORT/, 'three ports must fit')
 })
 
-t.test('beckon.env.example lists every variable config.ts reads, with its default', async (t) => {
+t.test('beckon.env.example lists every variable config.ts and the switch read, with its default', async (t) => {
   const text = read('systemd/beckon.env.example')
   const listed = new Set([...text.matchAll(/^#?(BECKON_[A-Z_]+)=/gm)].map((m) => m[1]))
   t.same([...CONFIG_VARS].filter((v) => !listed.has(v)).sort(), [], 'no variable missing')
-  t.same([...listed].filter((v) => !CONFIG_VARS.has(v as string)).sort(), [], 'no variable config.ts does not read')
+  t.same([...listed].filter((v) => !CONFIG_VARS.has(v as string)).sort(), [], 'no variable nobody reads')
   const set = Object.fromEntries([...text.matchAll(/^(BECKON_[A-Z_]+)=(.*)$/gm)].map((m) => [m[1], m[2]]))
   const { nodeId: _a, trustedProxies: _b, ...fromFile } = parseConfig(set)
   const { nodeId: _c, trustedProxies: _d, ...defaults } = DEFAULTS
@@ -120,17 +124,22 @@ t.test('Dockerfile: multi-stage, non-root, health-checked, drains on SIGTERM', a
   const text = read('docker/Dockerfile')
   const froms = [...text.matchAll(/^FROM\s+(\S+)/gm)].map((m) => m[1])
   t.ok(froms.length >= 2, 'more than one stage')
+  t.match(text, /^ARG NODE_VERSION=(20|22|24)$/m, 'one Node version for every stage, an LTS by default')
+  // Docker's ${...} build arguments, literally.
+  const image = ['node:$', '{NODE_VERSION}-$', '{DEBIAN_RELEASE}'].join('')
   t.ok(
-    froms.slice(0, -1).every((f) => f?.startsWith('node:20-bookworm')),
-    'built on node:20-bookworm',
+    froms.slice(0, -1).every((f) => f === image),
+    'built on node:NODE_VERSION-DEBIAN_RELEASE',
   )
-  t.equal(froms.at(-1), 'node:20-bookworm-slim', 'runs on node:20-bookworm-slim')
+  t.match(text, /^ARG DEBIAN_RELEASE=bookworm$/m, 'Debian bookworm by default')
+  t.equal(froms.at(-1), `${image}-slim`, 'runs on the slim image of the same Node')
   const user = /^USER\s+(\S+)/m.exec(text)?.[1] ?? ''
   t.ok(user !== '' && !/^(root|0)(:|$)/.test(user), `USER ${user} is not root`)
   t.match(text, /^HEALTHCHECK .*\/healthz/ms)
   t.match(text, /^EXPOSE 8080$/m)
   t.match(text, /^STOPSIGNAL SIGTERM$/m)
-  t.match(text, /^CMD \["node", "dist\/server\/src\/main\.js"\]$/m)
+  t.match(text, /^CMD \["deploy\/node_runtime\.sh", "dist\/server\/src\/main\.js"\]$/m, 'runs through the switch')
+  t.match(text, /^COPY --from=build \/app\/deploy\/node_runtime\.sh deploy\/$/m)
   t.notMatch(
     text.slice(text.lastIndexOf('FROM')),
     /npm (ci|install)(?! --omit=dev)/,
@@ -289,7 +298,11 @@ t.test('systemd units: drain on SIGTERM within the stop timeout', async (t) => {
   }
   for (const file of ['beckon.service', 'beckon@.service']) {
     const keys = unit(file)
-    t.match(keys.get('ExecStart')?.[0], /^\/usr\/bin\/node dist\/server\/src\/main\.js$/, `${file} ExecStart`)
+    t.equal(
+      keys.get('ExecStart')?.[0],
+      '/opt/beckon/deploy/node_runtime.sh dist/server/src/main.js',
+      `${file} ExecStart`,
+    )
     t.same(keys.get('KillSignal'), ['SIGTERM'])
     t.ok(
       seconds(keys.get('TimeoutStopSec')?.[0]) > DEFAULTS.drainSeconds,

@@ -21,14 +21,15 @@ export interface NodeProcess {
 
 /**
  * Starts `server/src/main.ts` as a real process on an ephemeral port; resolves once it listens.
- * `openFiles`: run it under `ulimit -n` (soft and hard open-file limit).
+ * `openFiles`: run it under `ulimit -n` (soft and hard open-file limit). `launcher` runs it: this
+ * test's Node by default, or e.g. the runtime switch.
  */
 export async function startNodeProcess(
   env: Record<string, string> = {},
-  opts: { openFiles?: number } = {},
+  opts: { openFiles?: number; launcher?: string } = {},
 ): Promise<NodeProcess> {
   const dir = await mkdtemp(join(tmpdir(), 'beckon-proc-'))
-  const command = [process.execPath, '--import', 'tsx', 'server/src/main.ts']
+  const command = [opts.launcher ?? process.execPath, '--import', 'tsx', 'server/src/main.ts']
   const [file, ...args] =
     opts.openFiles === undefined
       ? command

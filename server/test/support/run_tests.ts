@@ -1,11 +1,14 @@
 /**
  * Runs the tap suite and ends with the plain `N passed, N failed` line CI reads.
- * Exit code is tap's own.
+ * Exit code is tap's own. Tap runs on this process's Node (the one the runtime switch picked),
+ * and so does every test file, since tap spawns them with its own execPath.
  */
 import { spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 
-const tap = spawn('npx', ['tap', '--reporter=tap', ...process.argv.slice(2)], { stdio: ['ignore', 'pipe', 'inherit'] })
+const tap = spawn(process.execPath, ['node_modules/.bin/tap', '--reporter=tap', ...process.argv.slice(2)], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+})
 let passed = 0
 let failed = 0
 let skipped = 0
