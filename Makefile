@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 NPM_STAMP := node_modules/.installed
 
-.PHONY: install system-deps build typecheck lint run test bench cluster clean
+.PHONY: install system-deps build typecheck lint run test bench loadtest cluster clean
 
 # Node packages, from the lockfile. Re-run when the lockfile changes.
 $(NPM_STAMP): package.json package-lock.json
@@ -41,6 +41,11 @@ test: install lint system-deps typecheck build
 
 bench: build system-deps
 	node --import tsx server/bench/bench.ts
+
+# Every k6 script at a scale (VISITORS, DURATION, ... see loadtest/README.md) against a node it
+# starts, or the one at BASE_URL; one table. k6: K6, k6 on PATH, or ../shared/bin/k6.
+loadtest: install
+	ulimit -n "$$(ulimit -Hn)" && node --import tsx loadtest/run_k6.ts
 
 cluster: build system-deps
 	node --import tsx deploy/local_cluster.ts

@@ -6,7 +6,8 @@
 //
 //   k6 run -e BASE_URL=http://127.0.0.1:8080 -e SITE=load -e OPERATOR_TOKEN=... -e VUS=50 -e DURATION=1m loadtest/k6/chat.js
 //
-// Env besides the common ones: OPERATORS (operator sockets, VUS/25 rounded up), MESSAGES (per
+// Env besides the common ones: OPERATORS (operator sockets, VUS/10 rounded up:
+// each answers about 10 frames a second, under the node's per-socket rate limit), MESSAGES (per
 // visitor, 3), THINK_MS (visitor's pause before writing again, 1000), REPLY_WAIT_MS (5000).
 import { check, sleep } from 'k6'
 import exec from 'k6/execution'
@@ -25,7 +26,7 @@ import {
   visitorUrl,
 } from './lib.js'
 
-const OPERATORS = number('OPERATORS', Math.max(1, Math.ceil(VUS / 25)))
+const OPERATORS = number('OPERATORS', Math.max(1, Math.ceil(VUS / 10)))
 const MESSAGES = number('MESSAGES', 3)
 const THINK_MS = number('THINK_MS', 1000)
 const REPLY_WAIT_MS = number('REPLY_WAIT_MS', 5000)

@@ -69,14 +69,14 @@ export function crossedThresholds(summary: K6Summary): string[] {
 
 /**
  * Runs one k6 script with `-e` env and returns its summary. The run is bounded by `timeoutMs`
- * (k6 is killed past it). `fdLimit` raises the soft open-file limit of the k6 process
- * (one socket per VU, plus k6's own descriptors).
+ * (k6 is killed past it). `raiseFdLimit` lifts the k6 process's soft open-file limit to the
+ * hard one (k6 holds one socket per VU, plus its own descriptors).
  */
 export async function runK6(
   k6: string,
   script: string,
   env: Record<string, string>,
-  opts: { timeoutMs: number; fdLimit?: number },
+  opts: { timeoutMs: number; raiseFdLimit?: boolean },
 ): Promise<K6Result> {
   const dir = await mkdtemp(join(tmpdir(), 'beckon-k6-'))
   const summaryPath = join(dir, 'summary.json')
@@ -94,9 +94,9 @@ export async function runK6(
   for (const [name, value] of Object.entries(env)) args.push('-e', `${name}=${value}`)
   args.push(resolve(REPO_ROOT, script))
   const [command, argv] =
-    opts.fdLimit === undefined
-      ? [k6, args]
-      : ['bash', ['-c', `ulimit -n ${opts.fdLimit} && exec "$0" "$@"`, k6, ...args]]
+    opts.raiseFdLimit === true
+      ? ['bash', ['-c', 'ulimit -n "$(ulimit -Hn)" && exec "$0" "$@"', k6, ...args]]
+      : [k6, args]
   const child = spawn(command, argv, { stdio: ['ignore', 'ignore', 'pipe'] })
   let log = ''
   child.stderr.setEncoding('utf8')

@@ -1,3 +1,5 @@
+import { type AddressInfo, createServer } from 'node:net'
+import { join } from 'node:path'
 import { Packr } from 'msgpackr'
 import t from 'tap'
 import * as msgpack from '../../loadtest/k6/msgpack.js'
@@ -58,6 +60,14 @@ t.test('the k6 msgpack codec round-trips with msgpackr', async (t) => {
   t.throws(() => msgpack.decode(new Uint8Array([0xd4, 0x01, 0x02])), /unsupported/)
 })
 
+t.test('k6 is looked up in K6, then PATH, then ../shared/bin/k6', async (t) => {
+  const dir = t.testdir({ k6: '#!/bin/sh\n' })
+  t.equal(findK6({ PATH: dir }), join(dir, 'k6'), 'k6 on PATH')
+  t.equal(findK6({ K6: join(dir, 'k6'), PATH: '' }), join(dir, 'k6'), 'K6 wins')
+  t.equal(findK6({ K6: join(dir, 'missing'), PATH: dir }), undefined, 'a K6 that is not there is not silently replaced')
+  t.match(K6_MISSING, /K6=.*PATH.*shared\/bin\/k6.*https:\/\//, 'the failure says where to get one')
+})
+
 // Every script of loadtest/k6, for real, on the k6 the project ships with, against one node,
 // all at once (each on its own site): every threshold holds and each did real traffic.
 t.test('the k6 scripts pass their thresholds against a real node', async (t) => {
@@ -69,6 +79,19 @@ t.test('the k6 scripts pass their thresholds against a real node', async (t) => 
   const tokens = await prepareSuite(node.base, ADMIN_TOKEN)
   const suite = k6Suite(node.base, ADMIN_TOKEN, tokens, TEST_SCALE)
   const runs = suite.map((s) => runK6(k6, s.script, s.env, { timeoutMs: 90_000 }))
+  // Failures must show, by reason: a refused upgrade, a close code, no TCP connection at all.
+  const closedPort = await freePort()
+  const short = { DURATION: '3s', RAMP: '1s', RAMP_DOWN: '1s', VUS: '2', SESSION_SECONDS: '2' }
+  const failures: { reason: string; script: string; env: Record<string, string> }[] = [
+    { reason: 'http_404', script: 'loadtest/k6/visitors.js', env: { BASE_URL: node.base, SITE: 'nope' } },
+    {
+      reason: 'close_4001',
+      script: 'loadtest/k6/operators.js',
+      env: { BASE_URL: node.base, SITE: 'load', OPERATOR_TOKEN: 'not-a-token' },
+    },
+    { reason: 'dial', script: 'loadtest/k6/visitors.js', env: { BASE_URL: `http://127.0.0.1:${closedPort}` } },
+  ]
+  const failureRuns = failures.map((f) => runK6(k6, f.script, { ...short, ...f.env }, { timeoutMs: 60_000 }))
   for (const [i, scenario] of suite.entries()) {
     t.test(scenario.name, async (t) => {
       const { code, summary, log } = await (runs[i] as (typeof runs)[number])
@@ -80,4 +103,24 @@ t.test('the k6 scripts pass their thresholds against a real node', async (t) => 
       t.equal(summary.metrics.checks?.fails ?? 0, 0, 'every check held')
     })
   }
+  for (const [i, failure] of failures.entries()) {
+    t.test(`a failed socket shows as ws_errors{reason:${failure.reason}}`, async (t) => {
+      const { code, summary, log } = await (failureRuns[i] as (typeof failureRuns)[number])
+      if (!summary) return t.fail(`k6 wrote no summary (exit ${code})`, { log })
+      t.equal(code, 99, 'k6 exits 99: thresholds crossed')
+      t.ok((socketErrors(summary)[failure.reason] ?? 0) > 0, 'counted under its reason', {
+        errors: socketErrors(summary),
+      })
+      t.ok(crossedThresholds(summary).includes(`ws_errors{reason:${failure.reason}}: count<1`), 'its threshold crossed')
+    })
+  }
 })
+
+/** A loopback port nothing listens on (bound, then released). */
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
