@@ -32,6 +32,8 @@ const inviteLatency = new Trend('invite_latency', true)
 const inviteReceived = new Rate('invite_received')
 const pageViews = new Counter('page_views')
 const welcomes = new Counter('welcomes')
+/** Invitations that came after the visitor had moved on (counted as missed on their page). */
+const staleInvites = new Counter('invite_stale')
 
 export const options = {
   scenarios: {
@@ -94,7 +96,9 @@ export default function () {
         })
         view(send, socket)
       } else if (frame.t === 'invite') {
-        if (expectAt !== null) {
+        // Sooner than the condition can hold on this page: a late invitation of an earlier page.
+        if (expectAt !== null && Date.now() < expectAt - 100) staleInvites.add(1)
+        else if (expectAt !== null) {
           inviteLatency.add(Date.now() - expectAt)
           inviteReceived.add(true)
           expectAt = null
