@@ -23,6 +23,7 @@ import {
   VUS,
   between,
   connect,
+  ms,
   number,
   visitorUrl,
 } from './lib.js'
@@ -61,13 +62,13 @@ export const options = {
     },
   },
   thresholds: {
-    churn_invite_latency: ['p(95)<1500'],
+    churn_invite_latency: [`p(95)<${ms(1500)}`],
     churn_invite_received: ['rate>0.99'],
     refired: ['count<1'],
     wrong_invites: ['count<1'],
     campaign_edits: ['count>0'],
     campaign_edit_failed: ['rate<0.01'],
-    ws_connecting: ['p(95)<500'],
+    ws_connecting: [`p(95)<${ms(500)}`],
     checks: ['rate>0.99'],
     ...ERROR_THRESHOLDS,
   },

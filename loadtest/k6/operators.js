@@ -4,7 +4,7 @@
 //   k6 run -e BASE_URL=http://127.0.0.1:8080 -e SITE=load -e OPERATOR_TOKEN=... -e VUS=20 loadtest/k6/operators.js
 import { check, sleep } from 'k6'
 import { Counter, Trend } from 'k6/metrics'
-import { DURATION, ERROR_THRESHOLDS, OPERATOR_TOKEN, SITE, VUS, connect, number, operatorUrl } from './lib.js'
+import { DURATION, ERROR_THRESHOLDS, OPERATOR_TOKEN, SITE, VUS, connect, ms, number, operatorUrl } from './lib.js'
 
 /** How long one console session stays open before the operator reconnects. */
 const SESSION_SECONDS = number('SESSION_SECONDS', 60)
@@ -19,8 +19,8 @@ export const options = {
     watching: { executor: 'constant-vus', vus: VUS, duration: DURATION, gracefulStop: `${SESSION_SECONDS + 10}s` },
   },
   thresholds: {
-    snapshot_latency: ['p(95)<1000'],
-    ws_connecting: ['p(95)<500'],
+    snapshot_latency: [`p(95)<${ms(1000)}`],
+    ws_connecting: [`p(95)<${ms(500)}`],
     visitor_updates: ['count>0'],
     checks: ['rate>0.99'],
     ...ERROR_THRESHOLDS,

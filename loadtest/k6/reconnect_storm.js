@@ -6,7 +6,7 @@
 //   k6 run -e BASE_URL=http://127.0.0.1:8080 -e SITE=load -e VUS=2000 -e DURATION=2m loadtest/k6/reconnect_storm.js
 import { check, sleep } from 'k6'
 import { Rate, Trend } from 'k6/metrics'
-import { DURATION, ERROR_THRESHOLDS, VUS, connect, number, page, visitorUrl } from './lib.js'
+import { DURATION, ERROR_THRESHOLDS, VUS, connect, ms, number, page, visitorUrl } from './lib.js'
 
 const STORM_EVERY_MS = number('STORM_EVERY', 20) * 1000
 const JITTER_MS = number('JITTER_MS', 3000)
@@ -19,9 +19,9 @@ export const options = {
     storm: { executor: 'constant-vus', vus: VUS, duration: DURATION, gracefulStop: `${STORM_EVERY_MS / 1000 + 10}s` },
   },
   thresholds: {
-    reconnect_latency: ['p(95)<2000', 'p(99)<5000'],
+    reconnect_latency: [`p(95)<${ms(2000)}`, `p(99)<${ms(5000)}`],
     resumed: ['rate>0.99'],
-    ws_connecting: ['p(95)<1000'],
+    ws_connecting: [`p(95)<${ms(1000)}`],
     checks: ['rate>0.99'],
     ...ERROR_THRESHOLDS,
   },
