@@ -149,8 +149,11 @@ function merge(results: K6Result[]): K6Result {
   }
 }
 
+const processesFor = (scenario: K6Scenario): number =>
+  SPLITTABLE.has(scenario.script) ? Math.max(1, Math.ceil(scenario.vus / vusPerK6)) : 1
+
 async function runScenario(scenario: K6Scenario): Promise<K6Result> {
-  const processes = SPLITTABLE.has(scenario.script) ? Math.max(1, Math.ceil(scenario.vus / vusPerK6)) : 1
+  const processes = processesFor(scenario)
   const vus = Math.ceil(scenario.vus / processes)
   const runs = Array.from({ length: processes }, () =>
     runK6(
@@ -201,7 +204,7 @@ for (const phase of phases) {
     const errors = summary ? socketErrors(summary) : {}
     rows.push([
       scenario.name,
-      String(scenario.vus),
+      processesFor(scenario) > 1 ? `${scenario.vus} (${processesFor(scenario)} k6)` : String(scenario.vus),
       crossed.length === 0 && result.code === 0 ? 'pass' : `FAIL ${crossed.join('; ')}`,
       summary ? scenario.traffic.map((t) => `${t.label} ${trafficValue(summary, t)}`).join(', ') : '-',
       summary
