@@ -9,7 +9,7 @@ BIN := node_modules/.bin
 # sees only the environment, hence passed on). Resolved once, on first use (after install).
 NODE = $(eval NODE := $$(shell BECKON_NODE='$(BECKON_NODE)' deploy/node_runtime.sh --which))$(or $(NODE),$(error no Node.js can run beckon (see above)))
 
-.PHONY: install system-deps build typecheck lint run test bench cluster clean
+.PHONY: install system-deps build typecheck lint run test bench loadtest cluster clean
 
 # Node packages, from the lockfile. Re-run when the lockfile changes.
 $(NPM_STAMP): package.json package-lock.json
@@ -47,6 +47,11 @@ test: install lint system-deps typecheck build
 
 bench: build system-deps
 	$(NODE) --import tsx server/bench/bench.ts
+
+# Every k6 script at a scale (VISITORS, DURATION, ... see loadtest/README.md) against a node it
+# starts, or the one at BASE_URL; one table. k6: K6, k6 on PATH, or ../shared/bin/k6.
+loadtest: install
+	ulimit -n "$$(ulimit -Hn)" && $(NODE) --import tsx loadtest/run_k6.ts
 
 cluster: build system-deps
 	$(NODE) --import tsx deploy/local_cluster.ts

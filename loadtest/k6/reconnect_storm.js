@@ -4,13 +4,12 @@
 // from the reconnect attempt to `welcome`; `resumed` must say the token brought it back.
 //
 //   k6 run -e BASE_URL=http://127.0.0.1:8080 -e SITE=load -e VUS=2000 -e DURATION=2m loadtest/k6/reconnect_storm.js
-import ws from 'k6/ws'
 import { check, sleep } from 'k6'
 import { Rate, Trend } from 'k6/metrics'
-import { DURATION, VUS, WS_PARAMS, decode, encode, page, visitorUrl } from './lib.js'
+import { DURATION, ERROR_THRESHOLDS, VUS, connect, ms, number, page, visitorUrl } from './lib.js'
 
-const STORM_EVERY_MS = Number(__ENV.STORM_EVERY || 20) * 1000
-const JITTER_MS = Number(__ENV.JITTER_MS || 3000)
+const STORM_EVERY_MS = number('STORM_EVERY', 20) * 1000
+const JITTER_MS = number('JITTER_MS', 3000)
 
 const reconnectLatency = new Trend('reconnect_latency', true)
 const resumed = new Rate('resumed')
@@ -20,10 +19,11 @@ export const options = {
     storm: { executor: 'constant-vus', vus: VUS, duration: DURATION, gracefulStop: `${STORM_EVERY_MS / 1000 + 10}s` },
   },
   thresholds: {
-    reconnect_latency: ['p(95)<2000', 'p(99)<5000'],
+    reconnect_latency: [`p(95)<${ms(2000)}`, `p(99)<${ms(5000)}`],
     resumed: ['rate>0.99'],
-    ws_connecting: ['p(95)<1000'],
+    ws_connecting: [`p(95)<${ms(1000)}`],
     checks: ['rate>0.99'],
+    ...ERROR_THRESHOLDS,
   },
 }
 
@@ -33,14 +33,14 @@ let token = null
 export default function () {
   const started = Date.now()
   let welcomed = false
-  const res = ws.connect(visitorUrl(), WS_PARAMS, (socket) => {
-    socket.on('open', () => {
+  const res = connect(visitorUrl(), {
+    open(send, socket) {
       const hello = { t: 'hello', page: page(false, __VU) }
-      socket.send(encode(token ? { ...hello, token, reconnect: true } : hello))
-    })
-    socket.on('message', (data) => {
-      const frame = decode(data)
-      if (frame?.t !== 'welcome') return
+      send(token ? { ...hello, token, reconnect: true } : hello)
+      socket.setTimeout(() => socket.close(), STORM_EVERY_MS + 15000)
+    },
+    frame(frame, _send, socket) {
+      if (frame.t !== 'welcome') return
       welcomed = true
       if (token) {
         reconnectLatency.add(Date.now() - started)
@@ -49,10 +49,8 @@ export default function () {
       token = frame.token
       // Hold until the next storm boundary: every VU drops at the same moment.
       socket.setTimeout(() => socket.close(), STORM_EVERY_MS - (Date.now() % STORM_EVERY_MS))
-    })
-    socket.setTimeout(() => socket.close(), STORM_EVERY_MS + 15000)
+    },
   })
-  check(res, { 'upgraded (101)': (r) => r && r.status === 101 })
-  check(welcomed, { welcomed: (w) => w === true })
+  if (res.status === 101) check(welcomed, { welcomed: (w) => w === true })
   sleep(Math.random() * (JITTER_MS / 1000))
 }
