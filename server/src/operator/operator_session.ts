@@ -18,7 +18,8 @@ import { OperatorTokenError, departmentsAllow, verifyOperatorToken, type Operato
 export interface OperatorActions {
   /** Resolves once the operator is registered (presence, chat replay). */
   authenticated(session: OperatorSession): Promise<void>
-  watch(session: OperatorSession): void
+  /** Sends the snapshot (complete cluster-wide); rejects with FrameError on a bad view. */
+  watch(session: OperatorSession, view: unknown): Promise<void>
   frame(session: OperatorSession, frame: Exclude<OperatorFrame, { t: 'auth' | 'watch' }>): Promise<void>
   closed(session: OperatorSession): void
 }
@@ -37,10 +38,9 @@ export class OperatorSession extends SocketSession {
   protected get firstFrameTimeout() {
     return AUTH_TIMEOUT
   }
+  /** Sent `watch` (the list may still be on its way). */
   watching = false
   private expiry: NodeJS.Timeout | undefined
-  /** Visitors this operator's list currently shows. */
-  listed = new Set<string>()
 
   constructor(
     ip: string,
@@ -96,18 +96,17 @@ export class OperatorSession extends SocketSession {
         if (frame.site !== state.operator.site)
           throw new FrameError(ERROR_CODE.forbidden, `not an operator of site ${frame.site}`, 'watch')
         this.watching = true
-        this.actions.watch(this)
+        this.actions.watch(this, frame.view).catch((error: unknown) => this.failed(error, frame.t))
         return
       default:
-        this.actions.frame(this, frame).catch((error: unknown) => {
-          if (error instanceof FrameError) {
-            this.error(error.code, error.message, error.ref)
-            return
-          }
-          this.log.error({ err: error, frame: frame.t }, 'operator action failed')
-          this.error(ERROR_CODE.internal, 'internal error', frame.t)
-        })
+        this.actions.frame(this, frame).catch((error: unknown) => this.failed(error, frame.t))
     }
+  }
+
+  private failed(error: unknown, frame: OperatorFrame['t']): void {
+    if (error instanceof FrameError) return this.error(error.code, error.message, error.ref)
+    this.log.error({ err: error, frame }, 'operator action failed')
+    this.error(ERROR_CODE.internal, 'internal error', frame)
   }
 
   private async authenticate(token: string): Promise<void> {

@@ -385,6 +385,8 @@ export class LiveVisitor {
       widgetOpen: this.widgetOpen,
       tabs: this.tabs.size,
       chat: this.chat,
+      activeAt: this.profile.lastSeenAt,
+      invitations: visit.invitationsSent,
     }
   }
 
