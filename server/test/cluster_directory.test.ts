@@ -21,7 +21,12 @@ t.test('visitor directory across two nodes on one nats-server', async (t) => {
   const nats = await startNatsServer()
   t.teardown(() => nats.close())
   // Default feed interval (100 ms): the window in which a first snapshot used to come back empty.
-  const env = { BECKON_NATS_URL: nats.url, BECKON_REFRESH_SECONDS: '1', BECKON_LINGER_SECONDS: '0' }
+  const env = {
+    BECKON_NATS_URL: nats.url,
+    BECKON_REFRESH_SECONDS: '1',
+    BECKON_LINGER_SECONDS: '0',
+    BECKON_MAX_CONNECTIONS_PER_IP: '1000',
+  }
   const a = await startNode({ ...env, BECKON_NODE_ID: 'dir-a' })
   const b = await startNode({ ...env, BECKON_NODE_ID: 'dir-b' })
   t.teardown(async () => {
@@ -162,6 +167,19 @@ t.test('visitor directory across two nodes on one nats-server', async (t) => {
     t.match(await op.next('gone'), { visitor: onB.welcome.visitor }, 'and pushes the local one out of the window')
     t.match(await op.next('visitor'), { id: onA[0]?.welcome.visitor, page: { url: 'https://shop.example/pricing/a2' } })
     await Promise.all([op.close(), onB.client.close()])
+  })
+
+  await t.test('a snapshot larger than one bus message arrives whole', async (t) => {
+    const many = await Promise.all(Array.from({ length: 120 }, () => a.visitor({}, { site: 'other' })))
+    const site = b.node.sites.get('other')
+    if (!site) throw new Error('no site')
+    const op = await TestClient.connect(`${b.ws}/v1/operator`)
+    op.send({ t: 'auth', token: await signOperatorToken(site, { id: 'bulk' }) })
+    await op.next('ready')
+    op.send({ t: 'watch', site: 'other' })
+    const snapshot = await op.next('visitors')
+    t.equal(snapshot.total, 121, 'three parts of node A answer, and the earlier visitor')
+    await Promise.all([op.close(), ...many.map((v) => v.client.close())])
   })
 
   await Promise.all([...onA.map((v) => v.client.close()), otherSite.client.close()])

@@ -38,8 +38,11 @@ export const INTEREST_SUBJECT = 'beckon.directory.interest'
 export const SNAPSHOT_SUBJECT = 'beckon.directory.snapshot'
 export const snapshotAnswers = (node: string): string => `beckon.node.${node}.directory`
 
-/** Summaries per bus message: a few hundred bytes each keeps messages far below NATS's 1 MB payload cap. */
-const SUMMARIES_PER_MESSAGE = 500
+/**
+ * Summaries per bus message: under NATS's 1 MB payload cap even when every string of every
+ * summary is at its limit (about 11 KB each); typical messages are some 20 KB.
+ */
+const SUMMARIES_PER_MESSAGE = 50
 
 /** The departments a visitor belongs to: `context.department` (string or list) known to its site. */
 export function visitorDepartments(visitor: LiveVisitor, siteDepartments: string[]): string[] {
