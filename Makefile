@@ -41,6 +41,7 @@ test: install lint system-deps typecheck build
 
 bench: build system-deps
 	node --import tsx server/bench/bench.ts
+	node --import tsx server/bench/cluster_bench.ts
 
 cluster: build system-deps
 	node --import tsx deploy/local_cluster.ts

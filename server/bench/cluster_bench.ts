@@ -4,7 +4,7 @@
  * (each under its own fd limit), operators watching one site from every node. Then the same
  * per-node load on one node without NATS, for the cluster/single ratios. Prints a table.
  * Scale knobs (env): BENCH_CLUSTER_VISITORS (45000), BENCH_WATCHED_VISITORS (5000),
- * BENCH_OPERATORS (20), BENCH_LISTED (50000), BENCH_SECONDS (60).
+ * BENCH_OPERATORS (20), BENCH_LISTED (50000), BENCH_SECONDS (45).
  * Run: node --import tsx server/bench/cluster_bench.ts
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node'
@@ -28,7 +28,7 @@ const SCALE = {
   watched: env('BENCH_WATCHED_VISITORS', 5000),
   operators: env('BENCH_OPERATORS', 20),
   listed: env('BENCH_LISTED', 50_000),
-  seconds: env('BENCH_SECONDS', 60),
+  seconds: env('BENCH_SECONDS', 45),
 }
 const NODES = 3
 const SECRET = 'bench-site-secret-0123456789'
