@@ -50,7 +50,8 @@ const pidOf = (n: NodeProcess): number => n.child.pid as number
 function generator(scenario: string, args: Record<string, string | number>): GeneratorProcess {
   const g = GeneratorProcess.start(scenario, {
     'local-address': `127.0.0.${nextHost++}`,
-    'max-seconds': SCALE.seconds + 240,
+    // Connecting is the slow part on a busy machine (a profile and a lease are written per visitor).
+    'max-seconds': SCALE.seconds + 240 + Math.round(SCALE.visitors / 50),
     ...args,
   })
   stops.push(() => g.kill())
