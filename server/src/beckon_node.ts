@@ -42,6 +42,7 @@ import type { LiveVisitor } from './visitor/live_visitor.js'
 import { VisitorFeed } from './operator/visitor_feed.js'
 import { VisitorDirectory } from './operator/visitor_directory.js'
 import { TeamCapacity } from './operator/team_capacity.js'
+import { VisitorWatch } from './operator/visitor_watch.js'
 import { TeamPresence } from './operator/team_presence.js'
 import { OperatorHub } from './operator/operator_hub.js'
 import { OperatorSession } from './operator/operator_session.js'
@@ -174,17 +175,35 @@ export class BeckonNode {
     this.parser = createFrameParser(config.limits)
     this.files = new StaticFiles(config.staticDir, { sourceMaps: config.serveSourceMaps })
     const refreshMs = config.refreshSeconds * 1000
-    this.directory = new VisitorDirectory(config.nodeId, bus, refreshMs, {
-      list: (site) => [...this.hub.visitors(site)].map((v) => this.feed.summary(v)),
-      get: (site, id) => {
-        const visitor = this.hub.get(site, id)
-        return visitor && this.feed.summary(visitor)
+    this.liveness = new NodeLiveness(config.nodeId, store, refreshMs, log)
+    this.directory = new VisitorDirectory(
+      config.nodeId,
+      bus,
+      {
+        list: (site) => [...this.hub.visitors(site)].map((v) => this.feed.summary(v)),
+        get: (site, id) => {
+          const visitor = this.hub.get(site, id)
+          return visitor && this.feed.summary(visitor)
+        },
       },
-    })
-    this.presence = new TeamPresence(config.nodeId, bus, refreshMs, (site, online) => this.teamChanged(site, online))
-    this.feed = new VisitorFeed(config.nodeId, this.hub, this.sites, bus, config.feedIntervalMs, refreshMs, (site) =>
-      this.presence.isOnline(site),
+      {
+        refreshMs,
+        snapshotTimeoutMs: config.snapshotTimeoutMs,
+        aliveNodes: () => this.liveness.aliveNodes(),
+        remoteCount: (count) => this.metrics.directoryRemoteVisitors.set(count),
+      },
     )
+    this.presence = new TeamPresence(config.nodeId, bus, refreshMs, (site, online) => this.teamChanged(site, online))
+    this.feed = new VisitorFeed(
+      config.nodeId,
+      this.hub,
+      this.sites,
+      bus,
+      config.feedIntervalMs,
+      refreshMs,
+      this.directory,
+    )
+    this.operators = new OperatorHub(new VisitorWatch(this.directory, config.limits), this.presence)
     this.capacity = new TeamCapacity(
       bus,
       store,
@@ -198,9 +217,7 @@ export class BeckonNode {
       },
       log,
     )
-    this.operators = new OperatorHub(this.directory, this.presence)
     this.sites.observe((before, after) => this.operators.siteChanged(before, after))
-    this.liveness = new NodeLiveness(config.nodeId, store, refreshMs, log)
     this.ownership = new VisitorOwnership(store, this.liveness)
     this.chat = new ChatService(
       store,
@@ -287,7 +304,6 @@ export class BeckonNode {
   }
 
   private teamChanged(site: string, online: boolean): void {
-    if (online) this.feed.siteWatched(site)
     for (const visitor of this.hub.visitors(site)) {
       visitor.setTeamOnline(online)
       this.hub.emit(visitor)

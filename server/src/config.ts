@@ -59,6 +59,10 @@ export interface Limits {
   maxCampaignNameLength: number
   /** BECKON_MAX_HTTP_REQUESTS_PER_IP: HTTP requests in flight per client IP (429 beyond; /healthz, /readyz, /metrics exempt). */
   maxHttpRequestsPerIp: number
+  /** BECKON_VIEW_DEFAULT_LIMIT: window size of a `watch` view without `limit`. */
+  viewDefaultLimit: number
+  /** BECKON_VIEW_MAX_LIMIT: largest window a `watch` view may ask for. */
+  viewMaxLimit: number
 }
 
 export const LIMIT_DEFAULTS: Limits = {
@@ -83,6 +87,8 @@ export const LIMIT_DEFAULTS: Limits = {
   maxCampaignRangesPerDay: CAMPAIGN_LIMIT_DEFAULTS.maxRangesPerDay,
   maxCampaignNameLength: CAMPAIGN_LIMIT_DEFAULTS.maxNameLength,
   maxHttpRequestsPerIp: 16,
+  viewDefaultLimit: 200,
+  viewMaxLimit: 1000,
 }
 
 const LIMIT_ENV: Record<keyof Limits, string> = {
@@ -107,6 +113,8 @@ const LIMIT_ENV: Record<keyof Limits, string> = {
   maxCampaignRangesPerDay: 'BECKON_MAX_CAMPAIGN_RANGES_PER_DAY',
   maxCampaignNameLength: 'BECKON_MAX_CAMPAIGN_NAME_LENGTH',
   maxHttpRequestsPerIp: 'BECKON_MAX_HTTP_REQUESTS_PER_IP',
+  viewDefaultLimit: 'BECKON_VIEW_DEFAULT_LIMIT',
+  viewMaxLimit: 'BECKON_VIEW_MAX_LIMIT',
 }
 
 export interface Config {
@@ -142,6 +150,8 @@ export interface Config {
   feedIntervalMs: number
   /** BECKON_REFRESH_SECONDS (10): nodes republish visitors and presence this often; silent for 3x means gone. */
   refreshSeconds: number
+  /** BECKON_SNAPSHOT_TIMEOUT_MS (1000): a site's first watch on a node waits this long at most for the other nodes' visitors. */
+  snapshotTimeoutMs: number
   /** BECKON_ACCEPT_TIMEOUT_SECONDS (30): an offered chat not accepted in this time goes to the next operator. */
   acceptTimeoutSeconds: number
   /** BECKON_REPLAY_MESSAGES (100): chat messages replayed to a reconnecting visitor or operator. */
@@ -248,6 +258,9 @@ export function parseConfig(env: Env = process.env, openFiles = openFileLimit())
   for (const key of Object.keys(LIMIT_ENV) as Array<keyof Limits>) {
     limits[key] = int(env, LIMIT_ENV[key], LIMIT_DEFAULTS[key], 1)
   }
+  if (limits.viewDefaultLimit > limits.viewMaxLimit) {
+    throw new ConfigError('BECKON_VIEW_DEFAULT_LIMIT', 'must be at most BECKON_VIEW_MAX_LIMIT')
+  }
   if (limits.eventsBurst < limits.eventsPerSecond) {
     throw new ConfigError('BECKON_EVENTS_BURST', 'must be at least BECKON_EVENTS_PER_SECOND')
   }
@@ -277,6 +290,7 @@ export function parseConfig(env: Env = process.env, openFiles = openFileLimit())
     drainSeconds: int(env, 'BECKON_DRAIN_SECONDS', 10, 0),
     feedIntervalMs: int(env, 'BECKON_FEED_INTERVAL_MS', 100, 1),
     refreshSeconds: int(env, 'BECKON_REFRESH_SECONDS', 10, 1),
+    snapshotTimeoutMs: int(env, 'BECKON_SNAPSHOT_TIMEOUT_MS', 1000, 1, 60_000),
     acceptTimeoutSeconds: int(env, 'BECKON_ACCEPT_TIMEOUT_SECONDS', 30, 1),
     replayMessages: int(env, 'BECKON_REPLAY_MESSAGES', 100, 0, 10_000),
     nodeId: env.BECKON_NODE_ID || `${hostname()}-${randomBytes(3).toString('hex')}`,

@@ -67,6 +67,12 @@ export class Metrics {
     registers: [this.registry],
   })
 
+  readonly directoryRemoteVisitors = new Gauge({
+    name: 'beckon_directory_remote_visitors',
+    help: "Other nodes' visitors this node holds copies of (only of sites its operators watch)",
+    registers: [this.registry],
+  })
+
   private readonly frameCounters = new Map<string, { inc(): void }>()
 
   /** Counts a frame; children are cached since label lookup costs more than the increment (hot path). */

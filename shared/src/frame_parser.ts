@@ -109,7 +109,7 @@ export function createFrameParser(limits: FrameLimits) {
 
   const operator: Record<OperatorFrame['t'], z.ZodType> = {
     auth: z.object({ t: z.literal('auth'), token: z.string().min(1).max(4096) }),
-    watch: z.object({ t: z.literal('watch'), site: id }),
+    watch: z.object({ t: z.literal('watch'), site: id, view: z.unknown().optional() }),
     invite: z.object({
       t: z.literal('invite'),
       visitor: id,

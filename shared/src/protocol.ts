@@ -216,6 +216,8 @@ export interface AuthFrame {
 export interface WatchFrame {
   t: 'watch'
   site: string
+  /** Extension (v1.1): a windowed, filtered, sorted list; parsed by the server (see docs/PROTOCOL.md). */
+  view?: unknown
 }
 export interface OperatorInviteFrame {
   t: 'invite'
@@ -277,6 +279,10 @@ export interface VisitorSummary {
   widgetOpen: boolean
   tabs: number
   chat?: { conversation: string; state: ChatState; operator?: string }
+  /** Extension: the visitor's last event (epoch ms), the sort key `last_activity`. */
+  activeAt?: number
+  /** Extension: invitations sent this visit (filter `invited`). */
+  invitations?: number
 }
 
 export const UTM_KEYS = ['source', 'medium', 'campaign', 'term', 'content'] as const
@@ -288,6 +294,19 @@ export interface VisitorsFrame {
   t: 'visitors'
   site: string
   list: VisitorSummary[]
+  /** Visitors the operator's view matches (all its visible visitors without a view). */
+  total?: number
+  /** With a view: where `list` starts in the sorted matches, and the window size. */
+  offset?: number
+  limit?: number
+}
+/** Extension: a windowed view's order or count changed; `ids` is the window, in order. */
+export interface WindowFrame {
+  t: 'window'
+  site: string
+  total: number
+  offset: number
+  ids: string[]
 }
 export interface VisitorUpsertFrame extends VisitorSummary {
   t: 'visitor'
@@ -306,6 +325,7 @@ export interface ReadyFrame {
 export type ServerToOperatorFrame =
   | ReadyFrame
   | VisitorsFrame
+  | WindowFrame
   | VisitorUpsertFrame
   | GoneFrame
   | MsgFrame

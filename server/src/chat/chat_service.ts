@@ -175,7 +175,7 @@ export class ChatService {
   /** A manual invitation: the chat starts now (assigned to the sender) or when the visitor replies. */
   async invite(session: OperatorSession, frame: OperatorInviteFrame): Promise<void> {
     const op = session.operator
-    const summary = this.directory.get(op.site, frame.visitor)
+    const summary = await this.directory.find(op.site, frame.visitor)
     if (!summary || !session.canSee(summary))
       throw new FrameError(ERROR_CODE.notFound, `no visitor ${frame.visitor} online`, 'invite')
     const now = Date.now()

@@ -1,25 +1,23 @@
-import { CLOSE_CODE, type OperatorFrame, type VisitorSummary } from '../../../shared/src/protocol.js'
+import { CLOSE_CODE, type OperatorFrame } from '../../../shared/src/protocol.js'
 import type { Site } from '../site/site.js'
 import type { ChatService } from '../chat/chat_service.js'
-import type { DirectoryListener, VisitorDirectory } from './visitor_directory.js'
 import type { OperatorActions, OperatorSession } from './operator_session.js'
 import type { TeamPresence } from './team_presence.js'
+import type { VisitorWatch } from './visitor_watch.js'
 
 /**
- * This node's operator sockets: registers them with team presence, answers `watch` with a
- * snapshot of the site's visitors and forwards the directory's coalesced deltas, each
- * filtered by what the operator may see; chat actions go to the ChatService.
+ * This node's operator sockets: registers them with team presence, hands `watch` to the
+ * VisitorWatch (snapshot and deltas, filtered by what the operator may see); chat actions
+ * go to the ChatService.
  */
-export class OperatorHub implements OperatorActions, DirectoryListener {
+export class OperatorHub implements OperatorActions {
   private readonly sessions = new Map<string, Set<OperatorSession>>()
   private chat: ChatService | undefined
 
   constructor(
-    private readonly directory: VisitorDirectory,
+    private readonly lists: VisitorWatch,
     private readonly presence: TeamPresence,
-  ) {
-    directory.listen(this)
-  }
+  ) {}
 
   /** Wires the chat service (it needs this hub for delivery, so it is built after). */
   useChat(chat: ChatService): void {
@@ -44,11 +42,8 @@ export class OperatorHub implements OperatorActions, DirectoryListener {
     await this.chatService.replayToOperator(session)
   }
 
-  watch(session: OperatorSession): void {
-    const site = session.operator.site
-    const list = this.directory.list(site).filter((v) => session.canSee(v))
-    session.listed = new Set(list.map((v) => v.id))
-    session.send({ t: 'visitors', site, list })
+  watch(session: OperatorSession, view: unknown): Promise<void> {
+    return this.lists.watch(session, view)
   }
 
   async frame(session: OperatorSession, frame: Exclude<OperatorFrame, { t: 'auth' | 'watch' }>): Promise<void> {
@@ -85,27 +80,6 @@ export class OperatorHub implements OperatorActions, DirectoryListener {
     const op = session.operator
     this.sessions.get(op.site)?.delete(session)
     this.presence.remove(op.site, op.id)
-  }
-
-  upserted(site: string, summaries: VisitorSummary[]): void {
-    for (const session of this.sessionsOf(site)) {
-      if (!session.watching) continue
-      for (const summary of summaries) {
-        if (session.canSee(summary)) {
-          session.listed.add(summary.id)
-          session.send({ t: 'visitor', ...summary })
-        } else if (session.listed.delete(summary.id)) {
-          // Moved out of the operator's departments: it must vanish from the list.
-          session.send({ t: 'gone', visitor: summary.id })
-        }
-      }
-    }
-  }
-
-  removed(site: string, ids: string[]): void {
-    for (const session of this.sessionsOf(site)) {
-      if (!session.watching) continue
-      for (const id of ids) if (session.listed.delete(id)) session.send({ t: 'gone', visitor: id })
-    }
+    this.lists.closed(session)
   }
 }

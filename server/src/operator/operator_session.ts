@@ -24,7 +24,8 @@ import {
 export interface OperatorActions {
   /** Resolves once the operator is registered (presence, chat replay). */
   authenticated(session: OperatorSession): Promise<void>
-  watch(session: OperatorSession): void
+  /** Sends the snapshot (complete cluster-wide); rejects with FrameError on a bad view. */
+  watch(session: OperatorSession, view: unknown): Promise<void>
   frame(session: OperatorSession, frame: Exclude<OperatorFrame, { t: 'auth' | 'watch' }>): Promise<void>
   closed(session: OperatorSession): void
 }
@@ -43,10 +44,9 @@ export class OperatorSession extends SocketSession {
   protected get firstFrameTimeout() {
     return AUTH_TIMEOUT
   }
+  /** Sent `watch` (the list may still be on its way). */
   watching = false
   private expiry: NodeJS.Timeout | undefined
-  /** Visitors this operator's list currently shows. */
-  listed = new Set<string>()
 
   constructor(
     ip: string,
@@ -104,20 +104,19 @@ export class OperatorSession extends SocketSession {
         if (frame.site !== state.operator.site)
           throw new FrameError(ERROR_CODE.forbidden, `not an operator of site ${frame.site}`, 'watch')
         this.watching = true
-        this.actions.watch(this)
+        this.actions.watch(this, frame.view).catch((error: unknown) => this.refused(error, frame))
         return
       default:
-        this.actions.frame(this, frame).catch((error: unknown) => {
-          // A refused request names the frame: its client `ref` when given, so a console can match its message.
-          const ref = ('ref' in frame ? frame.ref : undefined) ?? (error instanceof FrameError ? error.ref : undefined)
-          if (error instanceof FrameError) {
-            this.error(error.code, error.message, ref ?? frame.t)
-            return
-          }
-          this.log.error({ err: error, frame: frame.t }, 'operator action failed')
-          this.error(ERROR_CODE.internal, 'internal error', ref ?? frame.t)
-        })
+        this.actions.frame(this, frame).catch((error: unknown) => this.refused(error, frame))
     }
+  }
+
+  /** A refused request names the frame: its client `ref` when given, so a console can match its message. */
+  private refused(error: unknown, frame: OperatorFrame): void {
+    const ref = ('ref' in frame ? frame.ref : undefined) ?? (error instanceof FrameError ? error.ref : undefined)
+    if (error instanceof FrameError) return this.error(error.code, error.message, ref ?? frame.t)
+    this.log.error({ err: error, frame: frame.t }, 'operator action failed')
+    this.error(ERROR_CODE.internal, 'internal error', ref ?? frame.t)
   }
 
   private async authenticate(token: string): Promise<void> {

@@ -407,6 +407,8 @@ export class LiveVisitor {
       widgetOpen: this.widgetOpen,
       tabs: this.tabs.size,
       chat: this.chat,
+      activeAt: this.profile.lastSeenAt,
+      invitations: visit.invitationsSent,
     }
   }
 

@@ -44,6 +44,8 @@ export interface NatsServerOptions {
   name?: string
   /** Joins a cluster: this node's route port and every node's route port. */
   cluster?: { name: string; port: number; routes: number[] }
+  /** HTTP monitoring port (`-m`: /varz, /connz), for benchmarks. */
+  monitorPort?: number
 }
 
 /** Starts a real nats-server on 127.0.0.1 and resolves once it accepts clients. */
@@ -53,6 +55,7 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
     const a = ['-a', '127.0.0.1', '-p', String(port)]
     if (opts.name !== undefined) a.push('-n', opts.name)
     if (opts.jetstream ?? true) a.push('-js', '-sd', storeDir)
+    if (opts.monitorPort !== undefined) a.push('-m', String(opts.monitorPort))
     if (opts.cluster !== undefined) {
       const { name, port: routePort, routes } = opts.cluster
       a.push('--cluster_name', name, '--cluster', `nats://127.0.0.1:${routePort}`)
@@ -79,10 +82,12 @@ export interface NatsClusterHandle {
 }
 
 /** Starts a JetStream cluster of `size` routed nodes; resolves once a metadata leader is elected. */
-export async function startNatsCluster(size = 3): Promise<NatsClusterHandle> {
+export async function startNatsCluster(size = 3, monitorPorts: number[] = []): Promise<NatsClusterHandle> {
   const routes = await freePorts(size)
   const servers = await Promise.all(
-    routes.map((port, i) => startNatsServer({ name: `n${i + 1}`, cluster: { name: 'beckon', port, routes } })),
+    routes.map((port, i) =>
+      startNatsServer({ name: `n${i + 1}`, cluster: { name: 'beckon', port, routes }, monitorPort: monitorPorts[i] }),
+    ),
   )
   await Promise.race(
     servers.map((s) => s.waitForLog(/JetStream cluster new metadata leader|new JetStream cluster metadata leader/)),
@@ -181,7 +186,7 @@ class NatsServerProcess implements NatsServerHandle {
 }
 
 /** Distinct free ports, found by listening on port 0 with all of them held at once. */
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   const servers: Server[] = []
   try {
     for (let i = 0; i < count; i++) {
