@@ -1,5 +1,5 @@
-import { CLOSE_CODE, SUBPROTOCOL, type OperatorFrame, type ReadyFrame } from '../../shared/src/protocol.js'
-import { Backoff, DRAIN_SPREAD_MS, FINAL_CLOSE_CODES, STABLE_MS } from '../../shared/src/reconnect_policy.js'
+import { CLOSE_CODE, SUBPROTOCOL, type OperatorFrame, type ReadyFrame } from '../../../shared/src/protocol.js'
+import { Backoff, DRAIN_SPREAD_MS, FINAL_CLOSE_CODES, STABLE_MS } from '../../../shared/src/reconnect_policy.js'
 import { parseServerFrame, ServerFrameError, type ConsoleFrame } from './server_frame.js'
 
 export type ConnectionStatus =

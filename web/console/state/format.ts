@@ -1,4 +1,4 @@
-import type { VisitorSummary } from '../../shared/src/protocol.js'
+import type { VisitorSummary } from '../../../shared/src/protocol.js'
 
 const pad = (n: number): string => String(n).padStart(2, '0')
 

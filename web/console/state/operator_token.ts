@@ -31,3 +31,27 @@ export function saveToken(token: string): void {
 export function forgetToken(): void {
   storage()?.removeItem(STORAGE_KEY)
 }
+
+/** What the console reads from its token to shape the UI; the node verifies it on every use. */
+export interface TokenClaims {
+  sub?: string
+  site?: string
+  perms: string[]
+}
+
+/** The unverified claims of a JWT (its middle part); empty perms when unreadable. */
+export function tokenClaims(token: string): TokenClaims {
+  try {
+    const part = token.split('.')[1] ?? ''
+    const json: unknown = JSON.parse(atob(part.replace(/-/g, '+').replace(/_/g, '/')))
+    if (typeof json !== 'object' || json === null) return { perms: [] }
+    const o = json as Record<string, unknown>
+    return {
+      sub: typeof o.sub === 'string' ? o.sub : undefined,
+      site: typeof o.site === 'string' ? o.site : undefined,
+      perms: Array.isArray(o.perms) ? o.perms.filter((p): p is string => typeof p === 'string') : [],
+    }
+  } catch {
+    return { perms: [] }
+  }
+}

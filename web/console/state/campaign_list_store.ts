@@ -1,13 +1,8 @@
-import { el } from './dom.js'
+import { signal } from '@preact/signals'
 
-export interface CampaignStats {
-  eligibleNow: number
-  sent: number
-  shown: number
-  opened: number
-  dismissed: number
-  replied: number
-}
+export const STAT_KEYS = ['eligibleNow', 'sent', 'shown', 'opened', 'dismissed', 'replied', 'clicked'] as const
+export type StatKey = (typeof STAT_KEYS)[number]
+export type CampaignStats = Record<StatKey, number>
 
 export interface CampaignRow {
   id: string
@@ -15,16 +10,6 @@ export interface CampaignRow {
   enabled: boolean
   priority: number
   stats?: CampaignStats
-}
-
-const STAT_KEYS = ['eligibleNow', 'sent', 'shown', 'opened', 'dismissed', 'replied'] as const
-const STAT_LABELS: Record<(typeof STAT_KEYS)[number], string> = {
-  eligibleNow: 'Eligible now',
-  sent: 'Sent',
-  shown: 'Shown',
-  opened: 'Opened',
-  dismissed: 'Dismissed',
-  replied: 'Replied',
 }
 
 /** Why a campaign list could not be read. */
@@ -35,10 +20,24 @@ export class CampaignListError extends Error {
   }
 }
 
-/** Validates `GET /v1/sites/SITE/campaigns`; campaigns without stats show dashes. */
+/** Reads counters, missing ones as 0 (older nodes lack `clicked`). */
+export function parseStats(input: unknown): CampaignStats {
+  const s = typeof input === 'object' && input !== null ? (input as Record<string, unknown>) : {}
+  return Object.fromEntries(STAT_KEYS.map((k) => [k, typeof s[k] === 'number' ? s[k] : 0])) as CampaignStats
+}
+
+/**
+ * Validates `GET /v1/sites/SITE/campaigns`: `{campaigns: [...]}` (or a bare array, as older
+ * nodes answer); campaigns without stats show dashes.
+ */
 export function parseCampaignList(input: unknown): CampaignRow[] {
-  if (!Array.isArray(input)) throw new CampaignListError('expected an array of campaigns')
-  return input.map((item: unknown, i) => {
+  const list = Array.isArray(input)
+    ? input
+    : typeof input === 'object' && input !== null && Array.isArray((input as { campaigns?: unknown }).campaigns)
+      ? (input as { campaigns: unknown[] }).campaigns
+      : undefined
+  if (!list) throw new CampaignListError('expected a list of campaigns')
+  return list.map((item: unknown, i) => {
     if (typeof item !== 'object' || item === null) throw new CampaignListError(`campaign ${i}: expected an object`)
     const c = item as Record<string, unknown>
     if (typeof c.id !== 'string') throw new CampaignListError(`campaign ${i}: id missing`)
@@ -48,12 +47,7 @@ export function parseCampaignList(input: unknown): CampaignRow[] {
       enabled: c.enabled !== false,
       priority: typeof c.priority === 'number' ? c.priority : 0,
     }
-    if (typeof c.stats === 'object' && c.stats !== null) {
-      const s = c.stats as Record<string, unknown>
-      row.stats = Object.fromEntries(
-        STAT_KEYS.map((k) => [k, typeof s[k] === 'number' ? s[k] : 0]),
-      ) as unknown as CampaignStats
-    }
+    if (typeof c.stats === 'object' && c.stats !== null) row.stats = parseStats(c.stats)
     return row
   })
 }
@@ -66,18 +60,14 @@ const REFRESH_MS = 3_000
  * A node without the route (404) or a token without the right (401/403) shows a notice
  * instead; polling continues, so the list appears once the node offers it.
  */
-export class CampaignList {
+export class CampaignListStore {
+  readonly rows = signal<readonly CampaignRow[] | undefined>(undefined)
+  readonly status = signal('Waiting for the connection…')
   private timer: number | undefined
   private controller: AbortController | undefined
   private source: { site: string; token: string } | undefined
-  private readonly status = el('p', { className: 'note', testid: 'campaigns-status' })
-  private readonly table = el('table', { className: 'grid' })
 
-  constructor(root: HTMLElement) {
-    root.dataset.testid = 'campaigns'
-    root.replaceChildren(el('h2', { text: 'Campaigns' }), this.status, this.table)
-    this.table.hidden = true
-    this.status.textContent = 'Waiting for the connection…'
+  constructor() {
     document.addEventListener('visibilitychange', () => {
       if (!document.hidden && this.source) this.refresh()
     })
@@ -96,7 +86,7 @@ export class CampaignList {
     this.controller = undefined
   }
 
-  private refresh(): void {
+  refresh(): void {
     clearTimeout(this.timer)
     const source = this.source
     if (!source) return
@@ -126,7 +116,10 @@ export class CampaignList {
       return this.notice(`Not allowed to read this site's campaigns (${response.status}).`)
     if (!response.ok) return this.notice(`Campaigns unavailable (HTTP ${response.status}).`)
     try {
-      this.render(parseCampaignList(await response.json()))
+      const rows = parseCampaignList(await response.json())
+      this.rows.value = rows
+      this.status.value =
+        rows.length === 0 ? 'No campaigns defined for this site.' : `Updated ${new Date().toLocaleTimeString()}`
     } catch (error) {
       if (controller.signal.aborted) return
       this.notice(`Campaign list unreadable: ${error instanceof Error ? error.message : String(error)}`)
@@ -134,40 +127,7 @@ export class CampaignList {
   }
 
   private notice(text: string): void {
-    this.status.textContent = text
-    this.table.hidden = true
-  }
-
-  private render(list: CampaignRow[]): void {
-    this.status.textContent =
-      list.length === 0 ? 'No campaigns defined for this site.' : `Updated ${new Date().toLocaleTimeString()}`
-    this.table.hidden = list.length === 0
-    const head = el('thead', {}, [
-      el('tr', {}, [
-        el('th', { text: 'Campaign', attrs: { scope: 'col' } }),
-        ...['Priority', ...STAT_KEYS.map((k) => STAT_LABELS[k])].map((h) =>
-          el('th', { text: h, className: 'num', attrs: { scope: 'col' } }),
-        ),
-      ]),
-    ])
-    const body = el(
-      'tbody',
-      {},
-      [...list]
-        .sort((a, b) => Number(b.enabled) - Number(a.enabled) || b.priority - a.priority)
-        .map((c) =>
-          el('tr', { testid: 'campaign-row', dataset: { campaignId: c.id }, className: c.enabled ? '' : 'disabled' }, [
-            el('td', { title: c.id }, [
-              el('strong', { text: c.name }),
-              ...(c.enabled ? [] : [el('span', { className: 'tag', text: 'off' })]),
-            ]),
-            el('td', { className: 'num', text: String(c.priority) }),
-            ...STAT_KEYS.map((k) =>
-              el('td', { className: 'num', dataset: { stat: k }, text: c.stats ? String(c.stats[k]) : '—' }),
-            ),
-          ]),
-        ),
-    )
-    this.table.replaceChildren(head, body)
+    this.status.value = text
+    this.rows.value = undefined
   }
 }

@@ -11,7 +11,7 @@ import {
   type VisitorSummary,
   type VisitorsFrame,
   type VisitorUpsertFrame,
-} from '../../shared/src/protocol.js'
+} from '../../../shared/src/protocol.js'
 
 /** Operators get the visitor of a chat with each chat frame (an extension of the contract). */
 export type ChatStateFrame = ChatFrame & { visitor: string }
