@@ -15,6 +15,8 @@ export interface OutgoingMessage {
   at: number
   status: 'pending' | 'failed'
   reason?: string
+  /** Times it was sent, retries included. */
+  attempts: number
 }
 
 export interface Conversation {
@@ -159,6 +161,7 @@ export class ChatStore {
       text,
       at: Date.now(),
       status: 'pending',
+      attempts: 1,
     }
     this.outgoing.value = [...this.outgoing.value, message]
     this.transmit(message)
@@ -168,7 +171,7 @@ export class ChatStore {
   retry(local: string): void {
     const message = this.outgoing.value.find((m) => m.local === local && m.status === 'failed')
     if (!message) return
-    const again = { ...message, status: 'pending' as const, reason: undefined, at: Date.now() }
+    const again = { ...message, status: 'pending' as const, reason: undefined, attempts: message.attempts + 1 }
     this.outgoing.value = [...this.outgoing.value.filter((m) => m !== message), again]
     this.transmit(again)
   }

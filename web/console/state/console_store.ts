@@ -168,8 +168,8 @@ export class ConsoleStore {
           this.chats.message(frame)
           return
         case 'error':
-          this.chats.refused(frame)
-          this.showError(frame)
+          // A refused message shows in its thread; the banner is for everything else.
+          if (!this.chats.refused(frame)) this.showError(frame)
       }
     })
   }

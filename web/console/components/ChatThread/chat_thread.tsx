@@ -14,12 +14,16 @@ function Outgoing({ m, me }: { m: OutgoingMessage; me: string }) {
       data-testid="chat-message"
       data-from="operator"
       data-status={m.status}
+      data-attempts={m.attempts}
     >
       <span class="meta">{`${me} · ${clock(m.at)} · ${m.status === 'pending' ? 'sending…' : 'not delivered'}`}</span>
       <span class="text">{m.text}</span>
       {m.status === 'failed' && (
         <span class="failure" role="alert">
-          <span data-testid="chat-failure">{m.reason ?? 'not delivered'}</span>
+          <span data-testid="chat-failure">
+            {m.reason ?? 'not delivered'}
+            {m.attempts > 1 ? ` · ${m.attempts} tries` : ''}
+          </span>
           <button type="button" data-testid="chat-retry" onClick={() => chats.retry(m.local)}>
             Retry
           </button>
