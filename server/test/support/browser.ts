@@ -39,10 +39,10 @@ export async function staticDir(): Promise<{ dir: string; bundles: string[]; rem
  */
 const SHOTS = resolve(process.env.BECKON_SCREENSHOTS || join(tmpdir(), 'beckon-screenshots'))
 
-/** Saves a full-page screenshot named NAME.png and returns its path. */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** Saves a screenshot named NAME.png (the whole page unless `fullPage: false`) and returns its path. */
+export async function screenshot(page: Page, name: string, { fullPage = true } = {}): Promise<string> {
   await mkdir(SHOTS, { recursive: true })
   const path = join(SHOTS, `${name}.png`)
-  await page.screenshot({ path, fullPage: true })
+  await page.screenshot({ path, fullPage })
   return path
 }

@@ -2,6 +2,7 @@ import { batch, computed, signal } from '@preact/signals'
 import { CLOSE_CODE, type ErrorFrame, type ReadyFrame, type VisitorSummary } from '../../../shared/src/protocol.js'
 import { CampaignListStore } from './campaign_list_store.js'
 import { ChatStore } from './chat_store.js'
+import { StudioStore } from './studio_store.js'
 import { visitorLabel } from './format.js'
 import { OperatorConnection, type ConnectionStatus, type OperatorAction } from './operator_connection.js'
 import { forgetToken, saveToken, takeToken, tokenClaims } from './operator_token.js'
@@ -37,6 +38,7 @@ export class ConsoleStore {
   readonly view = signal<ConsoleView>(location.hash === '#studio' ? 'studio' : 'live')
   readonly chats: ChatStore
   readonly campaigns = new CampaignListStore()
+  readonly studio = new StudioStore()
 
   /** Newest visit first. */
   readonly visitorList = computed(() => [...this.visitors.value.values()].sort((a, b) => b.visitSince - a.visitSince))
