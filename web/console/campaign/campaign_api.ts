@@ -33,6 +33,8 @@ export interface PreviewVisitor {
   email?: string
   page?: { url: string; title: string }
   node?: string
+  /** The draft's `when` holds now (false: listed because only another widget holds it back). */
+  matches: boolean
   inviteNow: boolean
   heldBy: string[]
 }
@@ -135,6 +137,7 @@ export class CampaignApi {
         page,
         node: str(v.node),
         heldBy,
+        matches: v.matches !== false,
         inviteNow: typeof v.inviteNow === 'boolean' ? v.inviteNow : heldBy.length === 0,
       }
     })

@@ -37,25 +37,33 @@ export function LivePreview() {
       )}
       {result && result.visitors.length > 0 && (
         <ul class="matches">
-          {result.visitors.map((v) => (
-            <li key={v.visitor} data-testid="preview-visitor-row" data-visitor-id={v.visitor}>
-              <span class="who">{v.name || v.email || `#${v.visitor.slice(0, 6)}`}</span>
-              <span class="page" title={v.page?.url}>
-                {v.page?.title || v.page?.url || ''}
-              </span>
-              {v.inviteNow ? (
-                <span class="pill chat-assigned" data-testid="invite-now">
-                  invited now
+          {[...result.visitors]
+            .sort((a, b) => Number(b.matches) - Number(a.matches))
+            .map((v) => (
+              <li
+                key={v.visitor}
+                data-testid="preview-visitor-row"
+                data-visitor-id={v.visitor}
+                data-matches={String(v.matches)}
+                class={v.matches ? undefined : 'elsewhere'}
+              >
+                <span class="who">{v.name || v.email || `#${v.visitor.slice(0, 6)}`}</span>
+                <span class="page" title={v.page?.url}>
+                  {v.page?.title || v.page?.url || ''}
                 </span>
-              ) : (
-                v.heldBy.map((h) => (
-                  <span key={h} class="pill chat-open" data-testid="held-by" data-reason={h}>
-                    {HELD_BY[h] ?? h}
+                {v.inviteNow ? (
+                  <span class="pill chat-assigned" data-testid="invite-now">
+                    invited now
                   </span>
-                ))
-              )}
-            </li>
-          ))}
+                ) : (
+                  v.heldBy.map((h) => (
+                    <span key={h} class="pill chat-open" data-testid="held-by" data-reason={h}>
+                      {HELD_BY[h] ?? h}
+                    </span>
+                  ))
+                )}
+              </li>
+            ))}
         </ul>
       )}
     </section>

@@ -46,5 +46,11 @@ export function StatsChart({ series, label }: { series: readonly SeriesPoint[]; 
   useEffect(() => {
     plot.current?.setData(data(series))
   }, [series])
-  return <div class="stats-chart" ref={box} data-testid="stats-chart" role="img" aria-label={label} />
+  const empty = series.every((p) => p.sent === 0 && p.shown === 0)
+  return (
+    <div class="stats-chart-wrap">
+      <div class="stats-chart" ref={box} data-testid="stats-chart" role="img" aria-label={label} />
+      {empty && <p class="no-data">No invitations in this range yet.</p>}
+    </div>
+  )
 }
