@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
 NPM_STAMP := node_modules/.installed
 
-.PHONY: install system-deps build typecheck lint run test bench cluster clean
+.PHONY: install system-deps build typecheck lint run test bench cluster clean screenshots
 
 # Node packages, from the lockfile. Re-run when the lockfile changes.
 $(NPM_STAMP): package.json package-lock.json
@@ -38,6 +38,11 @@ run: build
 
 test: install lint system-deps typecheck build
 	node --import tsx server/test/support/run_tests.ts
+
+# docs/img/*.png, taken by the console and studio browser tests as they click through (BECKON_SCREENSHOTS).
+screenshots: build system-deps
+	BECKON_SCREENSHOTS=docs/img node --import tsx server/test/support/run_tests.ts \
+	  server/test/console_browser.test.ts server/test/console_chat_retry_browser.test.ts server/test/studio_browser.test.ts
 
 bench: build system-deps
 	node --import tsx server/bench/bench.ts

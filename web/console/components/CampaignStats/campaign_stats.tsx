@@ -60,34 +60,36 @@ export function CampaignStats() {
       {note && <p class="note">{note}</p>}
       {variants.length > 0 && (
         <>
-          <table class="grid variants-table" data-testid="variant-stats">
-            <thead>
-              <tr>
-                <th scope="col">Variant</th>
-                <th scope="col" class="num">
-                  Shown
-                </th>
-                <th scope="col" class="num">
-                  Open rate
-                </th>
-                <th scope="col" class="num">
-                  Reply rate
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {variants.map((v) => (
-                <tr key={v.id} data-variant-id={v.id}>
-                  <td>{v.id}</td>
-                  <td class="num">{String(v.shown)}</td>
-                  <td class="num">{pct(v.opened, v.shown)}</td>
-                  <td class="num">{pct(v.replied, v.shown)}</td>
+          <div class="variants-scroll">
+            <table class="grid variants-table" data-testid="variant-stats">
+              <thead>
+                <tr>
+                  <th scope="col">Variant</th>
+                  <th scope="col" class="num">
+                    Shown
+                  </th>
+                  <th scope="col" class="num">
+                    Open rate
+                  </th>
+                  <th scope="col" class="num">
+                    Reply rate
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {variants.map((v) => (
+                  <tr key={v.id} data-variant-id={v.id}>
+                    <td>{v.id}</td>
+                    <td class="num">{String(v.shown)}</td>
+                    <td class="num">{pct(v.opened, v.shown)}</td>
+                    <td class="num">{pct(v.replied, v.shown)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
           <p class="note" data-testid="confidence-note">
-            {confidenceNote(variants, 'opened')} {confidenceNote(variants, 'replied')}
+            {[...new Set([confidenceNote(variants, 'opened'), confidenceNote(variants, 'replied')])].join(' ')}
           </p>
         </>
       )}

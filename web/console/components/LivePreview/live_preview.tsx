@@ -51,17 +51,19 @@ export function LivePreview() {
                 <span class="page" title={v.page?.url}>
                   {v.page?.title || v.page?.url || ''}
                 </span>
-                {v.inviteNow ? (
-                  <span class="pill chat-assigned" data-testid="invite-now">
-                    invited now
-                  </span>
-                ) : (
-                  v.heldBy.map((h) => (
-                    <span key={h} class="pill chat-open" data-testid="held-by" data-reason={h}>
-                      {HELD_BY[h] ?? h}
+                <span class="reasons">
+                  {v.inviteNow ? (
+                    <span class="pill chat-assigned" data-testid="invite-now">
+                      invited now
                     </span>
-                  ))
-                )}
+                  ) : (
+                    v.heldBy.map((h) => (
+                      <span key={h} class="pill chat-open" data-testid="held-by" data-reason={h}>
+                        {HELD_BY[h] ?? h}
+                      </span>
+                    ))
+                  )}
+                </span>
               </li>
             ))}
         </ul>
