@@ -124,6 +124,9 @@ export function ValueEditor({
               {field.name === 'geo.country' ? `${name} (${c})` : name}
             </option>
           ))}
+          {one !== undefined && !(field.choices?.() ?? []).some(([c]) => c === String(one)) && (
+            <option value={String(one)}>{String(one)}</option>
+          )}
         </select>
       )
   } else if (field.editor === 'number' || (field.editor === 'context' && typeOf(one) !== 'string')) {
