@@ -262,6 +262,7 @@ export class StudioStore {
     this.previewAbort?.abort()
     const saved = this.saved.value?.id
     // Counters move with the traffic too: refreshed with the preview.
+    void this.load()
     if (typeof saved === 'string')
       void api.totals(saved).then(
         (t) => this.saved.value?.id === saved && (this.totals.value = t),
