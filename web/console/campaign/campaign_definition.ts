@@ -3,28 +3,15 @@
  * (docs/PROTOCOL.md "Campaign", /v1 campaign routes). The studio keeps the definition as
  * JSON and edits it path by path, so keys it does not know survive a round trip.
  */
-export type Scalar = string | number | boolean
+import type { Operator, Weekday } from '../../../server/src/rules/campaign.js'
+import type { Scalar } from '../../../server/src/rules/facts.js'
+
+export type { Scalar }
 export type Json = Scalar | null | Json[] | { [key: string]: Json }
 export type JsonObject = { [key: string]: Json }
 export type Path = ReadonlyArray<string | number>
 
-export const OPERATORS = [
-  'eq',
-  'neq',
-  'contains',
-  'not_contains',
-  'contains_any',
-  'starts_with',
-  'gt',
-  'gte',
-  'lt',
-  'lte',
-  'exists',
-  'not_exists',
-  'in',
-  'not_in',
-] as const
-export type Operator = (typeof OPERATORS)[number]
+export type { Operator, Weekday }
 
 export interface Leaf {
   field: string
@@ -33,8 +20,6 @@ export interface Leaf {
 }
 export type Condition = Leaf | { all: Condition[] } | { any: Condition[] } | { not: Condition }
 
-export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const
-export type Weekday = (typeof WEEKDAYS)[number]
 export type TimeRange = [string, string]
 
 export interface Schedule {

@@ -15,6 +15,31 @@ function convert(v: Scalar, type: ContextType): Scalar {
   return String(v)
 }
 
+function YesNo({
+  value,
+  label,
+  path,
+  onChange,
+}: {
+  value: Scalar | undefined
+  label: string
+  path: string
+  onChange: (value: boolean) => void
+}) {
+  return (
+    <select
+      aria-label={label}
+      data-testid="condition-value"
+      value={value === false ? 'false' : 'true'}
+      {...useInvalid(path)}
+      onChange={(e) => onChange(e.currentTarget.value === 'true')}
+    >
+      <option value="true">yes</option>
+      <option value="false">no</option>
+    </select>
+  )
+}
+
 /** Chosen values as removable chips, and a picker to add one. */
 function ChoiceList({
   field,
@@ -95,18 +120,7 @@ export function ValueEditor({
       />
     )
   } else if (field.editor === 'boolean') {
-    editor = (
-      <select
-        aria-label={label}
-        data-testid="condition-value"
-        value={one === false ? 'false' : 'true'}
-        {...invalid}
-        onChange={(e) => onChange(e.currentTarget.value === 'true')}
-      >
-        <option value="true">yes</option>
-        <option value="false">no</option>
-      </select>
-    )
+    editor = <YesNo value={one} label={label} path={path} onChange={onChange} />
   } else if (field.editor === 'choice' && !field.open) {
     editor =
       shape === 'list' ? (
@@ -141,16 +155,7 @@ export function ValueEditor({
           testid="condition-value"
         />
       ) : type === 'boolean' ? (
-        <select
-          aria-label={label}
-          data-testid="condition-value"
-          value={one === false ? 'false' : 'true'}
-          {...invalid}
-          onChange={(e) => onChange(e.currentTarget.value === 'true')}
-        >
-          <option value="true">yes</option>
-          <option value="false">no</option>
-        </select>
+        <YesNo value={one} label={label} path={path} onChange={onChange} />
       ) : (
         <input
           type="number"

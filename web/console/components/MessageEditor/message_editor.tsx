@@ -338,24 +338,22 @@ export function MessageEditor() {
         <div class="message-fields">
           <Content path={['message']} testid="message" />
           <div class="row">
-            <label class="check">
-              <input
-                type="checkbox"
-                data-testid="collect-name"
-                checked={collect.includes('name')}
-                onChange={(e) => toggle('name', e.currentTarget.checked)}
-              />
-              Ask for a name
-            </label>
-            <label class="check">
-              <input
-                type="checkbox"
-                data-testid="collect-email"
-                checked={collect.includes('email')}
-                onChange={(e) => toggle('email', e.currentTarget.checked)}
-              />
-              Ask for an email
-            </label>
+            {(
+              [
+                ['name', 'Ask for a name'],
+                ['email', 'Ask for an email'],
+              ] as const
+            ).map(([field, text]) => (
+              <label class="check" key={field}>
+                <input
+                  type="checkbox"
+                  data-testid={`collect-${field}`}
+                  checked={collect.includes(field)}
+                  onChange={(e) => toggle(field, e.currentTarget.checked)}
+                />
+                {text}
+              </label>
+            ))}
             <label class="check">
               <input
                 type="checkbox"

@@ -1,5 +1,5 @@
 import './schedule_editor.css'
-import { type Schedule, type TimeRange, WEEKDAYS, type Weekday } from '../../campaign/campaign_definition.js'
+import type { Schedule, TimeRange, Weekday } from '../../campaign/campaign_definition.js'
 import { useConsole } from '../../state/console_context.js'
 import { FieldError, useInvalid } from '../FieldError/field_error.js'
 
@@ -12,6 +12,7 @@ const DAY_NAMES: Record<Weekday, string> = {
   sat: 'Saturday',
   sun: 'Sunday',
 }
+const WEEKDAYS = Object.keys(DAY_NAMES) as Weekday[]
 
 let zones: string[] | undefined
 /** Every IANA zone the browser knows, UTC first. */
