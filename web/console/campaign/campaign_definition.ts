@@ -3,7 +3,13 @@
  * (docs/PROTOCOL.md "Campaign", /v1 campaign routes). The studio keeps the definition as
  * JSON and edits it path by path, so keys it does not know survive a round trip.
  */
-import type { Operator, Weekday } from '../../../server/src/rules/campaign.js'
+import type {
+  Condition,
+  LeafCondition as Leaf,
+  Operator,
+  TimeRange,
+  Weekday,
+} from '../../../server/src/rules/campaign.js'
 import type { Scalar } from '../../../server/src/rules/facts.js'
 
 export type { Scalar }
@@ -11,16 +17,7 @@ export type Json = Scalar | null | Json[] | { [key: string]: Json }
 export type JsonObject = { [key: string]: Json }
 export type Path = ReadonlyArray<string | number>
 
-export type { Operator, Weekday }
-
-export interface Leaf {
-  field: string
-  op: Operator
-  value?: Scalar | Scalar[]
-}
-export type Condition = Leaf | { all: Condition[] } | { any: Condition[] } | { not: Condition }
-
-export type TimeRange = [string, string]
+export type { Condition, Leaf, Operator, TimeRange, Weekday }
 
 export interface Schedule {
   tz?: string
