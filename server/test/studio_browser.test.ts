@@ -93,6 +93,7 @@ t.test('campaign studio', async (t) => {
     )
 
     // Every day, all day, in Berlin: inside the hours now.
+    await editor.getByTestId('campaign-tags').fill('kb')
     await editor.getByTestId('schedule-enabled').check()
     await editor.getByTestId('schedule-tz').selectOption('Europe/Berlin')
     await editor.getByTestId('hours-inside').check()
@@ -197,6 +198,17 @@ t.test('campaign studio', async (t) => {
     t.equal(stored.message.variants[1].text, FIRST.b, 'the node has the restored definition')
     const got = await visitorGetsInvitation('/demo/kb/')
     t.ok(Object.values(FIRST).includes(got.text), `invitations use it again: ${got.text}`)
+
+    // The visitor answers the invitation: the chat it starts carries the campaign's tags.
+    await got.page.getByTestId('bubble-open').click()
+    await got.page.getByTestId('input').fill('Where is the SSO article?')
+    await got.page.getByTestId('send').click()
+    await lead.getByTestId('view-live').click()
+    // Its first chat is selected by itself.
+    await lead.getByTestId('chat-tag').filter({ hasText: 'kb' }).waitFor()
+    t.pass('the console shows the tag on the chat')
+    await lead.getByTestId('view-studio').click()
+    await lead.getByTestId('studio').waitFor()
   })
 
   t.test('stats: funnel and per-variant rates', async (t) => {

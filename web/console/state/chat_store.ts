@@ -29,6 +29,8 @@ export interface Conversation {
   /** This operator took the chat (accept, invite + start, reply); until then an assignment is an offer. */
   confirmed: boolean
   lastActivity: number
+  /** Tags of the campaign whose invitation started the chat. */
+  tags?: readonly string[]
 }
 
 export interface ChatPort {
@@ -89,6 +91,7 @@ export class ChatStore {
         ...c,
         state: frame.state,
         operator: frame.operator,
+        tags: frame.tags ?? c.tags,
         lastActivity: Date.now(),
         confirmed: frame.state === 'assigned' && frame.operator === me && frame.accepted === true,
       }

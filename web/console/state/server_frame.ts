@@ -13,8 +13,11 @@ import {
   type VisitorUpsertFrame,
 } from '../../../shared/src/protocol.js'
 
-/** Operators get the visitor of a chat with each chat frame (an extension of the contract). */
-export type ChatStateFrame = ChatFrame & { visitor: string }
+/**
+ * Operators get the visitor of a chat with each chat frame, and the tags of the campaign
+ * whose invitation started it (extensions of the contract).
+ */
+export type ChatStateFrame = ChatFrame & { visitor: string; tags?: string[] }
 /** Operators get the visitor of a message with each msg frame (an extension of the contract). */
 export type ChatMessageFrame = MsgFrame & { visitor: string }
 
@@ -167,6 +170,7 @@ export function parseServerFrame(input: unknown): ConsoleFrame {
         operator: optString(o, 'operator', path),
         accepted: o.accepted === true,
         visitor: string(o, 'visitor', path),
+        tags: o.tags === undefined || o.tags === null ? undefined : strings(o, 'tags', path),
       }
     case 'msg': {
       const from = string(o, 'from', path)

@@ -77,6 +77,11 @@ export function ChatThread() {
             {stateText}
           </span>
         )}
+        {c?.tags?.map((tag) => (
+          <span key={tag} class="tag" data-testid="chat-tag">
+            {tag}
+          </span>
+        ))}
         <span class="spacer" />
         <button
           type="button"
