@@ -19,7 +19,17 @@ export function CampaignStats() {
   const series = studio.series.value
   const range = studio.range.value
   const note = studio.statsNote.value
-  const variants: VariantCounts[] = Object.entries(totals?.variants ?? {}).map(([id, c]) => ({ id, ...c }))
+  // Every defined variant is listed, those nobody got yet with zeros.
+  const defined = ((studio.saved.value?.message as { variants?: Array<{ id?: unknown }> } | undefined)?.variants ?? [])
+    .map((v) => String(v.id ?? ''))
+    .filter((id) => id !== '')
+  const counted = totals?.variants ?? {}
+  const variants: VariantCounts[] = [...new Set([...defined, ...Object.keys(counted)])].map((id) => ({
+    id,
+    shown: counted[id]?.shown ?? 0,
+    opened: counted[id]?.opened ?? 0,
+    replied: counted[id]?.replied ?? 0,
+  }))
   return (
     <section class="card campaign-stats" data-testid="campaign-stats" aria-labelledby="stats-title">
       <h2 id="stats-title">Results today</h2>
