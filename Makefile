@@ -9,7 +9,7 @@ BIN := node_modules/.bin
 # sees only the environment, hence passed on). Resolved once, on first use (after install).
 NODE = $(eval NODE := $$(shell BECKON_NODE='$(BECKON_NODE)' deploy/node_runtime.sh --which))$(or $(NODE),$(error no Node.js can run beckon (see above)))
 
-.PHONY: install system-deps build typecheck lint run test bench loadtest cluster clean
+.PHONY: install system-deps build typecheck lint run test bench loadtest cluster clean screenshots
 
 # Node packages, from the lockfile. Re-run when the lockfile changes.
 $(NPM_STAMP): package.json package-lock.json
@@ -44,6 +44,11 @@ run: build
 
 test: install lint system-deps typecheck build
 	$(NODE) --import tsx server/test/support/run_tests.ts
+
+# docs/img/*.png, taken by the console and studio browser tests as they click through (BECKON_SCREENSHOTS).
+screenshots: build system-deps
+	BECKON_SCREENSHOTS=docs/img node --import tsx server/test/support/run_tests.ts \
+	  server/test/console_browser.test.ts server/test/console_chat_retry_browser.test.ts server/test/studio_browser.test.ts
 
 bench: build system-deps
 	$(NODE) --import tsx server/bench/bench.ts

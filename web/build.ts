@@ -1,6 +1,6 @@
 /**
  * Bundles the browser code: web/widget → web/dist/widget.js and, when present,
- * web/console/console.ts → web/dist/console.js (IIFE, minified, ES2019, source maps).
+ * web/console/console.tsx → web/dist/console.js and console.css (Preact JSX; IIFE, minified, ES2019, source maps).
  * Run: node --import tsx web/build.ts
  */
 import { existsSync } from 'node:fs'
@@ -17,7 +17,7 @@ export const WIDGET_BUDGET_BYTES = 25 * 1024
 
 const BUNDLES = [
   { name: 'widget', entry: join(WEB, 'widget/index.ts'), optional: false, budget: WIDGET_BUDGET_BYTES },
-  { name: 'console', entry: join(WEB, 'console/console.ts'), optional: true, budget: Infinity },
+  { name: 'console', entry: join(WEB, 'console/console.tsx'), optional: true, budget: Infinity },
 ] as const
 
 export interface BundleReport {
@@ -44,6 +44,8 @@ export async function bundle(outdir = join(WEB, 'dist')): Promise<BundleReport[]
       sourcemap: true,
       charset: 'utf8',
       legalComments: 'none',
+      jsx: 'automatic',
+      jsxImportSource: 'preact',
       logLevel: 'warning',
     })
     const code = await readFile(file)

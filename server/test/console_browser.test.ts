@@ -1,21 +1,14 @@
-import { cp, mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import t from 'tap'
 import { until } from './support/until.js'
 import { CLOSE_CODE } from '../../shared/src/protocol.js'
-import { bundle } from '../../web/build.js'
+import { launchBrowser, screenshot, staticDir } from './support/browser.js'
 import { signOperatorToken } from '../src/operator/operator_token.js'
 import { startNode, type TestNode } from './support/test_node.js'
 import type { Frame } from './support/test_client.js'
 
-const WEB = fileURLToPath(new URL('../../web/', import.meta.url))
 const SITE = 'shop'
 const WAIT_MS = 8_000
-const SCREENSHOT = '/tmp/beckon-console.png'
-const SCREENSHOT_CAMPAIGNS = '/tmp/beckon-console-campaigns.png'
 const CHROME =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36'
 /** An address geoip-lite places in the UK (MaxMind's sample); sent as X-Forwarded-For from a trusted proxy. */
@@ -24,16 +17,10 @@ const VISITOR_IP = '81.2.69.142'
 const row = (id: string) => `[data-testid=visitor-row][data-visitor-id="${id}"]`
 
 t.test('operator console in a real browser against a real node', async (t) => {
-  const staticDir = await mkdtemp(join(tmpdir(), 'beckon-console-'))
-  await cp(join(WEB, 'console'), join(staticDir, 'console'), { recursive: true })
-  await cp(join(WEB, 'demo'), join(staticDir, 'demo'), { recursive: true })
-  const built = await bundle(join(staticDir, 'dist'))
-  t.ok(
-    built.some((b) => b.name === 'console'),
-    'web/build.ts bundles the console',
-  )
+  const web = await staticDir()
+  t.ok(web.bundles.includes('console'), 'web/build.ts bundles the console')
   const n: TestNode = await startNode({
-    BECKON_STATIC_DIR: staticDir,
+    BECKON_STATIC_DIR: web.dir,
     BECKON_TRUSTED_PROXIES: '127.0.0.1/32',
     BECKON_LINGER_SECONDS: '0',
   })
@@ -45,25 +32,13 @@ t.test('operator console in a real browser against a real node', async (t) => {
   const annToken = await signOperatorToken(site, { id: 'ann', name: 'Ann', perms: ['sees_all_online_visitors'] })
   const samToken = await signOperatorToken(site, { id: 'sam', name: 'Sam', departments: ['sales'] })
 
-  const browser: Browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
+  const browser: Browser = await launchBrowser()
   const visitors: Array<{ close(): Promise<unknown> }> = []
   t.teardown(async () => {
     await Promise.all(visitors.map((v) => v.close()))
     await browser.close()
     await n.stop()
-    await rm(staticDir, { recursive: true, force: true })
+    await web.remove()
   })
 
   async function consolePage(path: string): Promise<Page> {
@@ -157,8 +132,7 @@ t.test('operator console in a real browser against a real node', async (t) => {
       'shown as text, not markup',
     )
     t.equal(await reply.getAttribute('data-from'), 'visitor')
-    await ann.screenshot({ path: SCREENSHOT })
-    t.comment(`screenshot: ${SCREENSHOT}`)
+    t.comment(`screenshot: ${await screenshot(ann, 'console-chat')}`)
 
     await ann.getByTestId('chat-input').fill('It does, on every Pro plan.')
     await ann.getByTestId('chat-send').click()
@@ -274,7 +248,7 @@ t.test('operator console in a real browser against a real node', async (t) => {
       })
       t.ok(created.status < 300, 'campaign stored')
       await ann.locator('[data-testid=campaign-row][data-campaign-id=kb-help]').filter({ hasText: 'KB help' }).waitFor()
-      await ann.screenshot({ path: SCREENSHOT_CAMPAIGNS })
+      await screenshot(ann, 'console-campaigns')
     } else {
       // The operator route is not there yet: the panel says why instead of breaking.
       await status.filter({ hasText: String(probe.status) }).waitFor()

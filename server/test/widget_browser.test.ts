@@ -3,13 +3,14 @@ import { cp, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import t from 'tap'
 import { until } from './support/until.js'
 import { CLOSE_CODE } from '../../shared/src/protocol.js'
 import { bundle } from '../../web/build.js'
 import { messageLog, openKey } from '../src/chat/conversation.js'
 import type { Store } from '../src/store/store.js'
+import { launchBrowser } from './support/browser.js'
 import { SITE_SECRET, startNode, type TestNode } from './support/test_node.js'
 
 const WEB = fileURLToPath(new URL('../../web/', import.meta.url))
@@ -60,19 +61,7 @@ t.test('widget in a real browser against a real node', async (t) => {
   n = await startNode({ BECKON_STATIC_DIR: staticDir })
   const node = n
   await node.site(SITE, { origins: [node.base] })
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  })
+  browser = await launchBrowser()
   const chrome = browser
 
   async function newContext(): Promise<BrowserContext> {

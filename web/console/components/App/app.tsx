@@ -1,0 +1,37 @@
+import './app.css'
+import type { ConsoleStore } from '../../state/console_store.js'
+import { ConsoleContext } from '../../state/console_context.js'
+import { CampaignList } from '../CampaignList/campaign_list.js'
+import { CampaignStudio } from '../CampaignStudio/campaign_studio.js'
+import { ChatPanel } from '../ChatPanel/chat_panel.js'
+import { ErrorBanner } from '../ErrorBanner/error_banner.js'
+import { TokenForm } from '../TokenForm/token_form.js'
+import { TopBar } from '../TopBar/top_bar.js'
+import { VisitorDetail } from '../VisitorDetail/visitor_detail.js'
+import { VisitorList } from '../VisitorList/visitor_list.js'
+
+/** The live view: visitors, the selected one, campaigns and chats. */
+function LiveView() {
+  return (
+    <main class="layout">
+      <div class="main-col">
+        <VisitorList />
+        <VisitorDetail />
+        <CampaignList />
+      </div>
+      <ChatPanel />
+    </main>
+  )
+}
+
+/** The console page: top bar, then the live view or the campaign studio. */
+export function App({ store }: { store: ConsoleStore }) {
+  return (
+    <ConsoleContext.Provider value={store}>
+      <TopBar />
+      <ErrorBanner />
+      <TokenForm />
+      {store.view.value === 'studio' ? <CampaignStudio /> : <LiveView />}
+    </ConsoleContext.Provider>
+  )
+}
