@@ -45,6 +45,8 @@ import { TeamPresence } from './operator/team_presence.js'
 import { OperatorHub } from './operator/operator_hub.js'
 import { OperatorSession } from './operator/operator_session.js'
 import { ChatService } from './chat/chat_service.js'
+import { WebhookOutbox } from './webhook/webhook_outbox.js'
+import { WebhookDispatcher } from './webhook/webhook_dispatcher.js'
 import { CampaignRegistry } from './campaign/campaign_registry.js'
 import { CampaignStats } from './campaign/campaign_stats.js'
 import { CampaignRunner } from './campaign/campaign_runner.js'
@@ -120,6 +122,8 @@ export class BeckonNode {
   readonly relay: TabRelay
   readonly acks: ClusterAcks
   readonly privacy: VisitorPrivacy
+  readonly webhooks: WebhookOutbox
+  private readonly dispatcher: WebhookDispatcher
   private readonly router: OwnerRouter
   private readonly connections: ConnectionRegistry
   private readonly httpRequests: IpQuota
@@ -180,6 +184,10 @@ export class BeckonNode {
     this.sites.observe((before, after) => this.operators.siteChanged(before, after))
     this.liveness = new NodeLiveness(config.nodeId, store, refreshMs, log)
     this.ownership = new VisitorOwnership(store, this.liveness)
+    const site = (id: string) => this.sites.get(id)
+    this.webhooks = new WebhookOutbox(store, site, log)
+    this.dispatcher = new WebhookDispatcher(config.nodeId, store, site, config.webhooks, log)
+    this.webhooks.onWritten(() => this.dispatcher.kick())
     this.chat = new ChatService(
       store,
       bus,
@@ -194,6 +202,7 @@ export class BeckonNode {
       },
       { acceptTimeoutMs: config.acceptTimeoutSeconds * 1000, replayMessages: config.replayMessages },
       this.metrics,
+      this.webhooks,
       log,
     )
     this.operators.useChat(this.chat)
@@ -224,6 +233,7 @@ export class BeckonNode {
       this.metrics,
       log,
       config.invitationTtlSeconds * 1000,
+      this.webhooks,
     )
     const host = new VisitorHost(this.hub, config.limits, this.visitorFrameHandler())
     this.relay = new TabRelay(
@@ -324,6 +334,7 @@ export class BeckonNode {
     await node.liveness.start()
     await node.sites.load()
     await node.campaigns.load((site) => node.runner.recompiled(site))
+    node.dispatcher.start()
     await node.listen()
     log.info({ port: node.port, cluster: Boolean(config.natsUrl) }, 'beckon node listening')
     return node
@@ -561,6 +572,7 @@ export class BeckonNode {
     this.relay.close()
     this.runner.close()
     await this.hub.flush()
+    await this.dispatcher.stop()
     // Profiles are durable: now other nodes may take the visitors over.
     await Promise.all([...this.hub.visitors()].map((v) => this.ownership.release(v.site, v.id).catch(() => undefined)))
     await this.liveness.stop()

@@ -1,3 +1,4 @@
+import type { WebhookSink } from '../webhook/webhook_outbox.js'
 import { randomBytes } from 'node:crypto'
 import type { InvitationAction, InviteFrame } from '../../../shared/src/protocol.js'
 import type { Logger } from '../logger.js'
@@ -60,6 +61,8 @@ export const newInvitationId = (): string => `i${Date.now().toString(36)}${rando
  */
 export class CampaignRunner implements VisitorObserver {
   private readonly matchings = new Map<LiveVisitor, Matching>()
+  /** Operator invitations of visitors without campaigns (no Matching), for their lifecycle events. */
+  private readonly unmatched = new WeakMap<LiveVisitor, Map<string, SentInvitation>>()
 
   constructor(
     private readonly hub: VisitorHub,
@@ -69,6 +72,7 @@ export class CampaignRunner implements VisitorObserver {
     private readonly log: Logger,
     /** BECKON_INVITATION_TTL_SECONDS in ms. */
     private readonly ttlMs: number,
+    private readonly webhooks: WebhookSink,
   ) {
     hub.observe(this)
   }
@@ -184,6 +188,11 @@ export class CampaignRunner implements VisitorObserver {
     pending.released = true
     this.stats.count(visitor.site, campaign, 'sent')
     this.metrics.invitations.inc({ origin: 'campaign' })
+    const { frame } = pending
+    this.webhooks.emit(visitor.site, 'invitation.sent', {
+      invitation: { id: frame.id, campaign, text: frame.text, startChat: frame.startChat },
+      visitor: { id: visitor.id },
+    })
     visitor.broadcast(pending.frame)
     this.expireLater(visitor, pending)
   }
@@ -210,7 +219,14 @@ export class CampaignRunner implements VisitorObserver {
   /** An operator's invitation reached the visitor: it takes the visible slot too. */
   operatorInvited(visitor: LiveVisitor, frame: InviteFrame): void {
     const m = this.matchings.get(visitor)
-    if (!m) return
+    if (!m) {
+      let sent = this.unmatched.get(visitor)
+      if (!sent) this.unmatched.set(visitor, (sent = new Map()))
+      sent.set(frame.id, { campaign: undefined, counted: 0 })
+      // Only the latest few matter: the widget shows one invitation at a time.
+      if (sent.size > 8) sent.delete(sent.keys().next().value as string)
+      return
+    }
     const pending: PendingInvitation = { frame, released: true }
     ;(m.sent ??= new Map()).set(frame.id, { campaign: undefined, counted: 0 })
     m.pending = pending
@@ -227,13 +243,17 @@ export class CampaignRunner implements VisitorObserver {
   /** `inv {id, action}` from a tab: counts it once per invitation and frees the slot on opened/dismissed. */
   lifecycle(visitor: LiveVisitor, id: string, action: InvitationAction): void {
     const m = this.matchings.get(visitor)
-    const sent = m?.sent?.get(id)
-    if (!m || !sent) return
-    if (sent.campaign !== undefined && !(sent.counted & ACTION_BIT[action])) {
+    const sent = m?.sent?.get(id) ?? this.unmatched.get(visitor)?.get(id)
+    if (!sent) return
+    if (!(sent.counted & ACTION_BIT[action])) {
       sent.counted |= ACTION_BIT[action]
-      this.stats.count(visitor.site, sent.campaign, action)
+      if (sent.campaign !== undefined) this.stats.count(visitor.site, sent.campaign, action)
+      if (action !== 'shown') {
+        const invitation = sent.campaign === undefined ? { id } : { id, campaign: sent.campaign }
+        this.webhooks.emit(visitor.site, `invitation.${action}`, { invitation, visitor: { id: visitor.id } })
+      }
     }
-    if (action !== 'shown' && m.pending?.frame.id === id) {
+    if (m && action !== 'shown' && m.pending?.frame.id === id) {
       m.pending = undefined
       this.run(visitor, m, m.matcher.resolved(Date.now()))
     }

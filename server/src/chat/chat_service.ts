@@ -17,11 +17,13 @@ import type { VisitorDirectory } from '../operator/visitor_directory.js'
 import { visitorDepartments } from '../operator/visitor_feed.js'
 import type { SiteRegistry } from '../site/site_registry.js'
 import type { Store } from '../store/store.js'
+import type { WebhookSink } from '../webhook/webhook_outbox.js'
 import type { LiveVisitor } from '../visitor/live_visitor.js'
 import type { VisitorHub } from '../visitor/visitor_hub.js'
 import { parseProfile, profileKey } from '../visitor/visitor_profile.js'
 import {
   chatFrame,
+  conversationData,
   conversationKey,
   inviteKey,
   messageLog,
@@ -87,6 +89,7 @@ export class ChatService {
     private readonly delivery: ChatDelivery,
     private readonly options: ChatOptions,
     private readonly metrics: Metrics,
+    private readonly webhooks: WebhookSink,
     private readonly log: Logger,
   ) {
     this.subscription = bus.subscribe('beckon.chat.*', (msg, subject) =>
@@ -151,6 +154,7 @@ export class ChatService {
     await this.store.put('conversations', conversationKey(site, conversation.id), conversation)
     if (invite) await this.store.delete('conversations', inviteKey(site, visitor.id))
     this.publish(site, { kind: 'state', conversation })
+    this.started(conversation, visitor.profile)
     if (!conversation.accepted) await this.offer(conversation)
     return conversation
   }
@@ -182,6 +186,10 @@ export class ChatService {
       at: now,
     }
     this.metrics.invitations.inc({ origin: 'operator' })
+    this.webhooks.emit(op.site, 'invitation.sent', {
+      invitation: { id: invite.id, operator: op.id, text: invite.text, startChat: invite.startChat },
+      visitor: { id: frame.visitor },
+    })
     if (!frame.startChat) {
       const pending: PendingInvite = { operator: op.id, assignToMe: frame.assignToMe, at: now }
       await this.store.put('conversations', inviteKey(op.site, frame.visitor), pending)
@@ -214,6 +222,7 @@ export class ChatService {
       }
       await this.store.put('conversations', conversationKey(op.site, conversation.id), conversation)
       this.publish(op.site, { kind: 'state', conversation })
+      this.started(conversation, this.hub.get(op.site, frame.visitor)?.profile)
     }
     this.publish(op.site, { kind: 'invite', visitor: frame.visitor, frame: invite })
     await this.append(conversation, { from: 'operator', operator: op.id, text: frame.text })
@@ -298,6 +307,12 @@ export class ChatService {
     const closed = await this.change(conversation, (c) => ({ ...c, state: 'closed', closedAt: Date.now() }))
     await this.store.delete('conversations', openKey(closed.site, closed.visitor))
     this.clearOffer(closed.id)
+    const transcript = await this.store.read<Record<string, unknown>>(messageLog(closed.site, closed.id), 0)
+    this.webhooks.emit(closed.site, 'chat.closed', {
+      conversation: conversationData(closed),
+      closedBy: session.operator.id,
+      transcript: transcript.map((r) => parseStoredMessage({ ...r.value, id: `${closed.id}-${r.seq}` })),
+    })
     await this.countClosedWhileAway(closed.site, closed.visitor)
   }
 
@@ -330,6 +345,13 @@ export class ChatService {
   }
 
   // ---- internals
+
+  private started(conversation: Conversation, user: { name?: string; email?: string } | undefined): void {
+    const visitor: Record<string, string> = { id: conversation.visitor }
+    if (user?.name !== undefined) visitor.name = user.name
+    if (user?.email !== undefined) visitor.email = user.email
+    this.webhooks.emit(conversation.site, 'chat.started', { conversation: conversationData(conversation), visitor })
+  }
 
   private async reachable(session: OperatorSession, conversationId: string): Promise<Conversation> {
     const op = session.operator

@@ -90,3 +90,17 @@ export function chatFrame(c: Conversation): ChatFrame & { visitor: string } {
 export function msgFrame(c: Conversation, m: StoredMessage): MsgFrame & { visitor: string } {
   return { t: 'msg', conversation: c.id, visitor: c.visitor, ...m }
 }
+
+/** A conversation as webhook events carry it (no routing internals such as `declined`). */
+export function conversationData(c: Conversation): Record<string, unknown> {
+  const data: Record<string, unknown> = {
+    id: c.id,
+    visitor: c.visitor,
+    state: c.state,
+    departments: c.departments,
+    createdAt: c.createdAt,
+  }
+  if (c.operator !== undefined) data.operator = c.operator
+  if (c.closedAt !== undefined) data.closedAt = c.closedAt
+  return data
+}

@@ -53,11 +53,16 @@ export class SiteRegistry {
     return [...this.sites.values()]
   }
 
-  /** Creates or replaces a site (keeping its revocations); resolves once durable and applied cluster-wide. */
+  /**
+   * Creates or replaces a site, keeping its revocations, and its settings (webhook) that the
+   * body leaves out; resolves once durable and applied cluster-wide.
+   */
   async put(site: Site): Promise<{ created: boolean; cluster: AckOutcome }> {
     const stored = await this.store.get<unknown>('sites', site.id)
-    const kept = stored ? parseStoredSite(site.id, stored.value).revocations : undefined
-    const next: Site = kept ? { ...site, revocations: kept } : { ...site }
+    const previous = stored ? parseStoredSite(site.id, stored.value) : undefined
+    const next: Site = { ...site }
+    if (previous?.revocations) next.revocations = previous.revocations
+    if (previous?.webhook && !site.webhook) next.webhook = previous.webhook
     const { id, ...value } = next
     await this.store.put('sites', id, value)
     return { created: stored === undefined, cluster: await this.changed(next) }

@@ -21,7 +21,16 @@ export interface LogRecord<T> {
   value: T
 }
 
-export const BUCKETS = ['sites', 'campaigns', 'profiles', 'conversations', 'stats', 'owners', 'nodes'] as const
+export const BUCKETS = [
+  'sites',
+  'campaigns',
+  'profiles',
+  'conversations',
+  'stats',
+  'owners',
+  'nodes',
+  'outbox',
+] as const
 export type Bucket = (typeof BUCKETS)[number]
 
 /** Options every implementation's open() takes. */
