@@ -12,6 +12,7 @@ import { Reply, copyRequest, statusLine, type RequestInfo } from './http/http_io
 import { StaticFiles } from './http/static_files.js'
 import { IpQuota } from './http/ip_quota.js'
 import { registerPrivacyRoutes } from './http/privacy_routes.js'
+import { registerSiteSettingsRoutes } from './http/site_settings_routes.js'
 import { VisitorPrivacy } from './visitor/visitor_privacy.js'
 import { createLogger, type Logger } from './logger.js'
 import { Metrics } from './metrics.js'
@@ -216,7 +217,20 @@ export class BeckonNode {
       maxRangesPerDay: limits.maxCampaignRangesPerDay,
       maxNameLength: limits.maxCampaignNameLength,
     }
-    this.campaigns = new CampaignRegistry(config.nodeId, store, bus, this.acks, campaignLimits, log)
+    this.campaigns = new CampaignRegistry(
+      config.nodeId,
+      store,
+      bus,
+      this.acks,
+      campaignLimits,
+      log,
+      (id) => this.sites.get(id)?.hours,
+    )
+    this.sites.observe((before, after) => {
+      const id = after?.id ?? before?.id
+      if (id === undefined || JSON.stringify(before?.hours) === JSON.stringify(after?.hours)) return
+      this.campaigns.hoursChanged(id).catch((error: unknown) => log.error({ err: error }, 'campaign recompile failed'))
+    })
     this.campaignStats = new CampaignStats(
       config.nodeId,
       store,
@@ -261,6 +275,7 @@ export class BeckonNode {
     this.preview = new CampaignPreview(config.nodeId, bus, this.hub, this.feed, this.liveness, 1000)
     this.privacy = new VisitorPrivacy(store, bus, this.hub, log)
     registerPrivacyRoutes(this.admin, this.sites, this.privacy)
+    registerSiteSettingsRoutes(this.admin, this.sites)
     registerCampaignRoutes(this.admin, {
       sites: this.sites,
       campaigns: this.campaigns,

@@ -1,7 +1,12 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { Logger } from '../logger.js'
 import { InputError } from '../input_error.js'
-import { OperatorTokenError, parseOperatorSub, verifyOperatorToken } from '../operator/operator_token.js'
+import {
+  OperatorTokenError,
+  parseOperatorSub,
+  verifyOperatorToken,
+  type OperatorIdentity,
+} from '../operator/operator_token.js'
 import { parseSite, parseSiteId, publicSite, type Site } from '../site/site.js'
 import type { SiteRegistry } from '../site/site_registry.js'
 import type { RequestInfo, Reply } from './http_io.js'
@@ -19,6 +24,8 @@ interface Route {
   handler: AdminHandler
   /** Also open to operators of the site named by the first param (their JWT as bearer). */
   operators: boolean
+  /** With `operators`: the operator token must hold this permission (else 403). */
+  permission: string | undefined
 }
 
 const SEGMENT = '([^/]+)'
@@ -42,9 +49,14 @@ export class AdminApi {
   ) {}
 
   /** Registers `METHOD /v1/sites/:site/...`; `:x` segments become handler params in order. */
-  route(method: string, path: string, handler: AdminHandler, opts: { operators?: boolean } = {}): this {
+  route(
+    method: string,
+    path: string,
+    handler: AdminHandler,
+    opts: { operators?: boolean; permission?: string } = {},
+  ): this {
     const pattern = new RegExp(`^${path.replace(/:[a-z]+/g, SEGMENT)}$`)
-    this.routes.push({ method, pattern, handler, operators: opts.operators ?? false })
+    this.routes.push({ method, pattern, handler, operators: opts.operators ?? false, permission: opts.permission })
     return this
   }
 
@@ -84,11 +96,13 @@ export class AdminApi {
     return given.length === expected.length && timingSafeEqual(given, expected)
   }
 
-  private async isOperatorOf(bearer: string, site: string | undefined): Promise<boolean> {
+  /** The operator a bearer JWT names, when it is valid for `site`. */
+  private async operatorOf(bearer: string, site: string | undefined): Promise<OperatorIdentity | undefined> {
     try {
-      return (await verifyOperatorToken(bearer, this.site, this.maxTokenSeconds)).site === site
+      const operator = await verifyOperatorToken(bearer, this.site, this.maxTokenSeconds)
+      return operator.site === site ? operator : undefined
     } catch (error) {
-      if (error instanceof OperatorTokenError) return false
+      if (error instanceof OperatorTokenError) return undefined
       throw error
     }
   }
@@ -110,9 +124,9 @@ export class AdminApi {
     })
     const header = req.headers.authorization ?? ''
     const bearer = header.startsWith('Bearer ') ? header.slice(7) : ''
-    const allowed =
-      this.isAdmin(bearer) || (route.operators && bearer !== '' && (await this.isOperatorOf(bearer, params[0])))
-    if (!allowed) {
+    const admin = this.isAdmin(bearer)
+    const operator = !admin && route.operators && bearer !== '' ? await this.operatorOf(bearer, params[0]) : undefined
+    if (!admin && !operator) {
       return reply.error(
         401,
         'unauthorized',
@@ -120,6 +134,13 @@ export class AdminApi {
           ? 'expected Authorization: Bearer <admin token or operator JWT of this site>'
           : 'expected Authorization: Bearer <BECKON_ADMIN_TOKEN>',
       )
+    }
+    if (operator && route.permission !== undefined && !operator.perms.includes(route.permission)) {
+      // An authenticated operator: its (bounded) body is read, so the 403 reaches it on a live connection.
+      const { 'content-length': length, 'transfer-encoding': chunked } = req.headers
+      if ((length !== undefined && length !== '0') || chunked !== undefined)
+        await reply.body(this.maxBodyBytes).catch(() => undefined)
+      return reply.error(403, 'forbidden', `this route needs the ${route.permission} permission`)
     }
     try {
       const { status, body } = await route.handler(req, params, reply)

@@ -8,6 +8,8 @@ export const PERMISSION = {
   seesAllOnlineVisitors: 'sees_all_online_visitors',
   /** Reply into, close, transfer or start a chat assigned to another operator (taking it over). */
   takeoverChats: 'takeover_chats',
+  /** Read and change the site's settings (origins, departments, business hours, webhook). */
+  manageSite: 'manage_site',
 } as const
 
 /** Lifetime of tokens minted by signOperatorToken() unless told otherwise: a working day. */

@@ -1,5 +1,7 @@
 import { z } from 'zod'
 import { InputError } from '../input_error.js'
+import { checkWeek, CampaignError, CAMPAIGN_LIMIT_DEFAULTS, weekSchema, type BusinessHours } from '../rules/campaign.js'
+import { TimeZone } from '../rules/time_zone.js'
 
 /** A website served by beckon. The secret signs user hashes, resume tokens and operator JWTs. */
 export interface Site {
@@ -16,6 +18,8 @@ export interface Site {
   revocations?: Revocation[]
   /** Where webhook events go (server/src/webhook/); the secret signs them and is never returned. */
   webhook?: SiteWebhook
+  /** Business hours: campaign schedules with hours inside/outside and no own ranges use them. */
+  hours?: BusinessHours
 }
 
 export interface SiteWebhook {
@@ -63,6 +67,22 @@ export const webhookSchema = z.object({
   secret: z.string().min(16, 'at least 16 characters').max(512),
 })
 
+export const hoursSchema = z.object({
+  tz: z.string().max(64).refine(TimeZone.isValid, 'unknown IANA time zone'),
+  week: weekSchema(CAMPAIGN_LIMIT_DEFAULTS.maxRangesPerDay),
+})
+
+/** Checks business hours' ranges (end after start); throws InputError at `hours.week.DAY.I.1`. */
+export function checkHours(hours: BusinessHours): BusinessHours {
+  try {
+    checkWeek(hours.week, ['hours'])
+  } catch (error) {
+    if (error instanceof CampaignError) throw new InputError('invalid_site', error.message, error.path)
+    throw error
+  }
+  return hours
+}
+
 const siteBody = z.object({
   name: z.string().min(1).max(200),
   origins: z.array(origin).max(100),
@@ -72,6 +92,7 @@ const siteBody = z.object({
     .max(200)
     .default([]),
   webhook: webhookSchema.optional(),
+  hours: hoursSchema.optional(),
 })
 
 export function parseSiteId(input: unknown): string {
@@ -89,9 +110,10 @@ export function parseSiteId(input: unknown): string {
 export function parseSite(id: string, body: unknown): Site {
   const result = siteBody.safeParse(body)
   if (!result.success) throw InputError.fromZod('invalid_site', result.error)
-  const { webhook, ...rest } = result.data
+  const { webhook, hours, ...rest } = result.data
   const site: Site = { id: parseSiteId(id), ...rest, departments: [...new Set(rest.departments)] }
   if (webhook) site.webhook = webhook
+  if (hours) site.hours = checkHours(hours as BusinessHours)
   return site
 }
 
