@@ -54,7 +54,9 @@ import { CampaignRunner } from './campaign/campaign_runner.js'
 import { registerCampaignRoutes } from './campaign/campaign_api.js'
 import { CampaignPreview } from './campaign/campaign_preview.js'
 import type { CampaignLimits } from './rules/campaign.js'
-import type { InviteFrame } from '../../shared/src/protocol.js'
+import type { ContactFrame, InviteFrame, TeamState } from '../../shared/src/protocol.js'
+import { TeamNotifier } from './visitor/team_notifier.js'
+import type { TabSink } from './visitor/live_visitor.js'
 import { ERROR_CODE } from '../../shared/src/protocol.js'
 import { FrameError } from '../../shared/src/frame_parser.js'
 
@@ -125,6 +127,7 @@ export class BeckonNode {
   readonly privacy: VisitorPrivacy
   readonly webhooks: WebhookOutbox
   private readonly dispatcher: WebhookDispatcher
+  private readonly teamNotifier: TeamNotifier
   private readonly router: OwnerRouter
   private readonly connections: ConnectionRegistry
   private readonly httpRequests: IpQuota
@@ -177,6 +180,13 @@ export class BeckonNode {
         return visitor && this.feed.summary(visitor)
       },
     })
+    this.teamNotifier = new TeamNotifier(
+      config.teamNotifyMs,
+      (site) => this.teamState(site),
+      (site, state) => {
+        for (const visitor of this.hub.visitors(site)) visitor.broadcast({ t: 'team', ...state })
+      },
+    )
     this.presence = new TeamPresence(config.nodeId, bus, refreshMs, (site, online) => this.teamChanged(site, online))
     this.feed = new VisitorFeed(config.nodeId, this.hub, this.sites, bus, config.feedIntervalMs, refreshMs, (site) =>
       this.presence.isOnline(site),
@@ -291,6 +301,13 @@ export class BeckonNode {
       visitor.setTeamOnline(online)
       this.hub.emit(visitor)
     }
+    this.teamNotifier.changed(site)
+  }
+
+  /** Available means an operator is online (a free-slot check comes with per-operator chat limits). */
+  private teamState(site: string): TeamState {
+    const online = this.presence.isOnline(site)
+    return { online, available: online }
   }
 
   /** A manual invitation reached a visitor of this node. */
@@ -304,6 +321,7 @@ export class BeckonNode {
   /** Invitation lifecycle and chat frames from visitors owned by this node. */
   private visitorFrameHandler(): VisitorFrameHandler {
     return {
+      team: (site) => this.teamState(site),
       attached: (visitor, sink) => {
         visitor.setTeamOnline(this.presence.isOnline(visitor.site))
         this.runner.attached(visitor, sink)
@@ -313,6 +331,22 @@ export class BeckonNode {
       },
       handle: (visitor, frame, sink) => {
         if (frame.t === 'inv') return this.runner.lifecycle(visitor, frame.id, frame.action)
+        if (frame.t === 'contact') return this.leadCaptured(visitor, frame, sink)
+        if (frame.t === 'offline') {
+          const { t: _t, text, ...contact } = frame
+          return void this.chat.offlineMessage(visitor, contact, text).then(
+            (conversation) => sink.send({ t: 'offline', ok: true, conversation }),
+            (error: unknown) => {
+              this.log.error({ err: error }, 'offline message failed')
+              sink.send({
+                t: 'error',
+                code: ERROR_CODE.internal,
+                message: 'message not stored, try again',
+                ref: 'offline',
+              })
+            },
+          )
+        }
         this.runner.replied(visitor)
         const ref = frame.ref ?? 'msg'
         this.chat.visitorMessage(visitor, frame.text, frame.ref).catch((error: unknown) => {
@@ -323,6 +357,15 @@ export class BeckonNode {
         })
       },
     }
+  }
+
+  /** `contact` from an invitation's collect form: stored on the profile (VisitorHub), confirmed, reported. */
+  private leadCaptured(visitor: LiveVisitor, frame: ContactFrame, sink: TabSink): void {
+    const lead: Record<string, string> = {}
+    if (frame.name !== undefined) lead.name = frame.name
+    if (frame.email !== undefined) lead.email = frame.email
+    sink.send({ t: 'contact', ok: true })
+    this.webhooks.emit(visitor.site, 'lead.captured', { visitor: { id: visitor.id, ...lead }, lead })
   }
 
   /** Opens the store and bus, loads sites and listens; resolves once the port accepts sockets. */
@@ -598,6 +641,7 @@ export class BeckonNode {
     this.feed.close()
     this.directory.close()
     this.presence.close()
+    this.teamNotifier.close()
     this.chat.stop()
     this.sites.close()
     this.acks.close()

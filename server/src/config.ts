@@ -191,7 +191,12 @@ export interface Config {
    * that visitor is ephemeral: its profile is never stored.
    */
   newVisitorsPerIpPerMinute: number
-  /** Webhook delivery (server/src/webhook/): BECKON_WEBHOOK_* settings. */
+  /**
+   * BECKON_TEAM_NOTIFY_MS (1000): visitor tabs get a `team {online, available}` frame at most
+   * this often per site (changes in between are coalesced into the latest state).
+   */
+  teamNotifyMs: number
+  /** Webhook delivery (server/src/webhook/), one setting per field. */
   webhooks: WebhookConfig
 }
 
@@ -275,6 +280,7 @@ export function parseConfig(env: Env = process.env, openFiles = openFileLimit())
     profileRetentionDays: int(env, 'BECKON_PROFILE_RETENTION_DAYS', 90, 0, 36_500),
     conversationRetentionDays: int(env, 'BECKON_CONVERSATION_RETENTION_DAYS', 365, 0, 36_500),
     newVisitorsPerIpPerMinute: int(env, 'BECKON_NEW_VISITORS_PER_IP_PER_MINUTE', 600, 1),
+    teamNotifyMs: int(env, 'BECKON_TEAM_NOTIFY_MS', 1000, 0, 600_000),
     webhooks: {
       maxAttempts: int(env, 'BECKON_WEBHOOK_MAX_ATTEMPTS', 10, 1, 100),
       baseDelayMs: int(env, 'BECKON_WEBHOOK_BASE_DELAY_MS', 1000, 1),

@@ -29,6 +29,7 @@ import {
   messageLog,
   msgFrame,
   newConversationId,
+  offlineKey,
   openKey,
   parseConversation,
   parseStoredMessage,
@@ -43,6 +44,10 @@ type ChatEvent =
   | { kind: 'state'; conversation: Conversation; also?: string[]; replay?: string }
   | { kind: 'msg'; conversation: Conversation; msg: StoredMessage }
   | { kind: 'invite'; visitor: string; frame: InviteFrame }
+
+/** An offline message is answered outside the chat (its email); operators only close it. */
+const offlineOnly = (ref: string): FrameError =>
+  new FrameError(ERROR_CODE.conflict, 'an offline message cannot be chatted in: answer by email, then close it', ref)
 
 const chatSubject = (site: string): string => `beckon.chat.${site}`
 
@@ -159,6 +164,36 @@ export class ChatService {
     return conversation
   }
 
+  /**
+   * A message left through the offline form: stored as a conversation in state `offline`
+   * (with the name and email) and its one message, shown to the operators who may see it (the
+   * console's Offline queue) until one closes it. Resolves with the conversation id.
+   */
+  async offlineMessage(visitor: LiveVisitor, contact: { name?: string; email: string }, text: string): Promise<string> {
+    const site = visitor.site
+    const conversation: Conversation = {
+      id: newConversationId(),
+      site,
+      visitor: visitor.id,
+      departments: visitorDepartments(visitor, this.sites.get(site)?.departments ?? []),
+      state: 'offline',
+      accepted: false,
+      declined: [],
+      createdAt: Date.now(),
+      contact,
+    }
+    await this.store.put('conversations', conversationKey(site, conversation.id), conversation)
+    await this.store.put('conversations', offlineKey(site, conversation.id), { conversation: conversation.id })
+    this.publish(site, { kind: 'state', conversation })
+    await this.append(conversation, { from: 'visitor', text })
+    this.webhooks.emit(site, 'offline_message', {
+      conversation: conversationData(conversation),
+      visitor: { id: visitor.id, ...contact },
+      text,
+    })
+    return conversation.id
+  }
+
   /** Replays the open conversation (state and recent messages) to a tab that just attached. */
   async replayToVisitor(visitor: LiveVisitor, send: (frame: ServerToVisitorFrame) => void): Promise<void> {
     const conversation = await this.openConversation(visitor.site, visitor.id)
@@ -232,6 +267,7 @@ export class ChatService {
     const op = session.operator
     let conversation = await this.reachable(session, conversationId)
     if (conversation.state === 'closed') throw new FrameError(ERROR_CODE.conflict, 'conversation is closed', 'msg')
+    if (conversation.state === 'offline') throw offlineOnly('msg')
     this.ensureMayAct(session, conversation, 'msg')
     if (conversation.operator !== op.id || !conversation.accepted) conversation = await this.assign(conversation, op)
     const message = { from: 'operator' as const, operator: op.id, text }
@@ -249,6 +285,7 @@ export class ChatService {
     const op = session.operator
     const conversation = await this.reachable(session, frame.conversation)
     if (conversation.state === 'closed') throw new FrameError(ERROR_CODE.conflict, 'conversation is closed', 'transfer')
+    if (conversation.state === 'offline') throw offlineOnly('transfer')
     this.ensureMayAct(session, conversation, 'transfer')
     const to = frame.to
     if ('operator' in to) {
@@ -294,6 +331,7 @@ export class ChatService {
   async accept(session: OperatorSession, conversationId: string): Promise<void> {
     const conversation = await this.reachable(session, conversationId)
     if (conversation.state === 'closed') throw new FrameError(ERROR_CODE.conflict, 'conversation is closed', 'accept')
+    if (conversation.state === 'offline') throw offlineOnly('accept')
     if (conversation.accepted && conversation.operator !== session.operator.id) {
       throw new FrameError(ERROR_CODE.conflict, `already taken by ${conversation.operator}`, 'accept')
     }
@@ -305,7 +343,9 @@ export class ChatService {
     if (conversation.state === 'closed') return
     this.ensureMayAct(session, conversation, 'close')
     const closed = await this.change(conversation, (c) => ({ ...c, state: 'closed', closedAt: Date.now() }))
-    await this.store.delete('conversations', openKey(closed.site, closed.visitor))
+    // An offline message never held the visitor's open-chat pointer.
+    if (conversation.state === 'offline') await this.store.delete('conversations', offlineKey(closed.site, closed.id))
+    else await this.store.delete('conversations', openKey(closed.site, closed.visitor))
     this.clearOffer(closed.id)
     const transcript = await this.store.read<Record<string, unknown>>(messageLog(closed.site, closed.id), 0)
     this.webhooks.emit(closed.site, 'chat.closed', {
@@ -333,9 +373,18 @@ export class ChatService {
     this.log.warn({ site, visitor }, 'chat history not counted: profile contended')
   }
 
-  /** Replays the open conversations an operator is assigned to, after it authenticated. */
+  /**
+   * Replays, after an operator authenticated, the open conversations it is assigned to and the
+   * offline messages it may see (the Offline queue), oldest first.
+   */
   async replayToOperator(session: OperatorSession): Promise<void> {
     const op = session.operator
+    for (const pointer of await this.store.list<{ conversation: string }>('conversations', `${op.site}.offline.`)) {
+      const conversation = await this.load(op.site, pointer.value.conversation)
+      if (conversation?.state !== 'offline' || !session.canSee(conversation)) continue
+      session.send(chatFrame(conversation))
+      for (const message of await this.recent(conversation)) session.send(msgFrame(conversation, message))
+    }
     for (const pointer of await this.store.list<{ conversation: string }>('conversations', `${op.site}.open.`)) {
       const conversation = await this.load(op.site, pointer.value.conversation)
       if (!conversation || conversation.operator !== op.id) continue
@@ -497,7 +546,8 @@ export class ChatService {
     }
     const conversation = event.conversation
     const frame = event.kind === 'state' ? chatFrame(conversation) : msgFrame(conversation, event.msg)
-    const visitor = this.hub.get(site, conversation.visitor)
+    // An offline message is the operators' only: the tab got its `offline {ok}` answer.
+    const visitor = conversation.contact !== undefined ? undefined : this.hub.get(site, conversation.visitor)
     if (visitor) {
       if (event.kind === 'state') {
         visitor.chatUpdate(conversation.id, conversation.state, conversation.operator)

@@ -23,6 +23,8 @@ export interface Conversation {
   transferredBy?: string
   createdAt: number
   closedAt?: number
+  /** An offline message's name and email (state `offline`, until an operator closes it). */
+  contact?: { name?: string; email: string }
 }
 
 /** A pending manual invitation: whom the chat goes to if the visitor replies. */
@@ -34,6 +36,8 @@ export interface PendingInvite {
 
 export const conversationKey = (site: string, id: string): string => `${site}.c.${id}`
 export const openKey = (site: string, visitor: string): string => `${site}.open.${visitor}`
+/** Pointer of an offline message waiting in the Offline queue (deleted when it is closed). */
+export const offlineKey = (site: string, id: string): string => `${site}.offline.${id}`
 export const inviteKey = (site: string, visitor: string): string => `${site}.invite.${visitor}`
 export const messageLog = (site: string, id: string): string => `${site}.${id}`
 
@@ -46,13 +50,14 @@ const conversationSchema = z.object({
   site: z.string(),
   visitor: z.string(),
   departments: z.array(z.string()),
-  state: z.enum(['open', 'assigned', 'closed']),
+  state: z.enum(['open', 'assigned', 'closed', 'offline']),
   operator: z.string().optional(),
   accepted: z.boolean(),
   declined: z.array(z.string()),
   transferredBy: z.string().optional(),
   createdAt: z.number(),
   closedAt: z.number().optional(),
+  contact: z.object({ name: z.string().optional(), email: z.string() }).optional(),
 })
 
 export function parseConversation(input: unknown): Conversation {
@@ -84,6 +89,7 @@ export function chatFrame(c: Conversation): ChatFrame & { visitor: string } {
   }
   if (c.operator !== undefined) frame.operator = c.operator
   if (c.transferredBy !== undefined && !c.accepted) frame.transferredBy = c.transferredBy
+  if (c.contact !== undefined) frame.contact = c.contact
   return frame
 }
 
@@ -102,5 +108,6 @@ export function conversationData(c: Conversation): Record<string, unknown> {
   }
   if (c.operator !== undefined) data.operator = c.operator
   if (c.closedAt !== undefined) data.closedAt = c.closedAt
+  if (c.contact !== undefined) data.contact = c.contact
   return data
 }
