@@ -1,20 +1,10 @@
 import t from 'tap'
-import { signOperatorToken } from '../src/operator/operator_token.js'
-import { startNode, type TestNode } from './support/test_node.js'
-import { TestClient } from './support/test_client.js'
+import { startNode } from './support/test_node.js'
+import { connectOperator } from './support/test_operator.js'
 import { until } from './support/until.js'
 import { WebhookReceiver } from './support/webhook_receiver.js'
 
 const HOOK = { secret: 'hook-secret-0123456789' }
-
-async function operator(n: TestNode, id: string) {
-  const site = n.node.sites.get('shop')
-  if (!site) throw new Error('no site')
-  const client = await TestClient.connect(`${n.ws}/v1/operator`)
-  client.send({ t: 'auth', token: await signOperatorToken(site, { id, name: id }) })
-  await client.next('ready')
-  return client
-}
 
 t.test('offline messages, leads and team availability', async (t) => {
   const receiver = await new WebhookReceiver().listen()
@@ -27,7 +17,7 @@ t.test('offline messages, leads and team availability', async (t) => {
     const { client, welcome } = await n.visitor()
     t.teardown(() => client.close())
     t.strictSame(welcome.team, { online: false, available: false })
-    const ann = await operator(n, 'ann')
+    const ann = await connectOperator(n, 'ann', { watch: false })
     t.match(await client.next('team'), { online: true, available: true })
     const late = await n.visitor()
     t.teardown(() => late.client.close())
@@ -45,7 +35,7 @@ t.test('offline messages, leads and team availability', async (t) => {
     const ack = await client.next('offline')
     t.match(ack, { ok: true, conversation: /^c/ })
 
-    const bob = await operator(n, 'bob')
+    const bob = await connectOperator(n, 'bob', { watch: false })
     t.teardown(() => bob.close())
     const queued = await bob.next((f) => f.t === 'chat' && f.conversation === ack.conversation)
     t.match(queued, {
@@ -74,7 +64,7 @@ t.test('offline messages, leads and team availability', async (t) => {
 
     bob.send({ t: 'close', conversation: ack.conversation })
     await bob.next((f) => f.t === 'chat' && f.conversation === ack.conversation && f.state === 'closed')
-    const cat = await operator(n, 'cat')
+    const cat = await connectOperator(n, 'cat', { watch: false })
     t.teardown(() => cat.close())
     client.send({ t: 'offline', email: 'second@example.com', text: 'another one' })
     const second = await client.next('offline')

@@ -2,29 +2,17 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
-import { signOperatorToken } from '../src/operator/operator_token.js'
 import type { OutboxRecord } from '../src/webhook/webhook_outbox.js'
 import { retryDelay } from '../src/webhook/webhook_dispatcher.js'
 import { verifyWebhook } from '../src/webhook/webhook_signature.js'
 import { startNatsServer } from './support/nats_server.js'
-import { TestClient } from './support/test_client.js'
 import { startNode, type TestNode } from './support/test_node.js'
+import { connectOperator } from './support/test_operator.js'
 import { until } from './support/until.js'
 import { signatureValid, WebhookReceiver } from './support/webhook_receiver.js'
 
 const HOOK_SECRET = 'hook-secret-0123456789'
 const FAST = { BECKON_WEBHOOK_BASE_DELAY_MS: '40', BECKON_WEBHOOK_POLL_MS: '20' }
-
-async function operator(n: TestNode, id: string) {
-  const site = n.node.sites.get('shop')
-  if (!site) throw new Error('no site')
-  const client = await TestClient.connect(`${n.ws}/v1/operator`)
-  client.send({ t: 'auth', token: await signOperatorToken(site, { id, name: id }) })
-  await client.next('ready')
-  client.send({ t: 'watch', site: 'shop' })
-  await client.next('visitors')
-  return client
-}
 
 const outbox = (n: TestNode) => n.node.store.list<OutboxRecord>('outbox', '')
 
@@ -86,7 +74,7 @@ t.test('invitation and chat events carry what happened, chat.closed the transcri
   const n = await startNode(FAST)
   t.teardown(() => n.stop())
   await n.site('shop', { webhook: { url: receiver.url, secret: HOOK_SECRET } })
-  const ann = await operator(n, 'ann')
+  const ann = await connectOperator(n, 'ann')
   t.teardown(() => ann.close())
   const { client, welcome } = await n.visitor()
   t.teardown(() => client.close())

@@ -131,16 +131,7 @@ export class ChatService {
   private async startConversation(visitor: LiveVisitor): Promise<Conversation> {
     const site = visitor.site
     const invite = await this.store.get<PendingInvite>('conversations', inviteKey(site, visitor.id))
-    const conversation: Conversation = {
-      id: newConversationId(),
-      site,
-      visitor: visitor.id,
-      departments: visitorDepartments(visitor, this.sites.get(site)?.departments ?? []),
-      state: 'open',
-      accepted: false,
-      declined: [],
-      createdAt: Date.now(),
-    }
+    const conversation = this.newVisitorConversation(visitor, 'open')
     if (invite?.value.assignToMe) {
       // Assigned to the inviting operator even if it went offline since: it asked for this chat.
       conversation.state = 'assigned'
@@ -171,17 +162,7 @@ export class ChatService {
    */
   async offlineMessage(visitor: LiveVisitor, contact: { name?: string; email: string }, text: string): Promise<string> {
     const site = visitor.site
-    const conversation: Conversation = {
-      id: newConversationId(),
-      site,
-      visitor: visitor.id,
-      departments: visitorDepartments(visitor, this.sites.get(site)?.departments ?? []),
-      state: 'offline',
-      accepted: false,
-      declined: [],
-      createdAt: Date.now(),
-      contact,
-    }
+    const conversation: Conversation = { ...this.newVisitorConversation(visitor, 'offline'), contact }
     await this.store.put('conversations', conversationKey(site, conversation.id), conversation)
     await this.store.put('conversations', offlineKey(site, conversation.id), { conversation: conversation.id })
     this.publish(site, { kind: 'state', conversation })
@@ -192,6 +173,20 @@ export class ChatService {
       text,
     })
     return conversation.id
+  }
+
+  /** A conversation the visitor starts, in the visitor's departments, not yet accepted by anyone. */
+  private newVisitorConversation(visitor: LiveVisitor, state: 'open' | 'offline'): Conversation {
+    return {
+      id: newConversationId(),
+      site: visitor.site,
+      visitor: visitor.id,
+      departments: visitorDepartments(visitor, this.sites.get(visitor.site)?.departments ?? []),
+      state,
+      accepted: false,
+      declined: [],
+      createdAt: Date.now(),
+    }
   }
 
   /** Replays the open conversation (state and recent messages) to a tab that just attached. */
