@@ -123,6 +123,30 @@ t.test('invitation and chat events carry what happened, chat.closed the transcri
   t.match(dismissed?.event.data, { invitation: { id: second.id }, visitor: { id: welcome.visitor } })
 })
 
+t.test('campaign invitations are reported with their campaign', async (t) => {
+  const receiver = await new WebhookReceiver().listen()
+  t.teardown(() => receiver.close())
+  const n = await startNode(FAST)
+  t.teardown(() => n.stop())
+  await n.site('shop', { webhook: { url: receiver.url, secret: HOOK_SECRET } })
+  const put = await n.admin('PUT', '/v1/sites/shop/campaigns/hello', { id: 'hello', message: { text: 'Hi there' } })
+  t.equal(put.status, 201)
+  const { client, welcome } = await n.visitor()
+  t.teardown(() => client.close())
+  const invite = await client.next('invite')
+  client.send({ t: 'inv', id: invite.id, action: 'opened' })
+  const [opened] = await until('opened delivered', () => {
+    const got = receiver.accepted('invitation.opened')
+    return got.length > 0 && got
+  })
+  t.match(opened?.event.data, { invitation: { id: invite.id, campaign: 'hello' }, visitor: { id: welcome.visitor } })
+  await until('sent delivered', () => receiver.accepted('invitation.sent').length === 1)
+  t.match(receiver.accepted('invitation.sent')[0]?.event.data, {
+    invitation: { id: invite.id, campaign: 'hello', text: 'Hi there', startChat: false },
+    visitor: { id: welcome.visitor },
+  })
+})
+
 t.test('an event survives a node restart while the receiver is down', async (t) => {
   const receiver = await new WebhookReceiver().listen()
   const port = receiver.port
