@@ -12,6 +12,7 @@ import { Reply, copyRequest, statusLine, type RequestInfo } from './http/http_io
 import { StaticFiles } from './http/static_files.js'
 import { IpQuota } from './http/ip_quota.js'
 import { registerPrivacyRoutes } from './http/privacy_routes.js'
+import { registerSiteSettingsRoutes } from './http/site_settings_routes.js'
 import { VisitorPrivacy } from './visitor/visitor_privacy.js'
 import { createLogger, type Logger } from './logger.js'
 import { Metrics } from './metrics.js'
@@ -47,6 +48,8 @@ import { TeamPresence } from './operator/team_presence.js'
 import { OperatorHub } from './operator/operator_hub.js'
 import { OperatorSession } from './operator/operator_session.js'
 import { ChatService } from './chat/chat_service.js'
+import { WebhookOutbox } from './webhook/webhook_outbox.js'
+import { WebhookDispatcher } from './webhook/webhook_dispatcher.js'
 import { CampaignRegistry } from './campaign/campaign_registry.js'
 import { CampaignRevisions } from './campaign/campaign_revisions.js'
 import { CampaignStats } from './campaign/campaign_stats.js'
@@ -54,7 +57,9 @@ import { CampaignRunner } from './campaign/campaign_runner.js'
 import { registerCampaignRoutes } from './campaign/campaign_api.js'
 import { CampaignPreview } from './campaign/campaign_preview.js'
 import type { CampaignLimits } from './rules/campaign.js'
-import type { InviteFrame } from '../../shared/src/protocol.js'
+import type { ContactFrame, InviteFrame, TeamState } from '../../shared/src/protocol.js'
+import { TeamNotifier } from './visitor/team_notifier.js'
+import type { TabSink } from './visitor/live_visitor.js'
 import { ERROR_CODE } from '../../shared/src/protocol.js'
 import { FrameError } from '../../shared/src/frame_parser.js'
 
@@ -130,6 +135,9 @@ export class BeckonNode {
   readonly relay: TabRelay
   readonly acks: ClusterAcks
   readonly privacy: VisitorPrivacy
+  readonly webhooks: WebhookOutbox
+  private readonly dispatcher: WebhookDispatcher
+  private readonly teamNotifier: TeamNotifier
   private readonly router: OwnerRouter
   private readonly connections: ConnectionRegistry
   private readonly httpRequests: IpQuota
@@ -193,6 +201,13 @@ export class BeckonNode {
         remoteCount: (count) => this.metrics.directoryRemoteVisitors.set(count),
       },
     )
+    this.teamNotifier = new TeamNotifier(
+      config.teamNotifyMs,
+      (site) => this.teamState(site),
+      (site, state) => {
+        for (const visitor of this.hub.visitors(site)) visitor.broadcast({ t: 'team', ...state })
+      },
+    )
     this.presence = new TeamPresence(config.nodeId, bus, refreshMs, (site, online) => this.teamChanged(site, online))
     this.feed = new VisitorFeed(
       config.nodeId,
@@ -214,11 +229,16 @@ export class BeckonNode {
           visitor.setTeamAvailable(available)
           this.hub.emit(visitor)
         }
+        this.teamNotifier.changed(site)
       },
       log,
     )
     this.sites.observe((before, after) => this.operators.siteChanged(before, after))
     this.ownership = new VisitorOwnership(store, this.liveness)
+    const site = (id: string) => this.sites.get(id)
+    this.webhooks = new WebhookOutbox(store, site, log)
+    this.dispatcher = new WebhookDispatcher(config.nodeId, store, site, config.webhooks, log)
+    this.webhooks.onWritten(() => this.dispatcher.kick())
     this.chat = new ChatService(
       store,
       bus,
@@ -233,6 +253,7 @@ export class BeckonNode {
       },
       { acceptTimeoutMs: config.acceptTimeoutSeconds * 1000, replayMessages: config.replayMessages },
       this.metrics,
+      this.webhooks,
       log,
     )
     this.operators.useChat(this.chat)
@@ -246,7 +267,20 @@ export class BeckonNode {
       maxRangesPerDay: limits.maxCampaignRangesPerDay,
       maxNameLength: limits.maxCampaignNameLength,
     }
-    this.campaigns = new CampaignRegistry(config.nodeId, store, bus, this.acks, campaignLimits, log)
+    this.campaigns = new CampaignRegistry(
+      config.nodeId,
+      store,
+      bus,
+      this.acks,
+      campaignLimits,
+      log,
+      (id) => this.sites.get(id)?.hours,
+    )
+    this.sites.observe((before, after) => {
+      const id = after?.id ?? before?.id
+      if (id === undefined || JSON.stringify(before?.hours) === JSON.stringify(after?.hours)) return
+      this.campaigns.hoursChanged(id).catch((error: unknown) => log.error({ err: error }, 'campaign recompile failed'))
+    })
     this.campaignStats = new CampaignStats(
       config.nodeId,
       store,
@@ -263,6 +297,7 @@ export class BeckonNode {
       this.metrics,
       log,
       config.invitationTtlSeconds * 1000,
+      this.webhooks,
     )
     const host = new VisitorHost(this.hub, config.limits, this.visitorFrameHandler())
     this.relay = new TabRelay(
@@ -292,6 +327,7 @@ export class BeckonNode {
     )
     this.privacy = new VisitorPrivacy(store, bus, this.hub, log)
     registerPrivacyRoutes(this.admin, this.sites, this.privacy)
+    registerSiteSettingsRoutes(this.admin, this.sites)
     registerCampaignRoutes(this.admin, {
       sites: this.sites,
       campaigns: this.campaigns,
@@ -308,6 +344,12 @@ export class BeckonNode {
       visitor.setTeamOnline(online)
       this.hub.emit(visitor)
     }
+    this.teamNotifier.changed(site)
+  }
+
+  /** Available: some online operator has a free chat slot (`team.available`, BECKON_OPERATOR_MAX_CHATS). */
+  private teamState(site: string): TeamState {
+    return { online: this.presence.isOnline(site), available: this.capacity.available(site) }
   }
 
   /** A manual invitation reached a visitor of this node. */
@@ -321,6 +363,7 @@ export class BeckonNode {
   /** Invitation lifecycle and chat frames from visitors owned by this node. */
   private visitorFrameHandler(): VisitorFrameHandler {
     return {
+      team: (site) => this.teamState(site),
       attached: (visitor, sink) => {
         visitor.setTeamOnline(this.presence.isOnline(visitor.site))
         visitor.setTeamAvailable(this.capacity.available(visitor.site))
@@ -331,6 +374,22 @@ export class BeckonNode {
       },
       handle: (visitor, frame, sink) => {
         if (frame.t === 'inv') return this.runner.lifecycle(visitor, frame.id, frame.action)
+        if (frame.t === 'contact') return this.leadCaptured(visitor, frame, sink)
+        if (frame.t === 'offline') {
+          const { t: _t, text, ...contact } = frame
+          return void this.chat.offlineMessage(visitor, contact, text).then(
+            (conversation) => sink.send({ t: 'offline', ok: true, conversation }),
+            (error: unknown) => {
+              this.log.error({ err: error }, 'offline message failed')
+              sink.send({
+                t: 'error',
+                code: ERROR_CODE.internal,
+                message: 'message not stored, try again',
+                ref: 'offline',
+              })
+            },
+          )
+        }
         const campaign = this.runner.replied(visitor)
         const tags = campaign === undefined ? undefined : this.campaigns.get(visitor.site, campaign)?.tags
         const ref = frame.ref ?? 'msg'
@@ -342,6 +401,15 @@ export class BeckonNode {
         })
       },
     }
+  }
+
+  /** `contact` from an invitation's collect form: stored on the profile (VisitorHub), confirmed, reported. */
+  private leadCaptured(visitor: LiveVisitor, frame: ContactFrame, sink: TabSink): void {
+    const lead: Record<string, string> = {}
+    if (frame.name !== undefined) lead.name = frame.name
+    if (frame.email !== undefined) lead.email = frame.email
+    sink.send({ t: 'contact', ok: true })
+    this.webhooks.emit(visitor.site, 'lead.captured', { visitor: { id: visitor.id, ...lead }, lead })
   }
 
   /** Opens the store and bus, loads sites and listens; resolves once the port accepts sockets. */
@@ -368,6 +436,7 @@ export class BeckonNode {
     await node.liveness.start()
     await node.sites.load()
     await node.campaigns.load((site) => node.runner.recompiled(site))
+    node.dispatcher.start()
     await node.listen()
     log.info({ port: node.port, cluster: Boolean(config.natsUrl) }, 'beckon node listening')
     return node
@@ -606,6 +675,7 @@ export class BeckonNode {
     this.relay.close()
     this.runner.close()
     await this.hub.flush()
+    await this.dispatcher.stop()
     // Profiles are durable: now other nodes may take the visitors over.
     await Promise.all([...this.hub.visitors()].map((v) => this.ownership.release(v.site, v.id).catch(() => undefined)))
     await this.liveness.stop()
@@ -617,6 +687,7 @@ export class BeckonNode {
     this.directory.close()
     this.capacity.close()
     this.presence.close()
+    this.teamNotifier.close()
     this.chat.stop()
     this.sites.close()
     this.acks.close()

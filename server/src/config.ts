@@ -207,6 +207,28 @@ export interface Config {
    * that visitor is ephemeral: its profile is never stored.
    */
   newVisitorsPerIpPerMinute: number
+  /**
+   * BECKON_TEAM_NOTIFY_MS (1000): visitor tabs get a `team {online, available}` frame at most
+   * this often per site (changes in between are coalesced into the latest state).
+   */
+  teamNotifyMs: number
+  /** Webhook delivery (server/src/webhook/), one setting per field. */
+  webhooks: WebhookConfig
+}
+
+export interface WebhookConfig {
+  /** BECKON_WEBHOOK_MAX_ATTEMPTS (10): deliveries tried per event before it is dropped (logged). */
+  maxAttempts: number
+  /** BECKON_WEBHOOK_BASE_DELAY_MS (1000): wait after the first failure; doubles per attempt. */
+  baseDelayMs: number
+  /** BECKON_WEBHOOK_MAX_DELAY_MS (3600000): cap of the doubling wait between attempts. */
+  maxDelayMs: number
+  /** BECKON_WEBHOOK_TIMEOUT_MS (10000): a receiver slower than this to answer counts as failed. */
+  timeoutMs: number
+  /** BECKON_WEBHOOK_POLL_MS (1000): how often each node looks for due events in the outbox. */
+  pollMs: number
+  /** BECKON_WEBHOOK_LEASE_MS (30000): a node claiming an event holds it this long; a crashed node's claim lapses after. */
+  leaseMs: number
 }
 
 type Env = Record<string, string | undefined>
@@ -277,6 +299,15 @@ export function parseConfig(env: Env = process.env, openFiles = openFileLimit())
     profileRetentionDays: int(env, 'BECKON_PROFILE_RETENTION_DAYS', 90, 0, 36_500),
     conversationRetentionDays: int(env, 'BECKON_CONVERSATION_RETENTION_DAYS', 365, 0, 36_500),
     newVisitorsPerIpPerMinute: int(env, 'BECKON_NEW_VISITORS_PER_IP_PER_MINUTE', 600, 1),
+    teamNotifyMs: int(env, 'BECKON_TEAM_NOTIFY_MS', 1000, 0, 600_000),
+    webhooks: {
+      maxAttempts: int(env, 'BECKON_WEBHOOK_MAX_ATTEMPTS', 10, 1, 100),
+      baseDelayMs: int(env, 'BECKON_WEBHOOK_BASE_DELAY_MS', 1000, 1),
+      maxDelayMs: int(env, 'BECKON_WEBHOOK_MAX_DELAY_MS', 3_600_000, 1),
+      timeoutMs: int(env, 'BECKON_WEBHOOK_TIMEOUT_MS', 10_000, 1),
+      pollMs: int(env, 'BECKON_WEBHOOK_POLL_MS', 1000, 10),
+      leaseMs: int(env, 'BECKON_WEBHOOK_LEASE_MS', 30_000, 100),
+    },
     host: env.BECKON_HOST || '0.0.0.0',
     port: int(env, 'BECKON_PORT', 8080, 0, 65535),
     adminToken,

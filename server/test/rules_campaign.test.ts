@@ -157,7 +157,8 @@ t.test('bad schedules', async (t) => {
   rejects(t, s({ week: { mon: [['9:00', '17:00']] } }), 'schedule.week.mon.0.0', /HH:MM/)
   rejects(t, s({ week: { mon: [['09:00', '24:01']] } }), 'schedule.week.mon.0.1', /HH:MM/)
   rejects(t, s({ week: { funday: [] } }), 'schedule.week.funday', /unknown key/)
-  rejects(t, s({ hours: 'inside' }), 'schedule.week', /at least one time range/)
+  // No ranges of its own: the site's business hours (withSiteHours).
+  t.strictSame(parseCampaign(s({ hours: 'inside' })).schedule?.week, {}, 'inside with no ranges refers to site hours')
   rejects(t, s({ hours: 'sometimes' }), 'schedule.hours', /./)
   rejects(t, s({ from: 'yesterday' }), 'schedule.from', /ISO/)
   rejects(t, s({ from: '2025-02-30' }), 'schedule.from', /ISO/)

@@ -128,6 +128,21 @@ export function storeContract(t: Test, name: string, factory: () => Promise<Stor
     t.equal(entry?.revision, results[winners[0]!])
   })
 
+  check('outbox: two handles claiming the same listed entry, exactly one wins; it survives reopen', async (t, f) => {
+    const { store, peer } = f
+    await store.put('outbox', 'shop.evt_1', { attempts: 0 })
+    const [seenA, seenB] = await Promise.all([store.list('outbox', ''), (peer ?? store).list('outbox', '')])
+    const claims = await Promise.all([
+      store.update('outbox', 'shop.evt_1', { attempts: 0, claimedBy: 'a' }, seenA[0]!.revision),
+      (peer ?? store).update('outbox', 'shop.evt_1', { attempts: 0, claimedBy: 'b' }, seenB[0]!.revision),
+    ])
+    t.equal(claims.filter((c) => c !== false).length, 1, 'one claim succeeded')
+    if (f.reopen === undefined) return
+    await store.close()
+    const again = await f.reopen()
+    t.match(await again.list('outbox', 'shop.'), [{ key: 'shop.evt_1', value: { claimedBy: /^[ab]$/ } }])
+  })
+
   check('delete hides the key from get and list; create works again', async (t, { store }) => {
     const r1 = await store.put('profiles', 'p.1', 'gone soon')
     await store.put('profiles', 'p.2', 'stays')

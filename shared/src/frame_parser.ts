@@ -98,6 +98,12 @@ export function createFrameParser(limits: FrameLimits) {
     msg: z.object({ t: z.literal('msg'), text, ref }),
     rate: z.object({ t: z.literal('rate'), value: z.enum(['great', 'average', 'poor']) }),
     identify: z.object({ t: z.literal('identify'), user }),
+    offline: z.object({
+      t: z.literal('offline'),
+      name: z.string().max(256).optional(),
+      email: z.string().email().max(256),
+      text,
+    }),
     contact: z
       .object({
         t: z.literal('contact'),

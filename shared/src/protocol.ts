@@ -69,7 +69,8 @@ export interface UserInfo {
 /** `clicked` (extension): the visitor used one of the invitation's buttons. */
 export type InvitationAction = 'shown' | 'opened' | 'dismissed' | 'clicked'
 export type Rating = 'great' | 'average' | 'poor'
-export type ChatState = 'open' | 'assigned' | 'closed'
+/** `offline` (extension): a message left through the offline form, waiting in the console's Offline queue. */
+export type ChatState = 'open' | 'assigned' | 'closed' | 'offline'
 export type JsonObject = Record<string, unknown>
 
 // Visitor → server
@@ -129,7 +130,15 @@ export interface ContactFrame {
   name?: string
   email?: string
 }
+/** `offline` extends the contract: a message left through the widget's offline form (no operator available). */
+export interface OfflineFrame {
+  t: 'offline'
+  name?: string
+  email: string
+  text: string
+}
 export type VisitorFrame =
+  | OfflineFrame
   | HelloFrame
   | PageFrame
   | ExitFrame
@@ -150,6 +159,27 @@ export interface WelcomeFrame {
   resumed: boolean
   /** Extension: this socket's rate limit (BECKON_EVENTS_PER_SECOND / BECKON_EVENTS_BURST), so clients pace queued frames. */
   limits?: { eventsPerSecond: number; eventsBurst: number }
+  /** Extension: whether an operator is online / available for a chat now (see TeamFrame). */
+  team?: TeamState
+}
+export interface TeamState {
+  online: boolean
+  available: boolean
+}
+/** Extension: the site's team availability changed (coalesced per site, BECKON_TEAM_NOTIFY_MS). */
+export interface TeamFrame extends TeamState {
+  t: 'team'
+}
+/** Extension: the offline message was stored as conversation `conversation`. */
+export interface OfflineAckFrame {
+  t: 'offline'
+  ok: true
+  conversation: string
+}
+/** Extension: the `contact` details were stored as a lead on the visitor. */
+export interface ContactAckFrame {
+  t: 'contact'
+  ok: true
 }
 export interface InviteFrame {
   t: 'invite'
@@ -199,6 +229,8 @@ export interface ChatFrame {
   transferredBy?: string
   /** Extension, to operators only: tags of the campaign whose invitation started the chat. */
   tags?: string[]
+  /** Extension: the details an offline message was left with (state `offline`). */
+  contact?: { name?: string; email: string }
 }
 export interface ErrorFrame {
   t: 'error'
@@ -206,7 +238,15 @@ export interface ErrorFrame {
   message: string
   ref?: string
 }
-export type ServerToVisitorFrame = WelcomeFrame | InviteFrame | MsgFrame | ChatFrame | ErrorFrame
+export type ServerToVisitorFrame =
+  | WelcomeFrame
+  | InviteFrame
+  | MsgFrame
+  | ChatFrame
+  | ErrorFrame
+  | TeamFrame
+  | OfflineAckFrame
+  | ContactAckFrame
 
 // Operator → server
 export interface AuthFrame {

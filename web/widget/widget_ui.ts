@@ -58,6 +58,7 @@ const CHAT_STATE_TEXT = {
   open: 'Waiting for an operator…',
   assigned: 'An operator is with you',
   closed: 'Chat ended',
+  offline: 'Message sent: we will reply by email',
 } as const
 
 /**

@@ -1,7 +1,13 @@
 import type { Bus, Subscription } from '../bus/bus.js'
 import type { ClusterAcks } from '../cluster/cluster_acks.js'
 import type { Logger } from '../logger.js'
-import { parseCampaign, type Campaign, type CampaignLimits } from '../rules/campaign.js'
+import {
+  parseCampaign,
+  withSiteHours,
+  type BusinessHours,
+  type Campaign,
+  type CampaignLimits,
+} from '../rules/campaign.js'
 import { CampaignEngine } from '../rules/campaign_engine.js'
 import type { Store } from '../store/store.js'
 
@@ -29,6 +35,8 @@ export class CampaignRegistry {
     private readonly acks: ClusterAcks,
     private readonly limits: CampaignLimits,
     private readonly log: Logger,
+    /** The site's business hours, for schedules that refer to them (withSiteHours). */
+    private readonly hours: (site: string) => BusinessHours | undefined,
   ) {}
 
   async load(onCompiled: (site: string) => void): Promise<void> {
@@ -93,8 +101,13 @@ export class CampaignRegistry {
     const ordered = [...campaigns.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     this.campaigns.set(site, new Map(ordered.map((c) => [c.id, c])))
     if (ordered.length === 0) this.engines.delete(site)
-    else this.engines.set(site, CampaignEngine.compile(ordered))
+    else this.engines.set(site, CampaignEngine.compile(ordered.map((c) => withSiteHours(c, this.hours(site)))))
     this.onCompiled(site)
+  }
+
+  /** The site's business hours changed (on every node): recompile its campaigns. */
+  hoursChanged(site: string): Promise<void> {
+    return this.reload(site)
   }
 
   close(): void {

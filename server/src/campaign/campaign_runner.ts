@@ -1,3 +1,4 @@
+import type { WebhookSink } from '../webhook/webhook_outbox.js'
 import { randomBytes } from 'node:crypto'
 import type { InvitationAction, InviteFrame } from '../../../shared/src/protocol.js'
 import type { Logger } from '../logger.js'
@@ -66,6 +67,8 @@ export const newInvitationId = (): string => `i${Date.now().toString(36)}${rando
  */
 export class CampaignRunner implements VisitorObserver {
   private readonly matchings = new Map<LiveVisitor, Matching>()
+  /** Operator invitations of visitors without campaigns (no Matching), for their lifecycle events. */
+  private readonly unmatched = new WeakMap<LiveVisitor, Map<string, SentInvitation>>()
 
   constructor(
     private readonly hub: VisitorHub,
@@ -75,6 +78,7 @@ export class CampaignRunner implements VisitorObserver {
     private readonly log: Logger,
     /** BECKON_INVITATION_TTL_SECONDS in ms. */
     private readonly ttlMs: number,
+    private readonly webhooks: WebhookSink,
   ) {
     hub.observe(this)
   }
@@ -226,6 +230,11 @@ export class CampaignRunner implements VisitorObserver {
     pending.released = true
     this.stats.count(visitor.site, campaign, 'sent', variant)
     this.metrics.invitations.inc({ origin: 'campaign' })
+    const { frame } = pending
+    this.webhooks.emit(visitor.site, 'invitation.sent', {
+      invitation: { id: frame.id, campaign, text: frame.text, startChat: frame.startChat },
+      visitor: { id: visitor.id },
+    })
     visitor.broadcast(pending.frame)
     this.expireLater(visitor, pending)
   }
@@ -259,7 +268,14 @@ export class CampaignRunner implements VisitorObserver {
   /** An operator's invitation reached the visitor: it takes the visible slot too. */
   operatorInvited(visitor: LiveVisitor, frame: InviteFrame): void {
     const m = this.matchings.get(visitor)
-    if (!m) return
+    if (!m) {
+      let sent = this.unmatched.get(visitor)
+      if (!sent) this.unmatched.set(visitor, (sent = new Map()))
+      sent.set(frame.id, { campaign: undefined, counted: 0 })
+      // Only the latest few matter: the widget shows one invitation at a time.
+      if (sent.size > 8) sent.delete(sent.keys().next().value as string)
+      return
+    }
     const pending: PendingInvitation = { frame, released: true, redeliver: !frame.startChat }
     ;(m.sent ??= new Map()).set(frame.id, { campaign: undefined, counted: 0 })
     m.pending = pending
@@ -279,11 +295,15 @@ export class CampaignRunner implements VisitorObserver {
   /** `inv {id, action}` from a tab: counts it once per invitation and frees the slot on opened/dismissed. */
   lifecycle(visitor: LiveVisitor, id: string, action: InvitationAction): void {
     const m = this.matchings.get(visitor)
-    const sent = m?.sent?.get(id)
-    if (!m || !sent) return
-    if (sent.campaign !== undefined && !(sent.counted & ACTION_BIT[action])) {
+    const sent = m?.sent?.get(id) ?? this.unmatched.get(visitor)?.get(id)
+    if (!sent) return
+    if (!(sent.counted & ACTION_BIT[action])) {
       sent.counted |= ACTION_BIT[action]
-      this.stats.count(visitor.site, sent.campaign, action, sent.variant)
+      if (sent.campaign !== undefined) this.stats.count(visitor.site, sent.campaign, action, sent.variant)
+      if (action === 'opened' || action === 'dismissed') {
+        const invitation = sent.campaign === undefined ? { id } : { id, campaign: sent.campaign }
+        this.webhooks.emit(visitor.site, `invitation.${action}`, { invitation, visitor: { id: visitor.id } })
+      }
       const stored = visitor.visit.pendingInvitation
       if (stored?.frame.id === id) {
         stored.counted = sent.counted
@@ -291,7 +311,7 @@ export class CampaignRunner implements VisitorObserver {
       }
     }
     // A click leaves the bubble up (a link opens in a new tab); opening or dismissing frees the slot.
-    if ((action === 'opened' || action === 'dismissed') && m.pending?.frame.id === id) {
+    if (m && (action === 'opened' || action === 'dismissed') && m.pending?.frame.id === id) {
       this.unpend(visitor, m)
       this.run(visitor, m, m.matcher.resolved(Date.now()))
     }

@@ -17,16 +17,19 @@ import type { VisitorDirectory } from '../operator/visitor_directory.js'
 import { visitorDepartments } from '../operator/visitor_feed.js'
 import type { SiteRegistry } from '../site/site_registry.js'
 import type { Store } from '../store/store.js'
+import type { WebhookSink } from '../webhook/webhook_outbox.js'
 import type { LiveVisitor } from '../visitor/live_visitor.js'
 import type { VisitorHub } from '../visitor/visitor_hub.js'
 import { parseProfile, profileKey } from '../visitor/visitor_profile.js'
 import {
   chatFrame,
+  conversationData,
   conversationKey,
   inviteKey,
   messageLog,
   msgFrame,
   newConversationId,
+  offlineKey,
   openKey,
   parseConversation,
   parseStoredMessage,
@@ -41,6 +44,10 @@ type ChatEvent =
   | { kind: 'state'; conversation: Conversation; also?: string[]; replay?: string }
   | { kind: 'msg'; conversation: Conversation; msg: StoredMessage }
   | { kind: 'invite'; visitor: string; frame: InviteFrame }
+
+/** An offline message is answered outside the chat (its email); operators only close it. */
+const offlineOnly = (ref: string): FrameError =>
+  new FrameError(ERROR_CODE.conflict, 'an offline message cannot be chatted in: answer by email, then close it', ref)
 
 const chatSubject = (site: string): string => `beckon.chat.${site}`
 
@@ -87,6 +94,7 @@ export class ChatService {
     private readonly delivery: ChatDelivery,
     private readonly options: ChatOptions,
     private readonly metrics: Metrics,
+    private readonly webhooks: WebhookSink,
     private readonly log: Logger,
   ) {
     this.subscription = bus.subscribe('beckon.chat.*', (msg, subject) =>
@@ -129,14 +137,7 @@ export class ChatService {
     const site = visitor.site
     const invite = await this.store.get<PendingInvite>('conversations', inviteKey(site, visitor.id))
     const conversation: Conversation = {
-      id: newConversationId(),
-      site,
-      visitor: visitor.id,
-      departments: visitorDepartments(visitor, this.sites.get(site)?.departments ?? []),
-      state: 'open',
-      accepted: false,
-      declined: [],
-      createdAt: Date.now(),
+      ...this.newVisitorConversation(visitor, 'open'),
       ...(tags?.length ? { tags } : {}),
     }
     if (invite?.value.assignToMe) {
@@ -157,8 +158,43 @@ export class ChatService {
     await this.store.put('conversations', conversationKey(site, conversation.id), conversation)
     if (invite) await this.store.delete('conversations', inviteKey(site, visitor.id))
     this.publish(site, { kind: 'state', conversation })
+    this.started(conversation, visitor.profile)
     if (!conversation.accepted) await this.offer(conversation)
     return conversation
+  }
+
+  /**
+   * A message left through the offline form: stored as a conversation in state `offline`
+   * (with the name and email) and its one message, shown to the operators who may see it (the
+   * console's Offline queue) until one closes it. Resolves with the conversation id.
+   */
+  async offlineMessage(visitor: LiveVisitor, contact: { name?: string; email: string }, text: string): Promise<string> {
+    const site = visitor.site
+    const conversation: Conversation = { ...this.newVisitorConversation(visitor, 'offline'), contact }
+    await this.store.put('conversations', conversationKey(site, conversation.id), conversation)
+    await this.store.put('conversations', offlineKey(site, conversation.id), { conversation: conversation.id })
+    this.publish(site, { kind: 'state', conversation })
+    await this.append(conversation, { from: 'visitor', text })
+    this.webhooks.emit(site, 'offline_message', {
+      conversation: conversationData(conversation),
+      visitor: { id: visitor.id, ...contact },
+      text,
+    })
+    return conversation.id
+  }
+
+  /** A conversation the visitor starts, in the visitor's departments, not yet accepted by anyone. */
+  private newVisitorConversation(visitor: LiveVisitor, state: 'open' | 'offline'): Conversation {
+    return {
+      id: newConversationId(),
+      site: visitor.site,
+      visitor: visitor.id,
+      departments: visitorDepartments(visitor, this.sites.get(visitor.site)?.departments ?? []),
+      state,
+      accepted: false,
+      declined: [],
+      createdAt: Date.now(),
+    }
   }
 
   /** Replays the open conversation (state and recent messages) to a tab that just attached. */
@@ -188,6 +224,10 @@ export class ChatService {
       at: now,
     }
     this.metrics.invitations.inc({ origin: 'operator' })
+    this.webhooks.emit(op.site, 'invitation.sent', {
+      invitation: { id: invite.id, operator: op.id, text: invite.text, startChat: invite.startChat },
+      visitor: { id: frame.visitor },
+    })
     if (!frame.startChat) {
       const pending: PendingInvite = { operator: op.id, assignToMe: frame.assignToMe, at: now }
       await this.store.put('conversations', inviteKey(op.site, frame.visitor), pending)
@@ -220,6 +260,7 @@ export class ChatService {
       }
       await this.store.put('conversations', conversationKey(op.site, conversation.id), conversation)
       this.publish(op.site, { kind: 'state', conversation })
+      this.started(conversation, this.hub.get(op.site, frame.visitor)?.profile)
     }
     this.publish(op.site, { kind: 'invite', visitor: frame.visitor, frame: invite })
     await this.append(conversation, { from: 'operator', operator: op.id, text: frame.text })
@@ -229,6 +270,7 @@ export class ChatService {
     const op = session.operator
     let conversation = await this.reachable(session, conversationId)
     if (conversation.state === 'closed') throw new FrameError(ERROR_CODE.conflict, 'conversation is closed', 'msg')
+    if (conversation.state === 'offline') throw offlineOnly('msg')
     this.ensureMayAct(session, conversation, 'msg')
     if (conversation.operator !== op.id || !conversation.accepted) conversation = await this.assign(conversation, op)
     const message = { from: 'operator' as const, operator: op.id, text }
@@ -246,6 +288,7 @@ export class ChatService {
     const op = session.operator
     const conversation = await this.reachable(session, frame.conversation)
     if (conversation.state === 'closed') throw new FrameError(ERROR_CODE.conflict, 'conversation is closed', 'transfer')
+    if (conversation.state === 'offline') throw offlineOnly('transfer')
     this.ensureMayAct(session, conversation, 'transfer')
     const to = frame.to
     if ('operator' in to) {
@@ -291,6 +334,7 @@ export class ChatService {
   async accept(session: OperatorSession, conversationId: string): Promise<void> {
     const conversation = await this.reachable(session, conversationId)
     if (conversation.state === 'closed') throw new FrameError(ERROR_CODE.conflict, 'conversation is closed', 'accept')
+    if (conversation.state === 'offline') throw offlineOnly('accept')
     if (conversation.accepted && conversation.operator !== session.operator.id) {
       throw new FrameError(ERROR_CODE.conflict, `already taken by ${conversation.operator}`, 'accept')
     }
@@ -302,8 +346,16 @@ export class ChatService {
     if (conversation.state === 'closed') return
     this.ensureMayAct(session, conversation, 'close')
     const closed = await this.change(conversation, (c) => ({ ...c, state: 'closed', closedAt: Date.now() }))
-    await this.store.delete('conversations', openKey(closed.site, closed.visitor))
+    // An offline message never held the visitor's open-chat pointer.
+    if (conversation.state === 'offline') await this.store.delete('conversations', offlineKey(closed.site, closed.id))
+    else await this.store.delete('conversations', openKey(closed.site, closed.visitor))
     this.clearOffer(closed.id)
+    const transcript = await this.store.read<Record<string, unknown>>(messageLog(closed.site, closed.id), 0)
+    this.webhooks.emit(closed.site, 'chat.closed', {
+      conversation: conversationData(closed),
+      closedBy: session.operator.id,
+      transcript: transcript.map((r) => parseStoredMessage({ ...r.value, id: `${closed.id}-${r.seq}` })),
+    })
     await this.countClosedWhileAway(closed.site, closed.visitor)
   }
 
@@ -324,9 +376,18 @@ export class ChatService {
     this.log.warn({ site, visitor }, 'chat history not counted: profile contended')
   }
 
-  /** Replays the open conversations an operator is assigned to, after it authenticated. */
+  /**
+   * Replays, after an operator authenticated, the open conversations it is assigned to and the
+   * offline messages it may see (the Offline queue), oldest first.
+   */
   async replayToOperator(session: OperatorSession): Promise<void> {
     const op = session.operator
+    for (const pointer of await this.store.list<{ conversation: string }>('conversations', `${op.site}.offline.`)) {
+      const conversation = await this.load(op.site, pointer.value.conversation)
+      if (conversation?.state !== 'offline' || !session.canSee(conversation)) continue
+      session.send(chatFrame(conversation))
+      for (const message of await this.recent(conversation)) session.send(msgFrame(conversation, message))
+    }
     for (const pointer of await this.store.list<{ conversation: string }>('conversations', `${op.site}.open.`)) {
       const conversation = await this.load(op.site, pointer.value.conversation)
       if (!conversation || conversation.operator !== op.id) continue
@@ -336,6 +397,13 @@ export class ChatService {
   }
 
   // ---- internals
+
+  private started(conversation: Conversation, user: { name?: string; email?: string } | undefined): void {
+    const visitor: Record<string, string> = { id: conversation.visitor }
+    if (user?.name !== undefined) visitor.name = user.name
+    if (user?.email !== undefined) visitor.email = user.email
+    this.webhooks.emit(conversation.site, 'chat.started', { conversation: conversationData(conversation), visitor })
+  }
 
   private async reachable(session: OperatorSession, conversationId: string): Promise<Conversation> {
     const op = session.operator
@@ -481,7 +549,8 @@ export class ChatService {
     }
     const conversation = event.conversation
     const frame = event.kind === 'state' ? chatFrame(conversation) : msgFrame(conversation, event.msg)
-    const visitor = this.hub.get(site, conversation.visitor)
+    // An offline message is the operators' only: the tab got its `offline {ok}` answer.
+    const visitor = conversation.contact !== undefined ? undefined : this.hub.get(site, conversation.visitor)
     if (visitor) {
       if (event.kind === 'state') {
         visitor.chatUpdate(conversation.id, conversation.state, conversation.operator)

@@ -25,6 +25,8 @@ export interface Conversation {
   closedAt?: number
   /** Extension: tags of the campaign whose invitation started it. */
   tags?: string[]
+  /** An offline message's name and email (state `offline`, until an operator closes it). */
+  contact?: { name?: string; email: string }
 }
 
 /** A pending manual invitation: whom the chat goes to if the visitor replies. */
@@ -36,6 +38,8 @@ export interface PendingInvite {
 
 export const conversationKey = (site: string, id: string): string => `${site}.c.${id}`
 export const openKey = (site: string, visitor: string): string => `${site}.open.${visitor}`
+/** Pointer of an offline message waiting in the Offline queue (deleted when it is closed). */
+export const offlineKey = (site: string, id: string): string => `${site}.offline.${id}`
 export const inviteKey = (site: string, visitor: string): string => `${site}.invite.${visitor}`
 export const messageLog = (site: string, id: string): string => `${site}.${id}`
 
@@ -48,7 +52,7 @@ const conversationSchema = z.object({
   site: z.string(),
   visitor: z.string(),
   departments: z.array(z.string()),
-  state: z.enum(['open', 'assigned', 'closed']),
+  state: z.enum(['open', 'assigned', 'closed', 'offline']),
   operator: z.string().optional(),
   accepted: z.boolean(),
   declined: z.array(z.string()),
@@ -56,6 +60,7 @@ const conversationSchema = z.object({
   createdAt: z.number(),
   closedAt: z.number().optional(),
   tags: z.array(z.string()).optional(),
+  contact: z.object({ name: z.string().optional(), email: z.string() }).optional(),
 })
 
 export function parseConversation(input: unknown): Conversation {
@@ -88,9 +93,25 @@ export function chatFrame(c: Conversation): ChatFrame & { visitor: string } {
   if (c.operator !== undefined) frame.operator = c.operator
   if (c.transferredBy !== undefined && !c.accepted) frame.transferredBy = c.transferredBy
   if (c.tags !== undefined) frame.tags = c.tags
+  if (c.contact !== undefined) frame.contact = c.contact
   return frame
 }
 
 export function msgFrame(c: Conversation, m: StoredMessage): MsgFrame & { visitor: string } {
   return { t: 'msg', conversation: c.id, visitor: c.visitor, ...m }
+}
+
+/** A conversation as webhook events carry it (no routing internals such as `declined`). */
+export function conversationData(c: Conversation): Record<string, unknown> {
+  const data: Record<string, unknown> = {
+    id: c.id,
+    visitor: c.visitor,
+    state: c.state,
+    departments: c.departments,
+    createdAt: c.createdAt,
+  }
+  if (c.operator !== undefined) data.operator = c.operator
+  if (c.closedAt !== undefined) data.closedAt = c.closedAt
+  if (c.contact !== undefined) data.contact = c.contact
+  return data
 }

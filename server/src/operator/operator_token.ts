@@ -10,6 +10,8 @@ export const PERMISSION = {
   takeoverChats: 'takeover_chats',
   /** Create, change, delete and preview the site's campaigns (admin campaign routes with the operator JWT). */
   manageCampaigns: 'manage_campaigns',
+  /** Read and change the site's settings (origins, departments, business hours, webhook). */
+  manageSite: 'manage_site',
 } as const
 
 /** Lifetime of tokens minted by signOperatorToken() unless told otherwise: a working day. */

@@ -328,9 +328,24 @@ export function isSafeUrl(url: string): boolean {
 const unique = <T>(list: T[]) => new Set(list).size === list.length
 const HHMM = /^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$/
 
-function buildSchema(limits: CampaignLimits) {
+/** A weekly schedule `{mon?: [["09:00","17:00"], …], …}` (campaign schedules and site business hours). */
+export function weekSchema(maxRangesPerDay: number) {
   const hhmm = z.string().regex(HHMM, 'expected "HH:MM" (00:00 to 24:00)')
-  const ranges = z.array(z.tuple([hhmm, hhmm])).max(limits.maxRangesPerDay)
+  const ranges = z.array(z.tuple([hhmm, hhmm])).max(maxRangesPerDay)
+  return z.strictObject(Object.fromEntries(WEEKDAYS.map((d) => [d, ranges.optional()]))).default({})
+}
+
+/** Throws CampaignError at the first range whose end is not after its start. */
+export function checkWeek(week: Partial<Record<Weekday, TimeRange[]>>, path: Path): void {
+  for (const day of WEEKDAYS) {
+    week[day]?.forEach(([start, end], i) => {
+      if (start >= end)
+        fail([...path, 'week', day, i, 1], 'end must be after start (split overnight ranges over two days)')
+    })
+  }
+}
+
+function buildSchema(limits: CampaignLimits) {
   const text = z.string().max(limits.maxTextLength)
   const safeUrl = z
     .string()
@@ -368,7 +383,7 @@ function buildSchema(limits: CampaignLimits) {
       .strictObject({
         tz: z.string().max(64).refine(TimeZone.isValid, 'unknown IANA time zone').default('UTC'),
         hours: z.enum(['any', 'inside', 'outside']).default('any'),
-        week: z.strictObject(Object.fromEntries(WEEKDAYS.map((d) => [d, ranges.optional()]))).default({}),
+        week: weekSchema(limits.maxRangesPerDay),
         from: z.string().optional(),
         until: z.string().optional(),
       })
@@ -392,16 +407,26 @@ function buildSchema(limits: CampaignLimits) {
 
 const schemas = new WeakMap<CampaignLimits, ReturnType<typeof buildSchema>>()
 
+/** A weekly schedule in a time zone: a site's business hours. */
+export interface BusinessHours {
+  tz: string
+  week: Partial<Record<Weekday, TimeRange[]>>
+}
+
+/**
+ * The campaign as it is compiled for a site: a schedule with hours "inside"/"outside" and no
+ * range of its own uses the site's business hours (their week and tz). Without business hours
+ * such a schedule has no range: "inside" never holds, "outside" always does.
+ */
+export function withSiteHours(campaign: Campaign, hours: BusinessHours | undefined): Campaign {
+  const s = campaign.schedule
+  if (!s || s.hours === 'any' || WEEKDAYS.some((d) => (s.week[d]?.length ?? 0) > 0)) return campaign
+  return { ...campaign, schedule: { ...s, tz: hours?.tz ?? s.tz, week: hours?.week ?? {} } }
+}
+
+/** Hours "inside"/"outside" with no range in `week` refer to the site's business hours (usesSiteHours). */
 function checkSchedule(schedule: Schedule, path: Path): void {
-  for (const day of WEEKDAYS) {
-    schedule.week[day]?.forEach(([start, end], i) => {
-      if (start >= end)
-        fail([...path, 'week', day, i, 1], 'end must be after start (split overnight ranges over two days)')
-    })
-  }
-  const hasRanges = WEEKDAYS.some((d) => (schedule.week[d]?.length ?? 0) > 0)
-  if (schedule.hours !== 'any' && !hasRanges)
-    fail([...path, 'week'], `hours "${schedule.hours}" needs at least one time range`)
+  checkWeek(schedule.week, path)
   const bound = (key: 'from' | 'until'): number | undefined => {
     const text = schedule[key]
     if (text === undefined) return undefined

@@ -53,11 +53,17 @@ export class SiteRegistry {
     return [...this.sites.values()]
   }
 
-  /** Creates or replaces a site (keeping its revocations); resolves once durable and applied cluster-wide. */
+  /**
+   * Creates or replaces a site, keeping its revocations, and its settings (webhook) that the
+   * body leaves out; resolves once durable and applied cluster-wide.
+   */
   async put(site: Site): Promise<{ created: boolean; cluster: AckOutcome }> {
     const stored = await this.store.get<unknown>('sites', site.id)
-    const kept = stored ? parseStoredSite(site.id, stored.value).revocations : undefined
-    const next: Site = kept ? { ...site, revocations: kept } : { ...site }
+    const previous = stored ? parseStoredSite(site.id, stored.value) : undefined
+    const next: Site = { ...site }
+    if (previous?.revocations) next.revocations = previous.revocations
+    if (previous?.webhook && !site.webhook) next.webhook = previous.webhook
+    if (previous?.hours && !site.hours) next.hours = previous.hours
     const { id, ...value } = next
     await this.store.put('sites', id, value)
     return { created: stored === undefined, cluster: await this.changed(next) }
@@ -70,15 +76,25 @@ export class SiteRegistry {
    */
   async revoke(siteId: string, sub: string, keepSeconds: number): Promise<(AckOutcome & { at: number }) | undefined> {
     const now = Math.floor(Date.now() / 1000)
+    const result = await this.update(siteId, (site) => {
+      const revocations = (site.revocations ?? []).filter((r) => r.sub !== sub && r.at >= now - keepSeconds)
+      return { ...site, revocations: [...revocations, { sub, at: now }] }
+    })
+    return result && { ...result.cluster, at: now }
+  }
+
+  /**
+   * Changes a stored site by compare-and-set (`change` may throw InputError); resolves once
+   * applied cluster-wide, with the new site, or undefined for an unknown site.
+   */
+  async update(siteId: string, change: (site: Site) => Site): Promise<{ site: Site; cluster: AckOutcome } | undefined> {
     for (let attempt = 0; attempt < 10; attempt++) {
       const entry = await this.store.get<unknown>('sites', siteId)
       if (!entry) return undefined
-      const site = parseStoredSite(siteId, entry.value)
-      const revocations = (site.revocations ?? []).filter((r) => r.sub !== sub && r.at >= now - keepSeconds)
-      const next: Site = { ...site, revocations: [...revocations, { sub, at: now }] }
+      const next = change(parseStoredSite(siteId, entry.value))
       const { id: _id, ...value } = next
       if ((await this.store.update('sites', siteId, value, entry.revision)) !== false)
-        return { ...(await this.changed(next)), at: now }
+        return { site: next, cluster: await this.changed(next) }
     }
     throw new Error(`site ${siteId} changed concurrently`)
   }

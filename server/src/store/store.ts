@@ -30,6 +30,7 @@ export const BUCKETS = [
   'owners',
   'nodes',
   'revisions',
+  'outbox',
 ] as const
 export type Bucket = (typeof BUCKETS)[number]
 

@@ -330,6 +330,15 @@ export class LiveVisitor {
     this.set('visitor.email', this.profile.email ?? null)
   }
 
+  /** Details the visitor left (invitation `collect` form, offline form): its name/email and a lead. */
+  lead(name: string | undefined, email: string | undefined, now: number): void {
+    this.contact(name, email)
+    const lead: NonNullable<VisitorProfile['lead']> = { capturedAt: now }
+    if (name !== undefined) lead.name = name
+    if (email !== undefined) lead.email = email
+    this.profile.lead = lead
+  }
+
   rate(value: Rating): void {
     this.profile.rating = value
     this.set('chat.rating', value)

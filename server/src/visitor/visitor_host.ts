@@ -1,4 +1,4 @@
-import { ERROR_CODE, type HelloFrame, type VisitorFrame } from '../../../shared/src/protocol.js'
+import { ERROR_CODE, type HelloFrame, type TeamState, type VisitorFrame } from '../../../shared/src/protocol.js'
 import { FrameError } from '../../../shared/src/frame_parser.js'
 import type { Limits } from '../config.js'
 import type { Site } from '../site/site.js'
@@ -10,7 +10,14 @@ import { signVisitorToken, verifyUserHash } from './visitor_token.js'
 /** What the owner node does with invitation and chat frames, and with a freshly attached tab. */
 export interface VisitorFrameHandler {
   attached(visitor: LiveVisitor, sink: TabSink): void
-  handle(visitor: LiveVisitor, frame: Extract<VisitorFrame, { t: 'inv' | 'msg' }>, sink: TabSink): void
+  /** `contact` and `offline` have already updated the visitor's name/email when this runs. */
+  handle(
+    visitor: LiveVisitor,
+    frame: Extract<VisitorFrame, { t: 'inv' | 'msg' | 'offline' | 'contact' }>,
+    sink: TabSink,
+  ): void
+  /** Whether the site's team can take a chat now (welcome `team`). */
+  team(site: string): TeamState
 }
 
 /** A tab attached on the node that owns its visitor. */
@@ -47,6 +54,7 @@ export class VisitorHost {
       visit: visitor.visit.n,
       resumed,
       limits: { eventsPerSecond: this.limits.eventsPerSecond, eventsBurst: this.limits.eventsBurst },
+      team: this.handler.team(site.id),
     })
     this.handler.attached(visitor, sink)
     this.hub.emit(visitor)
@@ -78,6 +86,16 @@ export class VisitorHost {
       case 'msg':
         this.handler.handle(visitor, frame, sink)
         return
+      case 'contact':
+        this.hub.apply(visitor, tabId, frame)
+        this.handler.handle(visitor, frame, sink)
+        return
+      case 'offline': {
+        const contact = { t: 'contact' as const, email: frame.email }
+        this.hub.apply(visitor, tabId, frame.name === undefined ? contact : { ...contact, name: frame.name })
+        this.handler.handle(visitor, frame, sink)
+        return
+      }
       default:
         this.hub.apply(visitor, tabId, frame)
     }

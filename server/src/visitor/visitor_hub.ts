@@ -168,7 +168,7 @@ export class VisitorHub {
         visitor.identify(userValid ? frame.user : undefined)
         break
       case 'contact':
-        visitor.contact(frame.name, frame.email)
+        visitor.lead(frame.name, frame.email, now)
         break
       case 'rate':
         visitor.rate(frame.value)

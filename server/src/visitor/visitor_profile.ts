@@ -45,6 +45,8 @@ export interface VisitorProfile {
   lastFiredAt: Record<string, number>
   chatHistory: number
   rating?: Rating
+  /** The latest details the visitor left itself (contact or offline form). */
+  lead?: { name?: string; email?: string; capturedAt: number }
   visit?: VisitRecord
 }
 
@@ -97,6 +99,7 @@ const profileSchema = z.object({
   lastFiredAt: plainRecord(z.number()),
   chatHistory: z.number().int().min(0),
   rating: z.enum(['great', 'average', 'poor']).optional(),
+  lead: z.object({ name: z.string().optional(), email: z.string().optional(), capturedAt: z.number() }).optional(),
   visit: visitSchema.optional(),
 })
 
