@@ -147,7 +147,7 @@ t.test('campaign semantics on a running node', async (t) => {
       const res = await n.admin('PUT', `/v1/sites/shop/campaigns/${id}`, { name: 'x', message: { text: 'x' } })
       t.match(res, { status: 400, body: { error: { code: 'invalid_campaign', path: 'id' } } }, `${id} is refused`)
     }
-    t.equal((await n.admin('GET', '/v1/sites/shop/campaigns')).body.length, 0, 'none was stored')
+    t.equal((await n.admin('GET', '/v1/sites/shop/campaigns')).body.campaigns.length, 0, 'none was stored')
     await campaign(n, {
       id: 'constructor',
       frequency: 'every_time',
@@ -165,7 +165,7 @@ t.test('campaign semantics on a running node', async (t) => {
     const view = await stats(n, 'constructor')
     t.same(
       view,
-      { eligibleNow: 0, sent: 1, shown: 0, opened: 0, dismissed: 1, replied: 0 },
+      { eligibleNow: 0, sent: 1, shown: 0, opened: 0, dismissed: 1, replied: 0, clicked: 0 },
       'its stats are plain numbers',
     )
     await client.close()
