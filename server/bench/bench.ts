@@ -76,6 +76,7 @@ const INSPECT = { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --inspect=127
 /** Every node: per-IP cap lifted (all load comes from 127.0.0.x); linger short so closed visitors leave before memory is read. */
 const NODE_ENV = {
   BECKON_MAX_CONNECTIONS_PER_IP: '1000000',
+  BECKON_NEW_VISITORS_PER_IP_PER_MINUTE: '1000000',
   BECKON_LINGER_SECONDS: '1',
   BECKON_DRAIN_SECONDS: '1',
 }
@@ -575,7 +576,7 @@ async function main(): Promise<void> {
       chat.lost === 0 ? 'measured' : `LOST (errors ${JSON.stringify(chat.errors)})`,
     ),
     '',
-    `(${fmt((Date.now() - began) / 1000, 0)} s; bench nodes: BECKON_MAX_CONNECTIONS_PER_IP lifted, BECKON_LINGER_SECONDS=1; the single node's per-socket rate limit lifted for the bursts; other limits default)`,
+    `(${fmt((Date.now() - began) / 1000, 0)} s; bench nodes: BECKON_MAX_CONNECTIONS_PER_IP and BECKON_NEW_VISITORS_PER_IP_PER_MINUTE lifted, BECKON_LINGER_SECONDS=1; the single node's per-socket rate limit lifted for the bursts; other limits default)`,
   ]
   process.stdout.write(`${lines.join('\n')}\n`)
 }

@@ -33,7 +33,12 @@ const SCALE = {
 const NODES = 3
 const SECRET = 'bench-site-secret-0123456789'
 const PER_GENERATOR = 9950
-const NODE_ENV = { BECKON_MAX_CONNECTIONS_PER_IP: '1000000', BECKON_LINGER_SECONDS: '1', BECKON_DRAIN_SECONDS: '1' }
+const NODE_ENV = {
+  BECKON_MAX_CONNECTIONS_PER_IP: '1000000',
+  BECKON_NEW_VISITORS_PER_IP_PER_MINUTE: '1000000',
+  BECKON_LINGER_SECONDS: '1',
+  BECKON_DRAIN_SECONDS: '1',
+}
 
 const stops: Array<() => unknown> = []
 const progress = (msg: string): void =>
