@@ -229,7 +229,6 @@ export class BeckonNode {
           visitor.setTeamAvailable(available)
           this.hub.emit(visitor)
         }
-        this.teamNotifier.changed(site)
       },
       log,
     )
@@ -347,9 +346,10 @@ export class BeckonNode {
     this.teamNotifier.changed(site)
   }
 
-  /** Available: some online operator has a free chat slot (`team.available`, BECKON_OPERATOR_MAX_CHATS). */
+  /** Available means an operator is online (the widget's offline form; free chat slots are the campaign field's). */
   private teamState(site: string): TeamState {
-    return { online: this.presence.isOnline(site), available: this.capacity.available(site) }
+    const online = this.presence.isOnline(site)
+    return { online, available: online }
   }
 
   /** A manual invitation reached a visitor of this node. */
