@@ -1,7 +1,7 @@
 import t from 'tap'
 import { until } from './support/until.js'
 import { startNatsServer } from './support/nats_server.js'
-import { adminRequest as admin, startNodeProcess, visitorTab } from './support/node_process.js'
+import { adminRequest as admin, startNodeProcess, startProcessPair, visitorTab } from './support/node_process.js'
 import { ORIGIN, SITE_SECRET, startNode } from './support/test_node.js'
 import { invites, settled } from './support/test_client.js'
 
@@ -61,19 +61,7 @@ t.test('a reconnect to another node keeps the page clock', async (t) => {
 })
 
 t.test('NATS down, owner killed: a once_per_visitor invitation is never shown unrecorded', async (t) => {
-  const nats = await startNatsServer()
-  t.teardown(() => nats.close())
-  const env = { BECKON_NATS_URL: nats.url, BECKON_REFRESH_SECONDS: '1' }
-  const x = await startNodeProcess({ ...env, BECKON_NODE_ID: 'x' })
-  const y = await startNodeProcess({ ...env, BECKON_NODE_ID: 'y' })
-  t.teardown(async () => {
-    await x.kill()
-    await y.kill()
-  })
-  t.equal(
-    (await admin(x, 'PUT', '/v1/sites/shop', { name: 'Shop', origins: [ORIGIN], secret: SITE_SECRET })).status,
-    201,
-  )
+  const { nats, x, y } = await startProcessPair(t)
   t.equal(
     (
       await admin(x, 'PUT', '/v1/sites/shop/campaigns/offer', {

@@ -1,24 +1,11 @@
 import t from 'tap'
 import { SignJWT } from 'jose'
-import { startNatsServer } from './support/nats_server.js'
-import { adminRequest as admin, startNodeProcess, visitorTab } from './support/node_process.js'
-import { ORIGIN, SITE_SECRET } from './support/test_node.js'
+import { adminRequest as admin, startProcessPair, visitorTab } from './support/node_process.js'
+import { SITE_SECRET } from './support/test_node.js'
 import { TestClient } from './support/test_client.js'
 
 t.test('kill -9 a node while visitors and operators chat', async (t) => {
-  const nats = await startNatsServer()
-  t.teardown(() => nats.close())
-  const env = { BECKON_NATS_URL: nats.url, BECKON_REFRESH_SECONDS: '1', BECKON_FEED_INTERVAL_MS: '20' }
-  const x = await startNodeProcess({ ...env, BECKON_NODE_ID: 'x' })
-  const y = await startNodeProcess({ ...env, BECKON_NODE_ID: 'y' })
-  t.teardown(async () => {
-    await x.kill()
-    await y.kill()
-  })
-  t.equal(
-    (await admin(x, 'PUT', '/v1/sites/shop', { name: 'Shop', origins: [ORIGIN], secret: SITE_SECRET })).status,
-    201,
-  )
+  const { x, y } = await startProcessPair(t, { BECKON_FEED_INTERVAL_MS: '20' })
   const created = await admin(x, 'PUT', '/v1/sites/shop/campaigns/offer', {
     name: 'Offer',
     frequency: 'once_per_visitor',

@@ -4,7 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { ADMIN_TOKEN, ORIGIN } from './test_node.js'
+import { startNatsServer, type NatsServerHandle } from './nats_server.js'
+import { ADMIN_TOKEN, ORIGIN, SITE_SECRET } from './test_node.js'
 import { TestClient, type Frame } from './test_client.js'
 
 export interface NodeProcess {
@@ -86,6 +87,28 @@ export const adminRequest = (node: NodeProcess, method: string, path: string, bo
     headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
     body: body === undefined ? undefined : JSON.stringify(body),
   })
+
+/**
+ * A real nats-server and two node processes `x` and `y` on it (refresh 1 s, plus `env`), with
+ * site `shop` created through x; all of them are stopped at teardown (nodes by kill -9).
+ */
+export async function startProcessPair(
+  t: { teardown(fn: () => unknown): void },
+  env: Record<string, string> = {},
+): Promise<{ nats: NatsServerHandle; x: NodeProcess; y: NodeProcess }> {
+  const nats = await startNatsServer()
+  t.teardown(() => nats.close())
+  const shared = { BECKON_NATS_URL: nats.url, BECKON_REFRESH_SECONDS: '1', ...env }
+  const x = await startNodeProcess({ ...shared, BECKON_NODE_ID: 'x' })
+  const y = await startNodeProcess({ ...shared, BECKON_NODE_ID: 'y' })
+  t.teardown(async () => {
+    await x.kill()
+    await y.kill()
+  })
+  const site = await adminRequest(x, 'PUT', '/v1/sites/shop', { name: 'Shop', origins: [ORIGIN], secret: SITE_SECRET })
+  if (site.status !== 201) throw new Error(`site shop: HTTP ${site.status}`)
+  return { nats, x, y }
+}
 
 /** Connects a visitor tab of site `shop` the way the widget does: retry with backoff until a node welcomes it. */
 export async function visitorTab(
