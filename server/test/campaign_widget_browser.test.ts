@@ -1,16 +1,13 @@
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import t from 'tap'
-import { bundle } from '../../web/build.js'
 import { signOperatorToken } from '../src/operator/operator_token.js'
+import { launchBrowser, staticDir } from './support/browser.js'
 import { startNode, type TestNode } from './support/test_node.js'
 import { TestClient } from './support/test_client.js'
 import { until } from './support/until.js'
 
-const WEB = fileURLToPath(new URL('../../web/', import.meta.url))
 const SITE = 'demo'
 const SCREENSHOT = '/tmp/beckon-widget-rich-bubble.png'
 
@@ -22,22 +19,20 @@ const PRICING_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Pr
 <body><h1>Plans</h1><script async src="/dist/widget.js" data-site="${SITE}" data-widget="pricing"></script></body></html>`
 
 t.test('rich invitations in a real browser', async (t) => {
-  const staticDir = await mkdtemp(join(tmpdir(), 'beckon-web-'))
+  const web = await staticDir()
   let n: TestNode | undefined
   let browser: Browser | undefined
   t.teardown(async () => {
     await browser?.close()
     await n?.stop()
-    await rm(staticDir, { recursive: true, force: true })
+    await web.remove()
   })
-  await cp(join(WEB, 'demo'), join(staticDir, 'demo'), { recursive: true })
-  await writeFile(join(staticDir, 'demo', 'wave.svg'), WAVE_SVG)
-  await writeFile(join(staticDir, 'demo', 'plans.html'), PRICING_PAGE)
-  await bundle(join(staticDir, 'dist'))
-  n = await startNode({ BECKON_STATIC_DIR: staticDir })
+  await writeFile(join(web.dir, 'demo', 'wave.svg'), WAVE_SVG)
+  await writeFile(join(web.dir, 'demo', 'plans.html'), PRICING_PAGE)
+  n = await startNode({ BECKON_STATIC_DIR: web.dir })
   const node = n
   await node.site(SITE, { origins: [node.base] })
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] })
+  browser = await launchBrowser()
 
   t.test('a javascript: link is refused when the campaign is saved', async (t) => {
     const res = await node.admin('PUT', `/v1/sites/${SITE}/campaigns/evil`, {

@@ -1,19 +1,13 @@
 import { createHmac } from 'node:crypto'
-import { cp, mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import t from 'tap'
 import { until } from './support/until.js'
 import { CLOSE_CODE } from '../../shared/src/protocol.js'
-import { bundle } from '../../web/build.js'
 import { messageLog, openKey } from '../src/chat/conversation.js'
 import type { Store } from '../src/store/store.js'
-import { launchBrowser } from './support/browser.js'
+import { launchBrowser, staticDir } from './support/browser.js'
 import { SITE_SECRET, startNode, type TestNode } from './support/test_node.js'
 
-const WEB = fileURLToPath(new URL('../../web/', import.meta.url))
 const SITE = 'demo'
 const WAIT_MS = 8_000
 const SCREENSHOT = '/tmp/beckon-widget-bubble.png'
@@ -48,17 +42,15 @@ interface PageGlobals {
 }
 
 t.test('widget in a real browser against a real node', async (t) => {
-  const staticDir = await mkdtemp(join(tmpdir(), 'beckon-web-'))
+  const web = await staticDir()
   let n: TestNode | undefined
   let browser: Browser | undefined
   t.teardown(async () => {
     await browser?.close()
     await n?.stop()
-    await rm(staticDir, { recursive: true, force: true })
+    await web.remove()
   })
-  await cp(join(WEB, 'demo'), join(staticDir, 'demo'), { recursive: true })
-  await bundle(join(staticDir, 'dist'))
-  n = await startNode({ BECKON_STATIC_DIR: staticDir })
+  n = await startNode({ BECKON_STATIC_DIR: web.dir })
   const node = n
   await node.site(SITE, { origins: [node.base] })
   browser = await launchBrowser()
