@@ -8,7 +8,8 @@
  * Env: BASE_URL (unset: start a node), BECKON_ADMIN_TOKEN (required with BASE_URL), DURATION
  * (1m), VISITORS (1000), MSGPACK_VISITORS (VISITORS/4), OPERATORS (10), STORM (VISITORS/2),
  * CHAT (100), CHURN (100), VUS_PER_K6 (10000: more VUs of visitors.js or reconnect_storm.js
- * are split over several k6 processes, each under its open-file limit), K6.
+ * are split over several k6 processes, each under its open-file limit), K6, SCENARIOS (all:
+ * a comma list of scenario names or their first word, e.g. `visitors,storm`).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
@@ -26,6 +27,7 @@ import {
   REPO_ROOT,
   runK6,
 } from './runner/k6_process.js'
+import { LoopLagProbe, listenCounters } from './runner/accept_probe.js'
 import { type K6Scenario, k6Suite, prepareSuite, socketErrors, trafficValue } from './runner/k6_suite.js'
 
 const env = process.env
@@ -50,6 +52,7 @@ const scale = {
   churn: int('CHURN', 100),
   duration: env.DURATION || '1m',
   quick: false,
+  arrivals: int('ARRIVALS_PER_SECOND', 100),
 }
 const vusPerK6 = int('VUS_PER_K6', 10000)
 /** Scripts whose VUs are independent of each other, so they may be split over k6 processes. */
@@ -58,7 +61,10 @@ const SPLITTABLE = new Set(['loadtest/k6/visitors.js', 'loadtest/k6/reconnect_st
 /** A node of our own: a child process on a free port, with the open-file limit at its hard limit. */
 async function startNode(adminToken: string): Promise<{ base: string; process: ChildProcess; stop(): Promise<void> }> {
   const dataDir = await mkdtemp(join(tmpdir(), 'beckon-loadtest-'))
-  const child = spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)" && exec node --import tsx server/src/main.ts'], {
+  // NODE_CPU_PROF=DIR: the node writes a V8 CPU profile there when it stops (open it in Chrome DevTools).
+  const profile = env.NODE_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${env.NODE_CPU_PROF}`] : []
+  const argv = [process.execPath, ...profile, '--import', 'tsx', 'server/src/main.ts']
+  const child = spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)" && exec "$0" "$@"', ...argv], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: {
@@ -94,12 +100,30 @@ async function startNode(adminToken: string): Promise<{ base: string; process: C
   }
 }
 
-/** CPU (percent of one core, averaged) and peak RSS of a process while `work` runs, from /proc. */
-async function measure<T>(
-  pid: number | undefined,
-  work: Promise<T>,
-): Promise<{ value: T; cpu?: number; rssMb?: number }> {
-  if (pid === undefined) return { value: await work }
+interface Measured<T> {
+  value: T
+  cpu?: number
+  rssMb?: number
+  /** Worst event-loop stall of the node (ms) and SYNs the kernel dropped for a full accept queue. */
+  stallMs?: number
+  listenDrops?: number
+}
+
+/**
+ * While `work` runs: the node's CPU (percent of one core, averaged) and peak RSS from /proc,
+ * its worst event-loop stall from /metrics, and the machine's accept-queue drops.
+ */
+async function measure<T>(pid: number | undefined, work: Promise<T>): Promise<Measured<T>> {
+  const before = await listenCounters()
+  const lag = new LoopLagProbe(base)
+  const dropsSince = async () => {
+    const after = await listenCounters()
+    return before && after ? after.drops - before.drops : undefined
+  }
+  if (pid === undefined) {
+    const value = await work
+    return { value, stallMs: lag.stop(), listenDrops: await dropsSince() }
+  }
   const ticks = async (): Promise<number> => {
     const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? []
     return Number(fields[11]) + Number(fields[12]) // utime + stime, in clock ticks (100 per second)
@@ -120,7 +144,8 @@ async function measure<T>(
   const value = await work
   clearInterval(sampler)
   const seconds = (performance.now() - began) / 1000
-  return { value, cpu: ((await ticks()) - startTicks) / seconds, rssMb: peak }
+  const cpu = ((await ticks()) - startTicks) / seconds
+  return { value, cpu, rssMb: peak, stallMs: lag.stop(), listenDrops: await dropsSince() }
 }
 
 /** Sums the summaries of one script split over k6 processes: counts add, latencies keep the worst. */
@@ -182,7 +207,17 @@ const node = env.BASE_URL ? undefined : await startNode(adminToken)
 const base = (env.BASE_URL ?? node?.base ?? '').replace(/\/$/, '')
 process.stderr.write(`loadtest: ${k6Version(k6)} against ${base}${node ? ' (a node of its own)' : ''}\n`)
 const tokens = await prepareSuite(base, adminToken)
-const suite = k6Suite(base, adminToken, tokens, scale)
+const only = (env.SCENARIOS ?? '')
+  .split(',')
+  .map((name) => name.trim())
+  .filter(Boolean)
+const suite = k6Suite(base, adminToken, tokens, scale).filter(
+  (s) => only.length === 0 || only.includes(s.name) || only.includes(s.name.split(' ')[0] as string),
+)
+if (suite.length === 0) {
+  process.stderr.write(`loadtest: SCENARIOS=${env.SCENARIOS} names no scenario\n`)
+  process.exit(2)
+}
 // operators.js watches the site visitors.js browses: those two run together, the rest alone.
 const phases: K6Scenario[][] = []
 for (const scenario of suite) {
@@ -194,7 +229,8 @@ const rows: string[][] = []
 let failed = false
 for (const phase of phases) {
   process.stderr.write(`loadtest: ${phase.map((s) => `${s.name} (${s.vus} VUs)`).join(' + ')}\n`)
-  const { value: results, cpu, rssMb } = await measure(node?.process.pid, Promise.all(phase.map(runScenario)))
+  const measured = await measure(node?.process.pid, Promise.all(phase.map(runScenario)))
+  const { value: results, cpu, rssMb } = measured
   for (const [i, scenario] of phase.entries()) {
     const result = results[i] as K6Result
     const summary = result.summary
@@ -219,12 +255,25 @@ for (const phase of phases) {
         .join(', ') || 'none',
       i === 0 && cpu !== undefined ? `${cpu.toFixed(0)}%` : i === 0 ? 'n/a' : '″',
       i === 0 && rssMb !== undefined ? `${rssMb.toFixed(0)} MB` : i === 0 ? 'n/a' : '″',
+      i === 0 ? `${fmt(measured.stallMs)} ms` : '″',
+      i === 0 ? String(measured.listenDrops ?? 'n/a') : '″',
     ])
   }
 }
 await node?.stop()
 
-const header = ['scenario', 'VUs', 'thresholds', 'traffic', 'p95/p99 ms', 'errors', 'node CPU', 'node RSS peak']
+const header = [
+  'scenario',
+  'VUs',
+  'thresholds',
+  'traffic',
+  'p95/p99 ms',
+  'errors',
+  'node CPU',
+  'node RSS peak',
+  'node stall max',
+  'listen drops',
+]
 const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)))
 const line = (cells: string[]) => `| ${cells.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join(' | ')} |`
 console.log(line(header))
@@ -232,6 +281,8 @@ console.log(`| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`)
 for (const row of rows) console.log(line(row))
 console.log(
   `\n${k6Version(k6)}; DURATION ${scale.duration}; node CPU in % of one core, averaged over the phase` +
-    (node ? '' : ' (n/a: the node at BASE_URL is not ours to measure)'),
+    (node ? '' : ' (n/a: the node at BASE_URL is not ours to measure)') +
+    '; node stall max: longest event-loop stall (nodejs_eventloop_lag_max_seconds)' +
+    '; listen drops: SYNs the kernel dropped for a full accept queue (TcpExtListenDrops, machine-wide)',
 )
 process.exit(failed ? 1 : 0)

@@ -47,6 +47,7 @@ const { positionals, values } = parseArgs({
     'kb-share': { type: 'string', default: String(VISITOR_DEFAULTS.kbShare) },
     'invite-after': { type: 'string', default: String(VISITOR_DEFAULTS.inviteAfterSeconds) },
     spread: { type: 'string', default: String(VISITOR_DEFAULTS.spreadMs) },
+    'connect-wait': { type: 'string', default: String(VISITOR_DEFAULTS.connectWaitMs) },
     duration: { type: 'string', default: '30' },
     rounds: { type: 'string', default: '3' },
     jitter: { type: 'string', default: '2000' },
@@ -92,6 +93,7 @@ function scenario(): Scenario {
         kbShare: num('kb-share'),
         inviteAfterSeconds: num('invite-after'),
         spreadMs: num('spread'),
+        connectWaitMs: num('connect-wait', 1),
       })
     case 'operators':
       return new OperatorLoad({

@@ -21,6 +21,8 @@ export interface VisitorLoadOptions {
   /** Each visitor's first page view starts at a random offset in [0, spreadMs]. */
   spreadMs: number
   concurrency: number
+  /** Per socket: upgrade plus `welcome`, ms; slower counts as a failure (`no reply`, `timeout`). */
+  connectWaitMs: number
   localAddress?: string
 }
 
@@ -32,6 +34,7 @@ export const VISITOR_DEFAULTS: Omit<VisitorLoadOptions, 'url' | 'site' | 'count'
   inviteWaitMs: 10_000,
   spreadMs: 5000,
   concurrency: 200,
+  connectWaitMs: 15_000,
 }
 
 export interface VisitorRunReport {
@@ -119,11 +122,12 @@ export class VisitorLoad implements Scenario<VisitorRunReport> {
   }
 
   async connect(): Promise<ConnectReport> {
-    const { url, site, count, concurrency, localAddress } = this.opts
+    const { url, site, count, concurrency, localAddress, connectWaitMs } = this.opts
     const { sockets, report } = await connectAll({
       url: `${url}/v1/visitor?site=${encodeURIComponent(site)}`,
       count,
       concurrency,
+      waitMs: connectWaitMs,
       ...(localAddress ? { localAddress } : {}),
       first: (i) => ({
         t: 'hello',

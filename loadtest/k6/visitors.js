@@ -1,7 +1,8 @@
 // Visitors browsing with dwell times and receiving invitations.
 // Each VU is one visitor session: hello on a landing page, PAGES page views with dwell times
-// (a share on /kb/ pages, which the load campaign invites on after INVITE_AFTER_SECONDS),
-// then it leaves and a new session starts. invite_latency runs from the moment the campaign
+// (DWELL_MIN_MS–DWELL_MAX_MS: 10–30 s; a share on /kb/ pages, which the load campaign invites
+// on after INVITE_AFTER_SECONDS), then it leaves and a new session starts. VUs ramp up at
+// ARRIVALS_PER_SECOND new visitors a second (100). invite_latency runs from the moment the campaign
 // condition became true (page view sent + threshold) to the `invite` frame.
 // CODEC=msgpack runs the same sessions in binary frames (subprotocol beckon.v1.msgpack).
 //
@@ -23,8 +24,16 @@ import {
 } from './lib.js'
 
 const PAGES = number('PAGES', 5)
-const DWELL_MIN_MS = number('DWELL_MIN_MS', 1000)
-const DWELL_MAX_MS = number('DWELL_MAX_MS', 6000)
+// A visitor's pace: a page view every 10–30 s (as the cluster bench browses), not a crawler's.
+const DWELL_MIN_MS = number('DWELL_MIN_MS', 10000)
+const DWELL_MAX_MS = number('DWELL_MAX_MS', 30000)
+/**
+ * New visitors per second while ramping up (RAMP, when set, wins): 100/s is a busy site's
+ * arrival rate (19,000 on line with 5-minute visits see about 60/s). A node restart's crowd
+ * arriving at once is the reconnect storm's scenario, not this one's.
+ */
+const ARRIVALS_PER_SECOND = number('ARRIVALS_PER_SECOND', 100)
+const RAMP = __ENV.RAMP || `${Math.max(1, Math.ceil(VUS / ARRIVALS_PER_SECOND))}s`
 const KB_SHARE = number('KB_SHARE', 0.4)
 /** How long past due an invitation is awaited before it counts as missed. */
 const INVITE_WAIT_MS = number('INVITE_WAIT_MS', 3000)
@@ -42,7 +51,7 @@ export const options = {
       executor: 'ramping-vus',
       startVUs: 0,
       stages: [
-        { duration: __ENV.RAMP || '30s', target: VUS },
+        { duration: RAMP, target: VUS },
         { duration: DURATION, target: VUS },
         { duration: __ENV.RAMP_DOWN || '10s', target: 0 },
       ],

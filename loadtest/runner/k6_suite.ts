@@ -14,6 +14,15 @@ export interface SuiteScale {
   duration: string
   /** Short sessions (few pages, short dwell) and loose latency goals: runs of seconds, for `make test`. */
   quick: boolean
+  /** New visitors per second while visitors.js ramps up (its ARRIVALS_PER_SECOND, 100). */
+  arrivals?: number
+}
+
+/** Seconds of a k6 duration such as `90s`, `2m` or `1h` (the forms this suite passes). */
+export function durationSeconds(duration: string): number {
+  const match = /^(\d+)(s|m|h)$/.exec(duration)
+  if (!match) throw new Error(`DURATION: expected e.g. 90s, 2m or 1h, got ${duration}`)
+  return Number(match[1]) * { s: 1, m: 60, h: 3600 }[match[2] as 's' | 'm' | 'h']
 }
 
 /** `make test`: every script for ~15–30 s with a handful of VUs. */
@@ -86,9 +95,12 @@ export function k6Suite(
     // invitations get longer before they count as missed. Rates, counts and errors stay strict.
     ...(scale.quick && { LATENCY_SCALE: '10', INVITE_WAIT_MS: '4000' }),
   })
-  const browsing: Record<string, string> = scale.quick
-    ? { RAMP: '3s', RAMP_DOWN: '2s', PAGES: '3', DWELL_MIN_MS: '500', DWELL_MAX_MS: '1500' }
-    : {}
+  // Visitors arrive at `arrivals` a second; the operators watch through the ramp and the steady phase.
+  const rampSeconds = (vus: number) => (scale.quick ? 3 : Math.max(1, Math.ceil(vus / (scale.arrivals ?? 100))))
+  const browsing = (vus: number): Record<string, string> =>
+    scale.quick
+      ? { RAMP: '3s', RAMP_DOWN: '2s', PAGES: '3', DWELL_MIN_MS: '500', DWELL_MAX_MS: '1500' }
+      : { RAMP: `${rampSeconds(vus)}s` }
   const invites: Traffic[] = [
     { label: 'invites', metric: 'invite_received', field: 'passes' },
     { label: 'page views', metric: 'page_views', field: 'count' },
@@ -98,7 +110,7 @@ export function k6Suite(
       name: 'visitors (json)',
       script: 'loadtest/k6/visitors.js',
       vus: scale.visitors,
-      env: { ...common('load', scale.visitors), ...browsing },
+      env: { ...common('load', scale.visitors), ...browsing(scale.visitors) },
       traffic: invites,
       latency: ['invite_latency', 'ws_connecting'],
     },
@@ -106,7 +118,7 @@ export function k6Suite(
       name: 'visitors (msgpack)',
       script: 'loadtest/k6/visitors.js',
       vus: scale.msgpack,
-      env: { ...common('load-mp', scale.msgpack), ...browsing, CODEC: 'msgpack' },
+      env: { ...common('load-mp', scale.msgpack), ...browsing(scale.msgpack), CODEC: 'msgpack' },
       traffic: invites,
       latency: ['invite_latency', 'ws_connecting'],
     },
@@ -117,6 +129,7 @@ export function k6Suite(
       // Watches the site visitors.js browses, running at the same time.
       env: {
         ...common('load', scale.operators),
+        ...(!scale.quick && { DURATION: `${rampSeconds(scale.visitors) + durationSeconds(scale.duration)}s` }),
         OPERATOR_TOKEN: tokens.load,
         ...(scale.quick && { SESSION_SECONDS: '5' }),
       },

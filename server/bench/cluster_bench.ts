@@ -3,8 +3,11 @@
  * nodes on this machine, visitors browsing at a visitor's pace from generator processes
  * (each under its own fd limit), operators watching one site from every node. Then the same
  * per-node load on one node without NATS, for the cluster/single ratios. Prints a table.
- * Scale knobs (env): BENCH_CLUSTER_VISITORS (45000), BENCH_WATCHED_VISITORS (5000),
- * BENCH_OPERATORS (20), BENCH_LISTED (50000), BENCH_SECONDS (45).
+ * Scale knobs (env): BENCH_CLUSTER_SCALE (1: a fraction scales the visitor counts below and
+ * the operators, e.g. 0.1 while iterating), or each on its own: BENCH_CLUSTER_VISITORS
+ * (45000), BENCH_WATCHED_VISITORS (5000), BENCH_OPERATORS (20), BENCH_LISTED (50000);
+ * BENCH_SECONDS (45) of browsing. Exits 1 (after the table) when fewer than 99% of the
+ * visitors connected or the killed node's visitors were not all back within 60 s.
  * Run: node --import tsx server/bench/cluster_bench.ts
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node'
@@ -22,12 +25,19 @@ import { ADMIN_TOKEN } from '../test/support/test_node.js'
 import { GeneratorProcess } from './generator_process.js'
 import { cpuSeconds, rssKb } from './proc_stats.js'
 
-const env = (name: string, fallback: number): number => Number(process.env[name] ?? fallback)
+const env = (name: string, fallback: number): number => {
+  const value = Number(process.env[name] || fallback)
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`${name}: expected a positive number, got ${process.env[name]}`)
+  return value
+}
+const FRACTION = env('BENCH_CLUSTER_SCALE', 1)
+const scaled = (name: string, full: number): number => Math.round(env(name, Math.max(1, Math.round(full * FRACTION))))
 const SCALE = {
-  visitors: env('BENCH_CLUSTER_VISITORS', 45_000),
-  watched: env('BENCH_WATCHED_VISITORS', 5000),
-  operators: env('BENCH_OPERATORS', 20),
-  listed: env('BENCH_LISTED', 50_000),
+  visitors: scaled('BENCH_CLUSTER_VISITORS', 45_000),
+  watched: scaled('BENCH_WATCHED_VISITORS', 5000),
+  operators: scaled('BENCH_OPERATORS', 20),
+  listed: scaled('BENCH_LISTED', 50_000),
   seconds: env('BENCH_SECONDS', 45),
 }
 const NODES = 3
@@ -84,7 +94,11 @@ function browsers(node: NodeProcess, site: string, count: number): GeneratorProc
         'kb-share': 0.1,
         'invite-after': 2,
         spread: 10_000,
-        concurrency: 100,
+        // Each hello writes a profile and a lease to JetStream (replicas 3) before `welcome`: on a
+        // busy machine that takes seconds, so few upgrades are in flight and each may wait long.
+        // The connect report keeps every failure and the handshake percentiles.
+        concurrency: 50,
+        'connect-wait': 60_000,
       }),
     )
   }
@@ -163,6 +177,7 @@ async function simulateListed(nc: NatsConnection, site: string, count: number): 
 }
 
 interface LoadResult {
+  connect: ConnectReport
   events: number
   cpuPerEventUs: number[]
   rssKb: number[]
@@ -180,7 +195,8 @@ async function browse(nodes: NodeProcess[], sites: { id: string; count: number }
     ),
   )
   const connects = await Promise.all(gens.map((g) => g.connected<ConnectReport>()))
-  progress(`${connects.reduce((n, r) => n + r.connected, 0)} visitors connected; browsing for ~${SCALE.seconds} s`)
+  const connect = mergeConnects(connects)
+  progress(`${describeConnect(connect)}; browsing for ~${SCALE.seconds} s`)
   const cpu0 = nodes.map((n) => cpuSeconds(pidOf(n)))
   const began = performance.now()
   const runs = await Promise.all(gens.map((g) => g.run<VisitorRunReport>()))
@@ -192,6 +208,7 @@ async function browse(nodes: NodeProcess[], sites: { id: string; count: number }
   const events = runs.reduce((n, r) => n + r.pageViews, 0)
   await Promise.all(gens.map((g) => g.close()))
   return {
+    connect,
     events,
     // Events spread evenly over the nodes (same count of visitors each).
     cpuPerEventUs: cpu.map((c) => (c / (events / nodes.length)) * 1e6),
@@ -202,6 +219,37 @@ async function browse(nodes: NodeProcess[], sites: { id: string; count: number }
     seconds,
   }
 }
+
+/** The generators' connect reports as one: counts and failures add, the slowest p50/p99 stays. */
+function mergeConnects(reports: ConnectReport[]): ConnectReport {
+  const failures: Record<string, number> = {}
+  for (const r of reports)
+    for (const [reason, n] of Object.entries(r.failures)) failures[reason] = (failures[reason] ?? 0) + n
+  const handshakes = reports.flatMap((r) => (r.handshake ? [r.handshake] : []))
+  const worst = (key: 'p50' | 'p99'): number => Math.max(...handshakes.map((h) => h[key]))
+  return {
+    attempted: reports.reduce((n, r) => n + r.attempted, 0),
+    connected: reports.reduce((n, r) => n + r.connected, 0),
+    failures,
+    handshake:
+      handshakes.length > 0
+        ? { ...(handshakes[0] as LatencySummary), p50: worst('p50'), p99: worst('p99') }
+        : undefined,
+    seconds: Math.max(...reports.map((r) => r.seconds)),
+  }
+}
+
+const describeConnect = (c: ConnectReport): string => {
+  const failed = Object.entries(c.failures).map(([reason, n]) => `${reason} ${n}`)
+  return (
+    `${fmt(c.connected, 0)} of ${fmt(c.attempted, 0)} connected in ${fmt(c.seconds)} s ` +
+    `(handshake p50 ${ms(c.handshake, 'p50')}, p99 ${ms(c.handshake, 'p99')}; failed: ${failed.join(', ') || 'none'})`
+  )
+}
+
+/** Fewer than this share connected: the run did not reach its scale and says so (exit 1). */
+const CONNECTED_ENOUGH = 0.99
+const shortOf = (c: ConnectReport): boolean => c.connected < c.attempted * CONNECTED_ENOUGH
 
 async function waitForSite(node: NodeProcess, site: string): Promise<void> {
   for (let i = 0; i < 150; i++) {
@@ -296,6 +344,7 @@ async function main(): Promise<void> {
   )
   while ((await live()) < target && performance.now() - killedAt < 60_000) await sleep(50)
   const recoverySeconds = (performance.now() - killedAt) / 1000
+  const recovered = (await live()) >= target
   progress(
     `after the kill: ${await live()} live on A+B (wanted ${target}); operator total ${probe.total} (was ${before})`,
   )
@@ -321,6 +370,8 @@ async function main(): Promise<void> {
 
   const avg = (xs: number[]): number => xs.reduce((n, x) => n + x, 0) / xs.length
   const rows = [
+    ['visitors connecting, cluster', describeConnect(cluster.connect)],
+    ['visitors connecting, single node', describeConnect(alone.connect)],
     ['visitors held', `${fmt(cluster.perNodeVisitors * NODES, 0)} (${fmt(cluster.perNodeVisitors, 0)} per node)`],
     ['visitor events (page views) / s', fmt(cluster.events / cluster.seconds)],
     ['per-node RSS, cluster', cluster.rssKb.map((k) => `${fmt(k / 1024)} MiB`).join(' / ')],
@@ -356,12 +407,24 @@ async function main(): Promise<void> {
       `windowed snapshot, ${fmt(listedLarge, 0)} listed`,
       `p50 ${ms(large.summary(), 'p50')}, p99 ${ms(large.summary(), 'p99')}`,
     ],
-    [`killed node's ${perNode} visitors live again on the others`, `${fmt(recoverySeconds)} s`],
-    ['machine load average at start', fmt(busy, 2)],
+    [
+      `killed node's ${perNode} visitors live again on the others`,
+      recovered ? `${fmt(recoverySeconds)} s` : `NOT all back within ${fmt(recoverySeconds)} s`,
+    ],
+    ['machine load average at start / end', `${fmt(busy, 2)} / ${fmt((await import('node:os')).loadavg()[0] ?? 0, 2)}`],
   ]
   process.stdout.write(
     `\n| cluster metric | measured |\n| --- | --- |\n${rows.map(([m, v]) => `| ${m} | ${v} |`).join('\n')}\n`,
   )
+  const shortfalls = [
+    shortOf(cluster.connect) && 'the cluster did not hold its visitors',
+    shortOf(alone.connect) && 'the single node did not hold its visitors',
+    !recovered && "the killed node's visitors were not all back",
+  ].filter(Boolean)
+  if (shortfalls.length > 0) {
+    progress(`FAILED: ${shortfalls.join('; ')} (see the table)`)
+    process.exitCode = 1
+  }
 }
 
 main()
