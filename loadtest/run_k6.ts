@@ -186,7 +186,7 @@ async function runScenario(scenario: K6Scenario): Promise<K6Result> {
     runK6(
       k6 as string,
       scenario.script,
-      { ...scenario.env, VUS: String(vus) },
+      { ...scenario.env, VUS: String(vus), TOTAL_VUS: String(scenario.vus) },
       {
         timeoutMs: 30 * 60_000,
         raiseFdLimit: true,

@@ -10,6 +10,17 @@ import { DURATION, ERROR_THRESHOLDS, VUS, connect, ms, number, page, visitorUrl 
 
 const STORM_EVERY_MS = number('STORM_EVERY', 20) * 1000
 const JITTER_MS = number('JITTER_MS', 3000)
+/**
+ * The resumes a second one node is held to. A storm of VUS sockets within JITTER_MS arrives
+ * faster than one core accepts them (9,500 in 3 s is 3,200/s), so the last ones wait in the
+ * kernel (the listen backlog is 512, then SYN retries): the latency goals grow by the time the
+ * node needs for the whole crowd at this rate, TOTAL_VUS / RESUMES_PER_SECOND. Every socket must
+ * still come back, resumed: those thresholds do not move.
+ */
+const RESUMES_PER_SECOND = number('RESUMES_PER_SECOND', 2000)
+/** The whole crowd: `make loadtest` splits a large storm over k6 processes, each told the total. */
+const CROWD = number('TOTAL_VUS', VUS)
+const DRAIN_MS = Math.round((1000 * CROWD) / RESUMES_PER_SECOND)
 
 const reconnectLatency = new Trend('reconnect_latency', true)
 const resumed = new Rate('resumed')
@@ -19,9 +30,9 @@ export const options = {
     storm: { executor: 'constant-vus', vus: VUS, duration: DURATION, gracefulStop: `${STORM_EVERY_MS / 1000 + 10}s` },
   },
   thresholds: {
-    reconnect_latency: [`p(95)<${ms(2000)}`, `p(99)<${ms(5000)}`],
+    reconnect_latency: [`p(95)<${ms(2000 + DRAIN_MS)}`, `p(99)<${ms(5000 + DRAIN_MS)}`],
     resumed: ['rate>0.99'],
-    ws_connecting: [`p(95)<${ms(1000)}`],
+    ws_connecting: [`p(95)<${ms(1000 + DRAIN_MS)}`],
     checks: ['rate>0.99'],
     ...ERROR_THRESHOLDS,
   },

@@ -408,7 +408,7 @@ async function main(): Promise<void> {
       `p50 ${ms(large.summary(), 'p50')}, p99 ${ms(large.summary(), 'p99')}`,
     ],
     [
-      `killed node's ${perNode} visitors live again on the others`,
+      `killed node's ${perNode} visitors live again on the others (new sockets; generator start-up included)`,
       recovered ? `${fmt(recoverySeconds)} s` : `NOT all back within ${fmt(recoverySeconds)} s`,
     ],
     ['machine load average at start / end', `${fmt(busy, 2)} / ${fmt((await import('node:os')).loadavg()[0] ?? 0, 2)}`],
