@@ -27,6 +27,8 @@ export interface VisitorView {
   sort: { by: ViewSort; dir: 'asc' | 'desc' }
   offset: number
   limit: number
+  /** Extension: a visitor followed outside the window too (the console's selected visitor). */
+  pin?: string
   /** Equal keys evaluate alike (for the same visibility), so watchers can share one evaluation. */
   key: string
 }
@@ -71,18 +73,20 @@ export function parseVisitorView(input: unknown, limits: ViewLimits): VisitorVie
         .default({ by: 'last_activity', dir: 'desc' }),
       offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
       limit: z.number().int().min(1).max(limits.viewMaxLimit).default(limits.viewDefaultLimit),
+      pin: z.string().min(1).max(128).optional(),
     })
     .strict()
   const result = schema.safeParse(input)
   if (!result.success) throw new FrameError(ERROR_CODE.badFrame, `watch: ${describe(result.error)}`, 'watch')
-  const { filter: raw, sort, offset, limit } = result.data
+  const { filter: raw, sort, offset, limit, pin } = result.data
   const filter: ViewFilter = {
     ...raw,
     url: raw.url?.toLowerCase(),
     country: raw.country?.toUpperCase(),
     q: raw.q?.toLowerCase(),
   }
-  return { filter, sort, offset, limit, key: JSON.stringify([filter, sort, offset, limit]) }
+  // The pin is per watcher: it stays out of the shared evaluation's key.
+  return { filter, sort, offset, limit, pin, key: JSON.stringify([filter, sort, offset, limit]) }
 }
 
 const includes = (value: string | undefined, part: string): boolean => value?.toLowerCase().includes(part) === true
