@@ -95,7 +95,7 @@ export class ConsoleStore {
 
   label(id: string): string {
     const selected = this.selected.value?.summary
-    return visitorLabel(this.visitors.value.get(id) ?? (selected?.id === id ? selected : undefined), id)
+    return visitorLabel({ id, name: (selected?.id === id ? selected.name : undefined) ?? this.list.nameOf(id) }, id)
   }
 
   /** Selects a listed visitor; the list then follows it (`view.pin`) while it scrolls out of the window. */

@@ -28,6 +28,8 @@ export interface ListView {
 const MARGIN_ROWS = 40
 /** Window offsets snap to this, so small scrolls reuse the window. */
 const OFFSET_STEP = 20
+/** Names of visitors seen in earlier windows, for chats with visitors now out of the window. */
+const NAMES_KEPT = 5_000
 /** Scrolling and typing settle this long before the window moves (one `watch` per move). */
 const SETTLE_MS = 150
 
@@ -64,6 +66,7 @@ export class VisitorWindow {
   private active: ListView | undefined
   private wantedOffset = 0
   private timer: number | undefined
+  private readonly names = new Map<string, string>()
 
   constructor(private readonly sender: WindowSender) {}
 
@@ -103,6 +106,11 @@ export class VisitorWindow {
     if (last?.pin !== this.sender.pin()) this.move(this.wantedOffset, 0)
   }
 
+  /** A visitor's name from any window seen (oldest forgotten first). */
+  nameOf(id: string): string | undefined {
+    return this.rows.value.get(id)?.name ?? this.names.get(id)
+  }
+
   /** Whether `gone` for this visitor means it left the site (it is the answered view's pin). */
   pinned(id: string): boolean {
     return this.active?.pin === id
@@ -119,9 +127,11 @@ export class VisitorWindow {
       this.ids.value = frame.list.map((v) => v.id)
       this.rows.value = new Map(frame.list.map((v) => [v.id, v]))
     })
+    for (const v of frame.list) this.remember(v)
   }
 
   upsert(v: VisitorSummary): void {
+    this.remember(v)
     this.rows.value = new Map(this.rows.value).set(v.id, v)
   }
 
@@ -145,6 +155,13 @@ export class VisitorWindow {
   /** Refused views (`error` ref `watch`) get no snapshot. */
   refused(): void {
     this.sent.value = this.sent.value.slice(1)
+  }
+
+  private remember(v: VisitorSummary): void {
+    if (!v.name) return
+    this.names.delete(v.id)
+    this.names.set(v.id, v.name)
+    if (this.names.size > NAMES_KEPT) this.names.delete(this.names.keys().next().value as string)
   }
 
   private view(offset: number): ListView {

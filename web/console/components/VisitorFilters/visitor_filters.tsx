@@ -80,29 +80,31 @@ export function VisitorFilters() {
           </select>
         </label>
       ))}
-      <label class="stack">
-        Sort by
-        <select
-          data-testid="sort-by"
-          value={sort.by}
-          onChange={(e) => list.setSort({ ...sort, by: e.currentTarget.value as ListSortBy })}
+      <div class="sort">
+        <label class="stack">
+          Sort by
+          <select
+            data-testid="sort-by"
+            value={sort.by}
+            onChange={(e) => list.setSort({ ...sort, by: e.currentTarget.value as ListSortBy })}
+          >
+            {SORTS.map((s) => (
+              <option key={s.by} value={s.by}>
+                {s.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button
+          type="button"
+          class="sort-dir"
+          data-testid="sort-dir"
+          aria-label={sort.dir === 'desc' ? 'Descending; switch to ascending' : 'Ascending; switch to descending'}
+          onClick={() => list.setSort({ ...sort, dir: sort.dir === 'desc' ? 'asc' : 'desc' })}
         >
-          {SORTS.map((s) => (
-            <option key={s.by} value={s.by}>
-              {s.label}
-            </option>
-          ))}
-        </select>
-      </label>
-      <button
-        type="button"
-        class="sort-dir"
-        data-testid="sort-dir"
-        aria-label={sort.dir === 'desc' ? 'Descending; switch to ascending' : 'Ascending; switch to descending'}
-        onClick={() => list.setSort({ ...sort, dir: sort.dir === 'desc' ? 'asc' : 'desc' })}
-      >
-        {sort.dir === 'desc' ? '↓' : '↑'}
-      </button>
+          {sort.dir === 'desc' ? '↓' : '↑'}
+        </button>
+      </div>
     </search>
   )
 }
