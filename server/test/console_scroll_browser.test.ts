@@ -10,6 +10,7 @@ import { launchBrowser, screenshot, staticDir } from './support/browser.js'
 import { startNatsServer } from './support/nats_server.js'
 import { TestClient, type Frame } from './support/test_client.js'
 import { startNode } from './support/test_node.js'
+import { until } from './support/until.js'
 
 const SITE = 'shop'
 /** Simulated visitors, published by a fake node as another beckon node would. */
@@ -146,6 +147,29 @@ t.test('the console lists a 50,000-visitor site with virtual scrolling', async (
     t.comment(`screenshot: ${await screenshot(page, 'console-visitors-50k-1440x900', { fullPage: false })}`)
   })
 
+  await t.test('near the edge of the window the old rows stay until the new window is there', async (t) => {
+    const before = (await watches()).length
+    const shownAt = () =>
+      page.evaluate(() =>
+        Array.from(document.querySelectorAll('[data-testid=visitor-grid] tbody tr'))
+          .filter((tr) => {
+            const box = tr.getBoundingClientRect()
+            const view = document.querySelector('.vscroll')?.getBoundingClientRect()
+            return view !== undefined && box.bottom > view.top + 40 && box.top < view.bottom
+          })
+          .map((tr) => tr.getAttribute('data-visitor-id') ?? 'pending'),
+      )
+    await scrollTo(150)
+    await page.locator(atIndex(150)).waitFor()
+    const during = await shownAt()
+    t.notOk(during.includes('pending'), 'no row in view waits for the node')
+    await until('the window to move', async () => (await watches()).length > before)
+    await grid.and(page.locator('[aria-busy=false]')).waitFor()
+    const offset = (await watches())[before]?.offset as number
+    t.ok(offset > 0 && offset <= 150 - 40, `the new window [${offset}, ${offset + 200}) has the viewport in its middle`)
+    t.strictSame(await shownAt(), during, 'the same rows in the same places after the move')
+  })
+
   await t.test('scrolling to the middle moves the window once and shows the real visitor there', async (t) => {
     const before = (await watches()).length
     await scrollTo(MIDDLE - 5)
@@ -214,6 +238,9 @@ t.test('the console lists a 50,000-visitor site with virtual scrolling', async (
     const detail = page.getByTestId('detail')
     await detail.filter({ hasText: 'https://shop.example/checkout' }).waitFor()
     t.notMatch(await detail.textContent(), /\(left\)/, 'not taken for gone')
+    await rita.client.close()
+    await detail.filter({ hasText: 'Rita Real (left)' }).waitFor()
+    await count.filter({ hasText: /^50,000 visitors$/ }).waitFor()
   })
 
   await t.test('filters and sort are the view: the total narrows', async (t) => {
@@ -237,18 +264,21 @@ t.test('the console lists a 50,000-visitor site with virtual scrolling', async (
       .locator(atIndex(0))
       .and(page.locator(row(sim(1234))))
       .waitFor()
-    await page.getByTestId('filter-q').fill('rita@')
+    await page.getByTestId('filter-q').fill('sim 4999')
+    // Sim 4999 and Sim 49990 … 49999, which were active longer ago.
+    await count.filter({ hasText: /^11 visitors$/ }).waitFor()
     await page
       .locator(atIndex(0))
-      .and(page.locator(row(ritaId)))
+      .and(page.locator(row(sim(4999))))
       .waitFor()
+    t.equal(await page.locator(atIndex(1)).getAttribute('data-visitor-id'), sim(49990))
     await page.getByTestId('filter-q').fill('')
     await page.getByTestId('filter-returning').selectOption('false')
-    // visits = 1 + i % 3, and both real visitors are new.
-    await count.filter({ hasText: /^16,668 visitors$/ }).waitFor()
+    // visits = 1 + i % 3, and the late real visitor is new.
+    await count.filter({ hasText: /^16,667 visitors$/ }).waitFor()
     await page.getByTestId('filter-returning').selectOption('')
     await page.getByTestId('sort-by').selectOption('pages')
-    await count.filter({ hasText: /^50,001 visitors$/ }).waitFor()
+    await count.filter({ hasText: /^50,000 visitors$/ }).waitFor()
     // 50 pages: sims 49, 99, …, the ties by id.
     await page
       .locator(atIndex(0))
@@ -287,7 +317,7 @@ t.test('the console lists a 50,000-visitor site with virtual scrolling', async (
     const small = await consolePage(1024, 768)
     await small
       .getByTestId('visitor-count')
-      .filter({ hasText: /^50,001 visitors$/ })
+      .filter({ hasText: /^50,000 visitors$/ })
       .waitFor()
     await small.locator(row(sim(0))).waitFor()
     t.comment(`screenshot: ${await screenshot(small, 'console-visitors-50k-1024x768', { fullPage: false })}`)
