@@ -1,12 +1,10 @@
-import { readFile } from 'node:fs/promises'
-import { createRequire } from 'node:module'
 import { connect } from '@nats-io/transport-node'
 import type { Browser, Page } from 'playwright-core'
 import t from 'tap'
 import type { VisitorSummary } from '../../shared/src/protocol.js'
 import { signOperatorToken } from '../src/operator/operator_token.js'
 import { encodeValue } from '../src/store/value_codec.js'
-import { launchBrowser, screenshot, staticDir } from './support/browser.js'
+import { axeViolations, launchBrowser, screenshot, staticDir } from './support/browser.js'
 import { startNatsServer } from './support/nats_server.js'
 import { TestClient, type Frame } from './support/test_client.js'
 import { startNode } from './support/test_node.js'
@@ -289,23 +287,7 @@ t.test('the console lists a 50,000-visitor site with virtual scrolling', async (
   })
 
   await t.test('no serious or critical accessibility violations (axe-core)', async (t) => {
-    const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
-    await page.addScriptTag({ content: await readFile(axePath, 'utf8') })
-    const violations = await page.evaluate(async () => {
-      const axe = (
-        window as unknown as {
-          axe: {
-            run(context: string): Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }>
-          }
-        }
-      ).axe
-      const result = await axe.run('.visitors')
-      return result.violations.map((v) => ({
-        id: v.id,
-        impact: v.impact,
-        nodes: v.nodes.map((node) => (node as { target: string[] }).target.join(' ')),
-      }))
-    })
+    const violations = await axeViolations(page, '.visitors')
     const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
     t.same(bad, [], `axe: ${JSON.stringify(violations)}`)
     const snapshot = await page.locator('.visitors').ariaSnapshot()

@@ -1,25 +1,12 @@
 import { z } from 'zod'
 import { FrameError } from '../../../shared/src/frame_parser.js'
-import { ERROR_CODE, type VisitorSummary } from '../../../shared/src/protocol.js'
-
-export const VIEW_SORTS = ['last_activity', 'time_on_site', 'pages'] as const
-export type ViewSort = (typeof VIEW_SORTS)[number]
-
-/** Which visitors a view keeps; strings are matched case-insensitively. */
-export interface ViewFilter {
-  /** The current page URL contains this. */
-  url?: string
-  /** `geo.country`, ISO code. */
-  country?: string
-  department?: string
-  returning?: boolean
-  /** The visitor is in a chat (open, assigned) now. */
-  chat?: boolean
-  /** At least one invitation was sent this visit. */
-  invited?: boolean
-  /** Name, email or visitor id contains this. */
-  q?: string
-}
+import {
+  ERROR_CODE,
+  VIEW_SORTS,
+  type ViewFilter,
+  type ViewSort,
+  type VisitorSummary,
+} from '../../../shared/src/protocol.js'
 
 /** A parsed `watch.view`: the sorted matches from `offset`, at most `limit` of them. */
 export interface VisitorView {

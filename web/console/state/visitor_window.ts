@@ -1,24 +1,13 @@
 import { batch, computed, signal } from '@preact/signals'
-import type { VisitorSummary, VisitorsFrame, WindowFrame } from '../../../shared/src/protocol.js'
+import type { ViewFilter, ViewSort, VisitorSummary, VisitorsFrame, WindowFrame } from '../../../shared/src/protocol.js'
 
-export type ListSortBy = 'last_activity' | 'time_on_site' | 'pages'
 export interface ListSort {
-  by: ListSortBy
+  by: ViewSort
   dir: 'asc' | 'desc'
-}
-/** The list filters of `watch.view.filter` (docs/PROTOCOL.md, Windowed lists); unset = any. */
-export interface ListFilter {
-  url?: string
-  country?: string
-  department?: string
-  returning?: boolean
-  chat?: boolean
-  invited?: boolean
-  q?: string
 }
 /** What the console sends as `watch.view`; the window size is the node's default. */
 export interface ListView {
-  filter: ListFilter
+  filter: ViewFilter
   sort: ListSort
   offset: number
   pin?: string
@@ -47,7 +36,7 @@ export interface WindowSender {
  * Frames apply in the order the node sends them (gones, visitors, then `window`).
  */
 export class VisitorWindow {
-  readonly filter = signal<ListFilter>({})
+  readonly filter = signal<ViewFilter>({})
   readonly sort = signal<ListSort>({ by: 'last_activity', dir: 'desc' })
   readonly total = signal(0)
   readonly offset = signal(0)
@@ -90,7 +79,7 @@ export class VisitorWindow {
     if (offset !== at) this.move(offset, SETTLE_MS)
   }
 
-  setFilter(filter: ListFilter): void {
+  setFilter(filter: ViewFilter): void {
     this.filter.value = filter
     this.move(0, SETTLE_MS)
   }

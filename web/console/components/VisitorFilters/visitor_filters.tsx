@@ -1,7 +1,7 @@
 import './visitor_filters.css'
 import { useSignal } from '@preact/signals'
 import { useConsole } from '../../state/console_context.js'
-import type { ListFilter, ListSortBy } from '../../state/visitor_window.js'
+import type { ViewFilter, ViewSort } from '../../../../shared/src/protocol.js'
 
 type TextKey = 'q' | 'url' | 'country' | 'department'
 type FlagKey = 'returning' | 'chat' | 'invited'
@@ -17,7 +17,7 @@ const FLAGS: Array<{ key: FlagKey; label: string; yes: string; no: string }> = [
   { key: 'chat', label: 'Chat', yes: 'in a chat', no: 'not chatting' },
   { key: 'invited', label: 'Invited', yes: 'invited', no: 'not invited' },
 ]
-const SORTS: Array<{ by: ListSortBy; label: string }> = [
+const SORTS: Array<{ by: ViewSort; label: string }> = [
   { by: 'last_activity', label: 'Last activity' },
   { by: 'time_on_site', label: 'Time on site' },
   { by: 'pages', label: 'Pages' },
@@ -33,7 +33,7 @@ export function VisitorFilters() {
   const countryBad = texts.value.country !== '' && !COUNTRY.test(texts.value.country)
 
   const apply = () => {
-    const filter: ListFilter = { ...flags.value }
+    const filter: ViewFilter = { ...flags.value }
     for (const { key } of TEXTS) {
       const value = texts.value[key].trim()
       if (value !== '' && (key !== 'country' || COUNTRY.test(value))) filter[key] = value
@@ -86,7 +86,7 @@ export function VisitorFilters() {
           <select
             data-testid="sort-by"
             value={sort.by}
-            onChange={(e) => list.setSort({ ...sort, by: e.currentTarget.value as ListSortBy })}
+            onChange={(e) => list.setSort({ ...sort, by: e.currentTarget.value as ViewSort })}
           >
             {SORTS.map((s) => (
               <option key={s.by} value={s.by}>
