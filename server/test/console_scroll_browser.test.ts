@@ -197,6 +197,7 @@ t.test('the console lists a 50,000-visitor site with virtual scrolling', async (
     await page.getByTestId('invite').click()
     t.match(await rita.client.next('invite'), { text: 'Questions about the Pro plan?', startChat: false })
     await page.getByTestId('invite-note').filter({ hasText: 'Invitation sent' }).waitFor()
+    t.comment(`screenshot: ${await screenshot(page, 'console-visitors-50k-middle', { fullPage: false })}`)
   })
 
   await t.test('deltas in the window: a visitor leaves, another arrives', async (t) => {
