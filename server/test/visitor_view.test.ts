@@ -139,5 +139,22 @@ t.test('windowed visitor lists on one node', async (t) => {
     await op.close()
   })
 
+  await t.test('a pinned visitor is followed outside the window; its gone means it left', async (t) => {
+    const op = await watcher('pinner')
+    // Pages now: 1 → 6, 2 → 3, 3 → 3, 4 → 4, 5 → 5; the one-row window holds visitor 1.
+    op.send({ t: 'watch', site: 'shop', view: { sort: { by: 'pages' }, limit: 1, pin: id(2) } })
+    t.strictSame(ids(await op.next('visitors')), [id(1)])
+    t.match(await op.next('visitor'), { id: id(2), pageViews: 3 }, 'the pin outside the window, after the snapshot')
+    visitors[1]?.client.send({ t: 'page', url: 'https://shop.example/blog/pinned', title: '' })
+    t.match(await op.next('visitor'), { id: id(2), pageViews: 4 }, 'its changes still come')
+    await visitors[1]?.client.close()
+    t.match(await op.next('gone'), { visitor: id(2) }, 'gone once it left the site')
+    t.match(await op.next('window'), { total: 4, ids: [id(1)] }, 'the window kept its row')
+    op.send({ t: 'watch', site: 'shop', view: { limit: 1, pin: id(2) } })
+    await op.next('visitors')
+    t.match(await op.next('gone'), { visitor: id(2) }, 'a pin no longer live is gone at the snapshot')
+    await op.close()
+  })
+
   await Promise.all(visitors.map((v) => v.client.close()))
 })

@@ -371,3 +371,23 @@ export type ServerToOperatorFrame =
   | MsgFrame
   | ChatFrame
   | ErrorFrame
+
+/** Extension (v1.1): the sorts of `watch.view.sort.by` (docs/PROTOCOL.md, Windowed lists). */
+export const VIEW_SORTS = ['last_activity', 'time_on_site', 'pages'] as const
+export type ViewSort = (typeof VIEW_SORTS)[number]
+
+/** Extension (v1.1): `watch.view.filter`, which visitors a view keeps; strings match case-insensitively. */
+export interface ViewFilter {
+  /** The current page URL contains this. */
+  url?: string
+  /** `geo.country`, ISO code. */
+  country?: string
+  department?: string
+  returning?: boolean
+  /** The visitor is in a chat (open, assigned) now. */
+  chat?: boolean
+  /** At least one invitation was sent this visit. */
+  invited?: boolean
+  /** Name, email or visitor id contains this. */
+  q?: string
+}

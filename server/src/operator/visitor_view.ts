@@ -1,25 +1,12 @@
 import { z } from 'zod'
 import { FrameError } from '../../../shared/src/frame_parser.js'
-import { ERROR_CODE, type VisitorSummary } from '../../../shared/src/protocol.js'
-
-export const VIEW_SORTS = ['last_activity', 'time_on_site', 'pages'] as const
-export type ViewSort = (typeof VIEW_SORTS)[number]
-
-/** Which visitors a view keeps; strings are matched case-insensitively. */
-export interface ViewFilter {
-  /** The current page URL contains this. */
-  url?: string
-  /** `geo.country`, ISO code. */
-  country?: string
-  department?: string
-  returning?: boolean
-  /** The visitor is in a chat (open, assigned) now. */
-  chat?: boolean
-  /** At least one invitation was sent this visit. */
-  invited?: boolean
-  /** Name, email or visitor id contains this. */
-  q?: string
-}
+import {
+  ERROR_CODE,
+  VIEW_SORTS,
+  type ViewFilter,
+  type ViewSort,
+  type VisitorSummary,
+} from '../../../shared/src/protocol.js'
 
 /** A parsed `watch.view`: the sorted matches from `offset`, at most `limit` of them. */
 export interface VisitorView {
@@ -27,6 +14,8 @@ export interface VisitorView {
   sort: { by: ViewSort; dir: 'asc' | 'desc' }
   offset: number
   limit: number
+  /** Extension: a visitor followed outside the window too (the console's selected visitor). */
+  pin?: string
   /** Equal keys evaluate alike (for the same visibility), so watchers can share one evaluation. */
   key: string
 }
@@ -71,18 +60,20 @@ export function parseVisitorView(input: unknown, limits: ViewLimits): VisitorVie
         .default({ by: 'last_activity', dir: 'desc' }),
       offset: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
       limit: z.number().int().min(1).max(limits.viewMaxLimit).default(limits.viewDefaultLimit),
+      pin: z.string().min(1).max(128).optional(),
     })
     .strict()
   const result = schema.safeParse(input)
   if (!result.success) throw new FrameError(ERROR_CODE.badFrame, `watch: ${describe(result.error)}`, 'watch')
-  const { filter: raw, sort, offset, limit } = result.data
+  const { filter: raw, sort, offset, limit, pin } = result.data
   const filter: ViewFilter = {
     ...raw,
     url: raw.url?.toLowerCase(),
     country: raw.country?.toUpperCase(),
     q: raw.q?.toLowerCase(),
   }
-  return { filter, sort, offset, limit, key: JSON.stringify([filter, sort, offset, limit]) }
+  // The pin is per watcher: it stays out of the shared evaluation's key.
+  return { filter, sort, offset, limit, pin, key: JSON.stringify([filter, sort, offset, limit]) }
 }
 
 const includes = (value: string | undefined, part: string): boolean => value?.toLowerCase().includes(part) === true

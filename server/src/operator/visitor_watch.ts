@@ -14,6 +14,8 @@ interface Watcher {
   ids: string[]
   listed: Set<string>
   total: number
+  /** The view's pinned visitor was live and visible when last told. */
+  pinLive: boolean
 }
 
 /**
@@ -46,7 +48,7 @@ export class VisitorWatch implements DirectoryListener {
     let watcher = bySession.get(session)
     if (watcher) await this.directory.ready(site)
     else {
-      watcher = { site, ready: false, view, ids: [], listed: new Set(), total: 0 }
+      watcher = { site, ready: false, view, ids: [], listed: new Set(), total: 0, pinLive: false }
       bySession.set(session, watcher)
       await this.directory.watch(site)
     }
@@ -65,6 +67,19 @@ export class VisitorWatch implements DirectoryListener {
     watcher.listed = new Set(watcher.ids)
     watcher.total = total
     session.send({ t: 'visitors', site, list: window, total, offset: view.offset, limit: view.limit })
+    watcher.pinLive = view.pin !== undefined && (watcher.listed.has(view.pin) || this.sendPin(session, view.pin))
+  }
+
+  /** Tells where the pinned visitor outside the window stands: its summary, or `gone`. */
+  private sendPin(session: OperatorSession, pin: string): boolean {
+    const v = this.pinned(session, pin)
+    session.send(v ? { t: 'visitor', ...v } : { t: 'gone', visitor: pin })
+    return v !== undefined
+  }
+
+  private pinned(session: OperatorSession, pin: string): VisitorSummary | undefined {
+    const v = this.directory.get(session.operator.site, pin)
+    return v && session.canSee(v) ? v : undefined
   }
 
   /** The socket closed: its watch ends (the last one of a site drops the directory's copies). */
@@ -141,7 +156,14 @@ export class VisitorWatch implements DirectoryListener {
   ): void {
     const ids = window.map((v) => v.id)
     const now = new Set(ids)
-    for (const id of watcher.ids) if (!now.has(id)) session.send({ t: 'gone', visitor: id })
+    const pin = view.pin !== undefined && !now.has(view.pin) ? view.pin : undefined
+    const pinned = pin === undefined ? undefined : this.pinned(session, pin)
+    // A pinned visitor leaving the window is not gone: `gone` for it means it left the site.
+    for (const id of watcher.ids) if (!now.has(id) && (id !== pin || !pinned)) session.send({ t: 'gone', visitor: id })
+    if (pin !== undefined) {
+      if (pinned && (changed.has(pin) || !watcher.pinLive)) session.send({ t: 'visitor', ...pinned })
+      else if (!pinned && watcher.pinLive && !watcher.listed.has(pin)) session.send({ t: 'gone', visitor: pin })
+    }
     for (const v of window) if (!watcher.listed.has(v.id) || changed.has(v.id)) session.send({ t: 'visitor', ...v })
     const reordered = ids.length !== watcher.ids.length || ids.some((id, i) => watcher.ids[i] !== id)
     if (reordered || total !== watcher.total)
@@ -149,5 +171,6 @@ export class VisitorWatch implements DirectoryListener {
     watcher.ids = ids
     watcher.listed = now
     watcher.total = total
+    watcher.pinLive = view.pin !== undefined && (now.has(view.pin) || pinned !== undefined)
   }
 }

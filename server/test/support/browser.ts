@@ -1,4 +1,5 @@
-import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -45,4 +46,23 @@ export async function screenshot(page: Page, name: string, { fullPage = true } =
   const path = join(SHOTS, `${name}.png`)
   await page.screenshot({ path, fullPage })
   return path
+}
+
+export interface AxeViolation {
+  id: string
+  impact: string
+  /** CSS selectors of the offending elements. */
+  nodes: string[]
+}
+
+/** Runs axe-core in the page (on the elements `selector` matches, else the whole page). */
+export async function axeViolations(page: Page, selector?: string): Promise<AxeViolation[]> {
+  const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
+  await page.addScriptTag({ content: await readFile(axePath, 'utf8') })
+  return page.evaluate(async (context) => {
+    type Result = { violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }
+    const axe = (window as unknown as { axe: { run(context?: string): Promise<Result> } }).axe
+    const result = await (context === undefined ? axe.run() : axe.run(context))
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }))
+  }, selector)
 }

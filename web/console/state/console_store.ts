@@ -7,6 +7,7 @@ import { visitorLabel } from './format.js'
 import { OperatorConnection, type ConnectionStatus, type OperatorAction } from './operator_connection.js'
 import { forgetToken, saveToken, takeToken, tokenClaims } from './operator_token.js'
 import type { ConsoleFrame } from './server_frame.js'
+import { VisitorWindow } from './visitor_window.js'
 
 /** How long an error from the node stays on screen. */
 const ERROR_SHOWN_MS = 8_000
@@ -33,15 +34,17 @@ export class ConsoleStore {
   readonly error = signal<ErrorFrame | undefined>(undefined)
   /** Wall clock, advanced every second so durations tick without traffic. */
   readonly now = signal(Date.now())
-  readonly visitors = signal<ReadonlyMap<string, VisitorSummary>>(new Map())
+  /** The window of the live list the node sends (virtual scrolling over `total` rows). */
+  readonly list: VisitorWindow
+  readonly visitors = computed(() => this.list.rows.value)
   readonly selected = signal<SelectedVisitor | undefined>(undefined)
   readonly view = signal<ConsoleView>(location.hash === '#studio' ? 'studio' : 'live')
   readonly chats: ChatStore
   readonly campaigns = new CampaignListStore()
   readonly studio = new StudioStore()
 
-  /** Newest visit first. */
-  readonly visitorList = computed(() => [...this.visitors.value.values()].sort((a, b) => b.visitSince - a.visitSince))
+  /** The window's rows, in the list's order. */
+  readonly visitorList = computed(() => this.list.list.value)
   readonly perms = computed(() => new Set(this.token.value ? tokenClaims(this.token.value).perms : []))
   readonly canManageCampaigns = computed(() => this.perms.value.has('manage_campaigns'))
 
@@ -52,6 +55,10 @@ export class ConsoleStore {
     this.chats = new ChatStore({
       send: (action) => this.send(action),
       me: () => this.ready.value?.operator,
+    })
+    this.list = new VisitorWindow({
+      watch: (view) => this.connection?.watch(view) ?? false,
+      pin: () => this.selected.value?.summary.id,
     })
     window.setInterval(() => (this.now.value = Date.now()), 1000)
     window.addEventListener('hashchange', () => {
@@ -87,12 +94,16 @@ export class ConsoleStore {
   }
 
   label(id: string): string {
-    return visitorLabel(this.visitors.value.get(id), id)
+    const selected = this.selected.value?.summary
+    return visitorLabel({ id, name: (selected?.id === id ? selected.name : undefined) ?? this.list.nameOf(id) }, id)
   }
 
+  /** Selects a listed visitor; the list then follows it (`view.pin`) while it scrolls out of the window. */
   select(id: string): void {
     const summary = this.visitors.value.get(id)
-    if (summary) this.selected.value = { summary, left: false }
+    if (!summary) return
+    this.selected.value = { summary, left: false }
+    this.list.repin()
   }
 
   /** Sends a manual invitation to the selected visitor; false when offline. */
@@ -109,6 +120,7 @@ export class ConsoleStore {
     this.connection = new OperatorConnection(`${scheme}://${location.host}/v1/operator`, token, {
       status: (status) => this.statusChanged(status, token),
       frame: (frame) => this.frame(frame),
+      view: () => this.list.resubscribe(),
     })
     this.connection.start()
   }
@@ -137,30 +149,29 @@ export class ConsoleStore {
     batch(() => {
       switch (frame.t) {
         case 'visitors': {
-          this.visitors.value = new Map(frame.list.map((v) => [v.id, v]))
-          const selected = this.selected.value
-          if (selected) {
-            const v = this.visitors.value.get(selected.summary.id)
-            this.selected.value = v ? { summary: v, left: false } : { ...selected, left: true }
-          }
+          this.list.snapshot(frame)
+          // A selected visitor outside the window follows in its own `visitor` or `gone` frame.
+          const v = this.selected.value && this.visitors.value.get(this.selected.value.summary.id)
+          if (v) this.selected.value = { summary: v, left: false }
           for (const v of frame.list) this.chats.fromSummary(v)
           return
         }
+        case 'window':
+          this.list.moved(frame)
+          return
         case 'visitor': {
           const { t: _t, ...summary } = frame
-          const next = new Map(this.visitors.value)
-          next.set(summary.id, summary)
-          this.visitors.value = next
+          this.list.upsert(summary)
           if (this.selected.value?.summary.id === summary.id) this.selected.value = { summary, left: false }
           this.chats.fromSummary(summary)
           return
         }
         case 'gone': {
-          const next = new Map(this.visitors.value)
-          next.delete(frame.visitor)
-          this.visitors.value = next
+          this.list.gone(frame.visitor)
+          // Only the pinned visitor's `gone` says it left the site; others just left the window.
           const selected = this.selected.value
-          if (selected?.summary.id === frame.visitor) this.selected.value = { ...selected, left: true }
+          if (selected?.summary.id === frame.visitor && this.list.pinned(frame.visitor))
+            this.selected.value = { ...selected, left: true }
           return
         }
         case 'chat':
@@ -170,6 +181,7 @@ export class ConsoleStore {
           this.chats.message(frame)
           return
         case 'error':
+          if (frame.ref === 'watch') this.list.refused()
           // A refused message shows in its thread; the banner is for everything else.
           if (!this.chats.refused(frame)) this.showError(frame)
       }

@@ -16,11 +16,13 @@ export interface ConnectionHandlers {
   status(status: ConnectionStatus): void
   /** Every frame after `ready`; each (re)connect starts with a fresh `visitors` snapshot. */
   frame(frame: Exclude<ConsoleFrame, ReadyFrame>): void
+  /** The `watch.view` to send after each `ready`. */
+  view(): unknown
 }
 
 /**
  * The operator socket of the console (JSON subprotocol). Each attempt sends `auth` first,
- * and after `ready` sends `watch` for the operator's site, so a reconnect restores the live
+ * and after `ready` sends `watch` for the operator's site with the list's current view, so a reconnect restores the live
  * list by itself; the node then replays the open chats assigned to this operator. Reconnects
  * with jittered exponential backoff on every close except the final codes.
  */
@@ -49,6 +51,13 @@ export class OperatorConnection {
     clearTimeout(this.timer)
     this.socket?.close(CLOSE_CODE.normal)
     this.socket = undefined
+  }
+
+  /** Re-aims the watch (a new window, filter or pin); false when the socket is not ready. */
+  watch(view: unknown): boolean {
+    if (!this.ready || !this.socket) return false
+    this.socket.send(JSON.stringify({ t: 'watch', site: this.ready.site, view }))
+    return true
   }
 
   /** Sends an action; false when the socket is not ready (the caller tells the operator). */
@@ -92,7 +101,7 @@ export class OperatorConnection {
     if (frame.t === 'ready') {
       this.ready = frame
       this.readyAt = Date.now()
-      this.socket?.send(JSON.stringify({ t: 'watch', site: frame.site }))
+      this.socket?.send(JSON.stringify({ t: 'watch', site: frame.site, view: this.handlers.view() }))
       this.handlers.status({ state: 'online', ready: frame })
       return
     }

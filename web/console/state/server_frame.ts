@@ -11,6 +11,7 @@ import {
   type VisitorSummary,
   type VisitorsFrame,
   type VisitorUpsertFrame,
+  type WindowFrame,
 } from '../../../shared/src/protocol.js'
 
 /**
@@ -24,6 +25,7 @@ export type ChatMessageFrame = MsgFrame & { visitor: string }
 export type ConsoleFrame =
   | ReadyFrame
   | VisitorsFrame
+  | WindowFrame
   | VisitorUpsertFrame
   | GoneFrame
   | ChatStateFrame
@@ -58,6 +60,9 @@ function number(o: Json, key: string, path: string): number {
   if (typeof value !== 'number' || !Number.isFinite(value))
     throw new ServerFrameError(`${path}.${key}: expected a number`)
   return value
+}
+function optNumber(o: Json, key: string, path: string): number | undefined {
+  return o[key] === undefined || o[key] === null ? undefined : number(o, key, path)
 }
 function boolean(o: Json, key: string, path: string): boolean {
   const value = o[key]
@@ -156,8 +161,19 @@ export function parseServerFrame(input: unknown): ConsoleFrame {
         t,
         site: string(o, 'site', path),
         list: o.list.map((v, i) => parseVisitorSummary(v, `${path}.list[${i}]`)),
+        total: optNumber(o, 'total', path),
+        offset: optNumber(o, 'offset', path),
+        limit: optNumber(o, 'limit', path),
       }
     }
+    case 'window':
+      return {
+        t,
+        site: string(o, 'site', path),
+        total: number(o, 'total', path),
+        offset: number(o, 'offset', path),
+        ids: strings(o, 'ids', path),
+      }
     case 'visitor':
       return { t, ...parseVisitorSummary(o, path) }
     case 'gone':

@@ -1,7 +1,10 @@
 import './visitor_list.css'
+import { useSignal, useSignalEffect } from '@preact/signals'
+import { useEffect, useLayoutEffect, useRef } from 'preact/hooks'
 import type { VisitorSummary } from '../../../../shared/src/protocol.js'
 import { useConsole } from '../../state/console_context.js'
 import { duration, host, joined, shortUrl, visitorLabel } from '../../state/format.js'
+import { VisitorFilters } from '../VisitorFilters/visitor_filters.js'
 
 /** Column headers; VisitorRow fills the same columns. */
 const COLUMNS = [
@@ -18,6 +21,19 @@ const COLUMNS = [
   'Chat',
 ]
 const NUMERIC = new Set(['On page', 'Visit', 'Pages'])
+/** Every row is this tall (px, as in visitor_list.css), so row i sits at i × ROW_PX. */
+const ROW_PX = 44
+/** Rows rendered beyond each edge of the viewport, so fast scrolling shows no blank. */
+const OVERSCAN = 8
+const PAGE_KEYS: Record<string, (index: number, page: number, total: number) => number> = {
+  ArrowDown: (i) => i + 1,
+  ArrowUp: (i) => i - 1,
+  PageDown: (i, page) => i + page,
+  PageUp: (i, page) => i - page,
+  Home: () => 0,
+  End: (_i, _page, total) => total - 1,
+}
+const COUNT = new Intl.NumberFormat('en-US')
 
 /** A second line in a cell; the space keeps the cell's text readable when copied. */
 const Sub = ({ text }: { text: string }) => (
@@ -27,32 +43,21 @@ const Sub = ({ text }: { text: string }) => (
   </>
 )
 
-function VisitorRow({
-  v,
-  now,
-  selected,
-  onSelect,
-}: {
-  v: VisitorSummary
-  now: number
-  selected: boolean
-  onSelect: (id: string) => void
-}) {
+const rowId = (id: string) => `visitor-row-${id}`
+
+function VisitorRow({ v, index, now, selected }: { v: VisitorSummary; index: number; now: number; selected: boolean }) {
   const referrer = v.referrer ?? v.page.referrer
   const chat = v.chat
   return (
     <tr
+      id={rowId(v.id)}
+      aria-rowindex={index + 2}
+      aria-selected={selected}
       data-testid="visitor-row"
       data-visitor-id={v.id}
-      tabIndex={0}
-      class={selected ? 'selected' : undefined}
-      onClick={() => onSelect(v.id)}
-      onKeyDown={(event) => {
-        if (event.key === 'Enter' || event.key === ' ') {
-          event.preventDefault()
-          onSelect(v.id)
-        }
-      }}
+      data-index={index}
+      class={selected ? 'vrow selected' : 'vrow'}
+      style={{ top: `${index * ROW_PX}px` }}
     >
       <td class="who">
         <strong>{visitorLabel(v, v.id)}</strong>
@@ -78,7 +83,9 @@ function VisitorRow({
         {`#${v.visits}`}
         <Sub text={v.visits > 1 ? 'returning' : 'new'} />
       </td>
-      <td class="num">{String(v.pageViews)}</td>
+      <td class="num" data-testid="visitor-pages">
+        {String(v.pageViews)}
+      </td>
       <td>
         {v.geo.country ?? '—'}
         {v.geo.city && <Sub text={v.geo.city} />}
@@ -107,28 +114,130 @@ function VisitorRow({
   )
 }
 
+/** A row whose visitor the node has not sent yet (the window is moving there). */
+const PendingRow = ({ index }: { index: number }) => (
+  <tr aria-rowindex={index + 2} class="vrow pending" style={{ top: `${index * ROW_PX}px` }}>
+    <td colSpan={COLUMNS.length}>Loading…</td>
+  </tr>
+)
+
 /**
- * The live visitors table: one row per visitor, newest visit first, updated in place by
- * upserts. The time-on-page cells tick from `pageSince` without any traffic from the node.
+ * The live visitors, sorted and filtered by the node: a grid of `total` fixed-height rows
+ * that renders only those in view (and a few more), from the window the node sends. Arrow
+ * keys, Page Up/Down, Home and End move the selection. Time on page ticks from `pageSince`.
  */
 export function VisitorList() {
   const store = useConsole()
-  const list = store.visitorList.value
+  const list = store.list
+  const scroller = useRef<HTMLDivElement>(null)
+  const top = useSignal(0)
+  const height = useSignal(ROW_PX * 12)
+  /** A row the keyboard moved to before its visitor arrived. */
+  const pending = useRef<number | undefined>(undefined)
+
+  const total = list.total.value
+  const offset = list.offset.value
+  const ids = list.ids.value
+  const rows = list.rows.value
   const now = store.now.value
   const selected = store.selected.value?.summary.id
-  const onSelect = (id: string) => store.select(id)
+  const first = Math.floor(top.value / ROW_PX)
+  const count = Math.ceil(height.value / ROW_PX) + 1
+  const from = Math.max(0, first - OVERSCAN)
+  const to = Math.min(total, first + count + OVERSCAN)
+  const at = (index: number): VisitorSummary | undefined => {
+    const id = ids[index - offset]
+    return id === undefined ? undefined : rows.get(id)
+  }
+
+  useLayoutEffect(() => {
+    const el = scroller.current
+    if (!el) return
+    const header = el.querySelector('.vhead')
+    const observer = new ResizeObserver(() => {
+      height.value = el.clientHeight - (header?.clientHeight ?? 0)
+    })
+    observer.observe(el)
+    return () => observer.disconnect()
+  }, [])
+  useEffect(() => list.viewport(first, count), [first, count, total])
+  // New filters or sort: back to the top, where the new snapshot starts.
+  useSignalEffect(() => {
+    list.filter.value
+    list.sort.value
+    if (scroller.current) scroller.current.scrollTop = 0
+  })
+  useEffect(() => {
+    const index = pending.current
+    const v = index === undefined ? undefined : at(index)
+    if (v) {
+      pending.current = undefined
+      store.select(v.id)
+    }
+  })
+
+  const reveal = (index: number) => {
+    const el = scroller.current
+    if (!el) return
+    const y = index * ROW_PX
+    if (y < el.scrollTop) el.scrollTop = y
+    else if (y + ROW_PX > el.scrollTop + height.value) el.scrollTop = y + ROW_PX - height.value
+  }
+  const onKeyDown = (event: KeyboardEvent) => {
+    const step = PAGE_KEYS[event.key]
+    if (!step || total === 0) return
+    event.preventDefault()
+    const current = selected === undefined ? -1 : ids.indexOf(selected)
+    const index = current < 0 ? first - (event.key === 'ArrowDown' ? 1 : 0) : offset + current
+    const target = Math.max(0, Math.min(total - 1, step(index, count - 1, total)))
+    reveal(target)
+    const v = at(target)
+    pending.current = v ? undefined : target
+    if (v) store.select(v.id)
+  }
+
+  const shown: preact.JSX.Element[] = []
+  for (let i = from; i < to; i++) {
+    const v = at(i)
+    shown.push(
+      v ? (
+        <VisitorRow key={v.id} v={v} index={i} now={now} selected={v.id === selected} />
+      ) : (
+        <PendingRow key={`pending-${i}`} index={i} />
+      ),
+    )
+  }
+  const active = selected !== undefined && shown.some((r) => r.key === selected) ? rowId(selected) : undefined
+  const filtered = Object.keys(list.filter.value).length > 0
   return (
     <section class="card visitors">
       <h2>
         Visitors online{' '}
         <span class="count" data-testid="visitor-count">
-          {String(list.length)}
+          {`${COUNT.format(total)} ${total === 1 ? 'visitor' : 'visitors'}`}
         </span>
       </h2>
-      <div class="scroll">
-        <table class="grid">
-          <thead>
-            <tr>
+      <VisitorFilters />
+      <div ref={scroller} class="vscroll" onScroll={(e) => (top.value = e.currentTarget.scrollTop)}>
+        <table
+          class="vgrid"
+          // biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: ARIA allows grid on a table; its rows are selected by keyboard
+          role="grid"
+          tabIndex={0}
+          aria-label="Visitors online"
+          aria-rowcount={total + 1}
+          aria-colcount={COLUMNS.length}
+          aria-activedescendant={active}
+          aria-busy={list.loading.value}
+          data-testid="visitor-grid"
+          onKeyDown={onKeyDown}
+          onClick={(e) => {
+            const id = (e.target as Element).closest('[data-visitor-id]')?.getAttribute('data-visitor-id')
+            if (id) store.select(id)
+          }}
+        >
+          <thead class="vhead">
+            <tr aria-rowindex={1} class="vrow">
               {COLUMNS.map((c) => (
                 <th key={c} scope="col" class={NUMERIC.has(c) ? 'num' : undefined}>
                   {c}
@@ -136,15 +245,15 @@ export function VisitorList() {
               ))}
             </tr>
           </thead>
-          <tbody>
-            {list.length === 0 ? (
-              <tr class="empty">
-                <td colSpan={COLUMNS.length}>No visitors online right now.</td>
+          <tbody class="vbody" style={{ height: `${Math.max(1, total) * ROW_PX}px` }}>
+            {total === 0 ? (
+              <tr class="vrow empty">
+                <td colSpan={COLUMNS.length}>
+                  {filtered ? 'No visitors match these filters.' : 'No visitors online right now.'}
+                </td>
               </tr>
             ) : (
-              list.map((v) => (
-                <VisitorRow key={v.id} v={v} now={now} selected={v.id === selected} onSelect={onSelect} />
-              ))
+              shown
             )}
           </tbody>
         </table>
