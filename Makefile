@@ -45,7 +45,7 @@ run: build
 test: install lint system-deps typecheck build
 	$(NODE) --import tsx server/test/support/run_tests.ts
 
-# docs/img/*.png, taken by the console and studio browser tests as they click through (BECKON_SCREENSHOTS).
+# docs/img/*.png, taken by the browser tests as they click through (BECKON_SCREENSHOTS).
 screenshots: build system-deps
 	BECKON_SCREENSHOTS=docs/img $(NODE) --import tsx server/test/support/run_tests.ts $(wildcard server/test/*_browser.test.ts)
 
