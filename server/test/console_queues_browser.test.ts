@@ -176,6 +176,10 @@ t.test('queues, alerts, shortcuts and layout of the operator console', async (t)
     t.ok(await bob.getByTestId('chat-input').isDisabled(), 'read-only composer')
     t.ok(await bob.getByTestId('close-chat').isDisabled(), 'cannot close it')
     t.match(await bob.getByTestId('chat-input').getAttribute('placeholder'), /Read-only: ann/)
+    // The node replays the team's open chats to a fresh page too.
+    await bob.reload()
+    await bob.locator('[data-testid=status][data-state=online]').waitFor()
+    await count(bob, 'team').filter({ hasText: '1' }).waitFor()
 
     second = await waitingChat('Second visitor here')
     await ann.getByTestId('queue-waiting').click()

@@ -105,20 +105,34 @@ export class AlertStore {
   alert(alert: ChatAlert, who: string): void {
     const settings = this.settings.value
     if (settings.sound) this.beep()
-    if (settings.desktop && permissionNow() === 'granted') {
-      const title = alert.kind === 'chat' ? `New chat: ${who}` : `${who} wrote`
-      const note = new Notification(title, { body: alert.text, tag: alert.conversation.id })
-      note.onclick = () => {
-        window.focus()
-        this.open(alert.conversation.id)
-        note.close()
-      }
+    if (settings.desktop && permissionNow() === 'granted') this.notify(alert, who)
+  }
+
+  private notify(alert: ChatAlert, who: string): void {
+    const title = alert.kind === 'chat' ? `New chat: ${who}` : `${who} wrote`
+    let note: Notification
+    try {
+      // One per chat (`tag`): a newer alert of the same chat replaces the older one.
+      note = new Notification(title, { body: alert.text, tag: alert.conversation.id })
+    } catch (error) {
+      // Some browsers (Chrome on Android) only notify through a service worker.
+      console.warn('beckon console: no desktop notification:', error)
+      return
+    }
+    note.onclick = () => {
+      window.focus()
+      this.open(alert.conversation.id)
+      note.close()
     }
   }
 
   private context(): AudioContext | undefined {
     if (typeof AudioContext === 'undefined') return undefined
-    this.audio ??= new AudioContext()
+    try {
+      this.audio ??= new AudioContext()
+    } catch {
+      // No audio device: the other alerts still work.
+    }
     return this.audio
   }
 
