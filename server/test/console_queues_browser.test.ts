@@ -176,6 +176,13 @@ t.test('queues, alerts, shortcuts and layout of the operator console', async (t)
     t.ok(await bob.getByTestId('chat-input').isDisabled(), 'read-only composer')
     t.ok(await bob.getByTestId('close-chat').isDisabled(), 'cannot close it')
     t.match(await bob.getByTestId('chat-input').getAttribute('placeholder'), /Read-only: ann/)
+    // With takeover_chats the same chat can be answered (which takes it over).
+    const { page: tara, context: taras } = await consolePage('tara', ['takeover_chats'], { width: 1440, height: 900 })
+    await tara.getByTestId('queue-team').click()
+    await row(tara, first.conversation).click()
+    t.notOk(await tara.getByTestId('chat-input').isDisabled(), 'takeover_chats: the composer is open')
+    t.notOk(await tara.getByTestId('close-chat').isDisabled(), 'and the chat can be closed')
+    await taras.close()
     // The node replays the team's open chats to a fresh page too.
     await bob.reload()
     await bob.locator('[data-testid=status][data-state=online]').waitFor()

@@ -3,7 +3,7 @@ import { type Conversation, QUEUES, type Queue } from '../../state/chat_store.js
 import { useConsole } from '../../state/console_context.js'
 import { duration } from '../../state/format.js'
 
-export const QUEUE_LABELS: Record<Queue, string> = {
+const QUEUE_LABELS: Record<Queue, string> = {
   waiting: 'Waiting',
   mine: 'Mine',
   team: 'Team',
