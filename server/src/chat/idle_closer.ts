@@ -109,6 +109,8 @@ export class IdleCloser {
     if (live) return live.tabs.size > 0 ? undefined : live.profile.lastSeenAt
     const owner = await this.ownership.owner(site, visitor)
     if (owner !== undefined && owner !== this.liveness.nodeId && (await this.liveness.isAlive(owner))) return undefined
+    // A visitor that just left this node may still have its last-seen write in flight.
+    await this.hub.written({ site, id: visitor })
     const profile = await this.store.get<{ lastSeenAt?: unknown }>('profiles', profileKey(site, visitor))
     const seen = profile?.value.lastSeenAt
     if (typeof seen === 'number') return seen

@@ -208,8 +208,8 @@ export class ChatStore {
     if (c && (c.unread > 0 || c.fresh)) this.put({ ...c, unread: 0, fresh: false })
   }
 
-  /** The operator acted on the chat on screen: it is its choice now, and read. */
-  private engage(): void {
+  /** The operator acted on the chat on screen (or went to write in it): it is its choice now, and read. */
+  engage(): void {
     this.provisional = false
     this.markRead()
   }

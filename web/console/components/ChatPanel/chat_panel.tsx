@@ -23,7 +23,14 @@ export function ChatPanel() {
     return () => window.removeEventListener('keydown', onKey)
   }, [store])
   return (
-    <aside class="card chat" aria-label="Chats">
+    <aside
+      class="card chat"
+      aria-label="Chats"
+      onFocusIn={(event) => {
+        // Going to write in the chat on screen makes it the operator's choice: no newer chat replaces it.
+        if (event.target instanceof HTMLElement && event.target.dataset.testid === 'chat-input') store.chats.engage()
+      }}
+    >
       <div class="chat-head">
         <h2>Chats</h2>
         <span class="spacer" />
