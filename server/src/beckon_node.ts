@@ -48,6 +48,7 @@ import { TeamPresence } from './operator/team_presence.js'
 import { OperatorHub } from './operator/operator_hub.js'
 import { OperatorSession } from './operator/operator_session.js'
 import { ChatService } from './chat/chat_service.js'
+import { IdleCloser } from './chat/idle_closer.js'
 import { WebhookOutbox } from './webhook/webhook_outbox.js'
 import { WebhookDispatcher } from './webhook/webhook_dispatcher.js'
 import { CampaignRegistry } from './campaign/campaign_registry.js'
@@ -125,6 +126,7 @@ export class BeckonNode {
   readonly presence: TeamPresence
   readonly operators: OperatorHub
   readonly chat: ChatService
+  readonly idleCloser: IdleCloser
   readonly campaigns: CampaignRegistry
   readonly campaignStats: CampaignStats
   readonly runner: CampaignRunner
@@ -256,6 +258,18 @@ export class BeckonNode {
       log,
     )
     this.operators.useChat(this.chat)
+    this.idleCloser = new IdleCloser(
+      store,
+      this.hub,
+      this.ownership,
+      this.liveness,
+      this.sites,
+      this.chat,
+      {
+        idleMs: config.chatIdleCloseMinutes * 60_000,
+      },
+      log,
+    )
     const limits = config.limits
     const campaignLimits: CampaignLimits = {
       maxDepth: limits.maxCampaignDepth,
@@ -437,6 +451,7 @@ export class BeckonNode {
     await node.sites.load()
     await node.campaigns.load((site) => node.runner.recompiled(site))
     node.dispatcher.start()
+    node.idleCloser.start()
     await node.listen()
     log.info({ port: node.port, cluster: Boolean(config.natsUrl) }, 'beckon node listening')
     return node
@@ -676,6 +691,7 @@ export class BeckonNode {
     this.runner.close()
     await this.hub.flush()
     await this.dispatcher.stop()
+    await this.idleCloser.stop()
     // Profiles are durable: now other nodes may take the visitors over.
     await Promise.all([...this.hub.visitors()].map((v) => this.ownership.release(v.site, v.id).catch(() => undefined)))
     await this.liveness.stop()

@@ -214,6 +214,12 @@ export interface Config {
   teamNotifyMs: number
   /** Webhook delivery (server/src/webhook/), one setting per field. */
   webhooks: WebhookConfig
+  /**
+   * BECKON_CHAT_IDLE_CLOSE_MINUTES (30; 0 = off; fractions allowed, e.g. 0.05 = 3 s for tests):
+   * an open chat whose visitor has had no connected tab for this long closes itself with a
+   * system note (server/src/chat/idle_closer.ts).
+   */
+  chatIdleCloseMinutes: number
 }
 
 export interface WebhookConfig {
@@ -264,6 +270,17 @@ export function parseCidrList(name: string, raw: string | undefined): BlockList 
     list.addSubnet(address, prefix, type)
   }
   return list
+}
+
+/** A non-negative decimal such as `30` or `0.05`. */
+function decimal(env: Env, name: string, fallback: number, max: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw.trim() === '') return fallback
+  if (!/^\d+(\.\d+)?$/.test(raw.trim()))
+    throw new ConfigError(name, `expected a number such as 30 or 0.5, got ${JSON.stringify(raw)}`)
+  const value = Number(raw)
+  if (value > max) throw new ConfigError(name, `must be at most ${max}, got ${value}`)
+  return value
 }
 
 function bool(env: Env, name: string, fallback: boolean): boolean {
@@ -335,5 +352,6 @@ export function parseConfig(env: Env = process.env, openFiles = openFileLimit())
     maxOperatorTokenSeconds: int(env, 'BECKON_MAX_OPERATOR_TOKEN_SECONDS', 86_400, 60),
     clusterAckTimeoutMs: int(env, 'BECKON_CLUSTER_ACK_TIMEOUT_MS', 3000, 1),
     statsFlushMs: int(env, 'BECKON_STATS_FLUSH_MS', 1000, 10),
+    chatIdleCloseMinutes: decimal(env, 'BECKON_CHAT_IDLE_CLOSE_MINUTES', 30, 525_600),
   }
 }

@@ -211,7 +211,8 @@ export interface MsgFrame {
   t: 'msg'
   id: string
   conversation: string
-  from: 'operator' | 'visitor'
+  /** Extension `system`: a note the node itself wrote (an idle close); shown centred, never sent by a client. */
+  from: 'operator' | 'visitor' | 'system'
   operator?: string
   text: string
   at: number
@@ -231,6 +232,8 @@ export interface ChatFrame {
   tags?: string[]
   /** Extension: the details an offline message was left with (state `offline`). */
   contact?: { name?: string; email: string }
+  /** Extension: when the conversation began (ms since epoch); the console's queues sort by it. */
+  createdAt?: number
 }
 export interface ErrorFrame {
   t: 'error'

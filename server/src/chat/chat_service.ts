@@ -1,5 +1,6 @@
 import {
   ERROR_CODE,
+  type ChatState,
   type InviteFrame,
   type OperatorInviteFrame,
   type ServerToVisitorFrame,
@@ -346,14 +347,39 @@ export class ChatService {
     if (conversation.state === 'closed') return
     this.ensureMayAct(session, conversation, 'close')
     const closed = await this.change(conversation, (c) => ({ ...c, state: 'closed', closedAt: Date.now() }))
+    await this.afterClose(closed, conversation.state, { closedBy: session.operator.id })
+  }
+
+  /**
+   * Closes an open chat on the node's own behalf, with a system note (`from: "system"`).
+   * One compare-and-set on the record: of nodes racing to close the same chat one wins, and
+   * only the winner writes the note. False when the chat is gone, closed, an offline message,
+   * or changed since it was read (the caller looks again later).
+   */
+  async closeBySystem(site: string, id: string, note: string, reason: string): Promise<boolean> {
+    const key = conversationKey(site, id)
+    const entry = await this.store.get<unknown>('conversations', key)
+    if (!entry) return false
+    const current = parseConversation(entry.value)
+    if (current.state === 'closed' || current.state === 'offline') return false
+    const closed: Conversation = { ...current, state: 'closed', closedAt: Date.now() }
+    if ((await this.store.update('conversations', key, closed, entry.revision)) === false) return false
+    this.publish(site, { kind: 'state', conversation: closed })
+    await this.append(closed, { from: 'system', text: note })
+    await this.afterClose(closed, current.state, { closedBy: 'system', reason })
+    return true
+  }
+
+  /** Frees the chat's pointer, stops its offer, sends `chat.closed` with the transcript, counts it. */
+  private async afterClose(closed: Conversation, was: ChatState, by: Record<string, string>): Promise<void> {
     // An offline message never held the visitor's open-chat pointer.
-    if (conversation.state === 'offline') await this.store.delete('conversations', offlineKey(closed.site, closed.id))
+    if (was === 'offline') await this.store.delete('conversations', offlineKey(closed.site, closed.id))
     else await this.store.delete('conversations', openKey(closed.site, closed.visitor))
     this.clearOffer(closed.id)
     const transcript = await this.store.read<Record<string, unknown>>(messageLog(closed.site, closed.id), 0)
     this.webhooks.emit(closed.site, 'chat.closed', {
       conversation: conversationData(closed),
-      closedBy: session.operator.id,
+      ...by,
       transcript: transcript.map((r) => parseStoredMessage({ ...r.value, id: `${closed.id}-${r.seq}` })),
     })
     await this.countClosedWhileAway(closed.site, closed.visitor)
@@ -377,8 +403,9 @@ export class ChatService {
   }
 
   /**
-   * Replays, after an operator authenticated, the open conversations it is assigned to and the
-   * offline messages it may see (the Offline queue), oldest first.
+   * Replays, after an operator authenticated, the open conversations it is assigned to or may
+   * see (the console's Waiting, Mine and Team queues) and the offline messages it may see (the
+   * Offline queue), oldest first.
    */
   async replayToOperator(session: OperatorSession): Promise<void> {
     const op = session.operator
@@ -390,7 +417,7 @@ export class ChatService {
     }
     for (const pointer of await this.store.list<{ conversation: string }>('conversations', `${op.site}.open.`)) {
       const conversation = await this.load(op.site, pointer.value.conversation)
-      if (!conversation || conversation.operator !== op.id) continue
+      if (!conversation || (conversation.operator !== op.id && !session.canSee(conversation))) continue
       session.send(chatFrame(conversation))
       for (const message of await this.recent(conversation)) session.send(msgFrame(conversation, message))
     }
@@ -554,7 +581,7 @@ export class ChatService {
     if (visitor) {
       if (event.kind === 'state') {
         visitor.chatUpdate(conversation.id, conversation.state, conversation.operator)
-      } else {
+      } else if (event.msg.from !== 'system') {
         visitor.chatMessage(event.msg.from, event.msg.at)
       }
       // Tags are the team's labels: operators see them, the visitor does not.

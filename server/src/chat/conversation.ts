@@ -69,7 +69,7 @@ export function parseConversation(input: unknown): Conversation {
 
 const messageSchema = z.object({
   id: z.string(),
-  from: z.enum(['operator', 'visitor']),
+  from: z.enum(['operator', 'visitor', 'system']),
   operator: z.string().optional(),
   text: z.string(),
   at: z.number(),
@@ -94,6 +94,7 @@ export function chatFrame(c: Conversation): ChatFrame & { visitor: string } {
   if (c.transferredBy !== undefined && !c.accepted) frame.transferredBy = c.transferredBy
   if (c.tags !== undefined) frame.tags = c.tags
   if (c.contact !== undefined) frame.contact = c.contact
+  frame.createdAt = c.createdAt
   return frame
 }
 

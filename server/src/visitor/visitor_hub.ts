@@ -269,7 +269,7 @@ export class VisitorHub {
   }
 
   /** Resolves once the visitor's profile writes issued so far are done (before another node may load it). */
-  async written(visitor: LiveVisitor): Promise<void> {
+  async written(visitor: Pick<LiveVisitor, 'site' | 'id'>): Promise<void> {
     await this.writes.get(profileKey(visitor.site, visitor.id))
   }
 

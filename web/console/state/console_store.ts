@@ -1,5 +1,6 @@
 import { batch, computed, signal } from '@preact/signals'
 import { CLOSE_CODE, type ErrorFrame, type ReadyFrame, type VisitorSummary } from '../../../shared/src/protocol.js'
+import { AlertStore } from './alert_store.js'
 import { CampaignListStore } from './campaign_list_store.js'
 import { ChatStore } from './chat_store.js'
 import { StudioStore } from './studio_store.js'
@@ -40,6 +41,7 @@ export class ConsoleStore {
   readonly selected = signal<SelectedVisitor | undefined>(undefined)
   readonly view = signal<ConsoleView>(location.hash === '#studio' ? 'studio' : 'live')
   readonly chats: ChatStore
+  readonly alerts: AlertStore
   readonly campaigns = new CampaignListStore()
   readonly studio = new StudioStore()
 
@@ -47,6 +49,8 @@ export class ConsoleStore {
   readonly visitorList = computed(() => this.list.list.value)
   readonly perms = computed(() => new Set(this.token.value ? tokenClaims(this.token.value).perms : []))
   readonly canManageCampaigns = computed(() => this.perms.value.has('manage_campaigns'))
+  /** Replying in another operator's chat takes it over (else Team chats are read-only). */
+  readonly canTakeOver = computed(() => this.perms.value.has('takeover_chats'))
 
   private connection: OperatorConnection | undefined
   private errorTimer: number | undefined
@@ -55,6 +59,19 @@ export class ConsoleStore {
     this.chats = new ChatStore({
       send: (action) => this.send(action),
       me: () => this.ready.value?.operator,
+      visible: () => document.visibilityState === 'visible',
+      alert: (alert) =>
+        this.alerts.alert(alert, alert.conversation.contact?.name ?? this.label(alert.conversation.visitor)),
+    })
+    this.alerts = new AlertStore(
+      () => this.chats.attention.value,
+      (id) => {
+        this.show('live')
+        this.chats.select(id)
+      },
+    )
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') this.chats.viewed()
     })
     this.list = new VisitorWindow({
       watch: (view) => this.connection?.watch(view) ?? false,
@@ -131,6 +148,7 @@ export class ConsoleStore {
       this.status.value = status
       if (status.state === 'online') {
         this.ready.value = status.ready
+        this.alerts.useOperator(status.ready.operator)
         this.campaigns.start(status.ready.site, token)
         return
       }

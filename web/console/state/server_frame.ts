@@ -76,12 +76,18 @@ function strings(o: Json, key: string, path: string): string[] {
   return value as string[]
 }
 
-const CHAT_STATES: readonly ChatState[] = ['open', 'assigned', 'closed']
+const CHAT_STATES: readonly ChatState[] = ['open', 'assigned', 'closed', 'offline']
 function chatState(o: Json, key: string, path: string): ChatState {
   const value = string(o, key, path)
   if (!(CHAT_STATES as readonly string[]).includes(value))
     throw new ServerFrameError(`${path}.${key}: unknown chat state ${value}`)
   return value as ChatState
+}
+
+/** An offline message's details: the email is how the operator answers it. */
+function contact(value: unknown, path: string): { name?: string; email: string } {
+  const o = object(value, path)
+  return { name: optString(o, 'name', path), email: string(o, 'email', path) }
 }
 
 const PLATFORMS: readonly DevicePlatform[] = ['desktop', 'mobile', 'tablet']
@@ -187,10 +193,13 @@ export function parseServerFrame(input: unknown): ConsoleFrame {
         accepted: o.accepted === true,
         visitor: string(o, 'visitor', path),
         tags: o.tags === undefined || o.tags === null ? undefined : strings(o, 'tags', path),
+        createdAt: o.createdAt === undefined ? undefined : number(o, 'createdAt', path),
+        contact: o.contact === undefined ? undefined : contact(o.contact, `${path}.contact`),
       }
     case 'msg': {
       const from = string(o, 'from', path)
-      if (from !== 'operator' && from !== 'visitor') throw new ServerFrameError(`${path}.from: unknown sender ${from}`)
+      if (from !== 'operator' && from !== 'visitor' && from !== 'system')
+        throw new ServerFrameError(`${path}.from: unknown sender ${from}`)
       return {
         t,
         id: string(o, 'id', path),

@@ -1,41 +1,106 @@
 import './chat_queue.css'
+import { type Conversation, QUEUES, type Queue } from '../../state/chat_store.js'
 import { useConsole } from '../../state/console_context.js'
+import { duration } from '../../state/format.js'
 
-/** Conversations, open ones first, most recent activity first; unread visitor messages as a badge. */
-export function ChatQueue() {
+const QUEUE_LABELS: Record<Queue, string> = {
+  waiting: 'Waiting',
+  mine: 'Mine',
+  team: 'Team',
+  offline: 'Offline',
+  closed: 'Closed',
+}
+
+const EMPTY: Record<Queue, string> = {
+  waiting: 'No chat is waiting.',
+  mine: 'You have no open chat.',
+  team: 'No teammate is chatting.',
+  offline: 'No offline message.',
+  closed: 'No chat closed since this page opened.',
+}
+
+/** What the row says about the chat's state, in the words of its queue. */
+function stateText(c: Conversation, queue: Queue, me: string | undefined): string {
+  switch (queue) {
+    case 'waiting':
+      return c.operator === undefined ? 'waiting' : c.operator === me ? 'offered to you' : `offered to ${c.operator}`
+    case 'mine':
+      return 'mine'
+    case 'team':
+      return c.operator ?? 'teammate'
+    default:
+      return queue
+  }
+}
+
+function Row({ c, queue }: { c: Conversation; queue: Queue }) {
   const store = useConsole()
   const chats = store.chats
   const me = store.ready.value?.operator
-  const selected = chats.selected.value
-  const ordered = chats.ordered.value
+  const selected = chats.selected.value === c.id
+  const last = c.messages[c.messages.length - 1]
   return (
-    <ul class="conversations" data-testid="conversations">
-      {ordered.length === 0 && <li class="placeholder">No chats yet.</li>}
-      {ordered.map((c) => (
-        <li
-          key={c.id}
-          data-testid="conversation"
-          data-conversation-id={c.id}
-          data-state={c.state}
-          class={c.id === selected ? 'selected' : undefined}
-        >
+    <li
+      data-testid="conversation"
+      data-conversation-id={c.id}
+      data-state={c.state}
+      data-queue={queue}
+      class={selected ? 'selected' : undefined}
+    >
+      <button type="button" aria-current={selected ? 'true' : undefined} onClick={() => chats.select(c.id)}>
+        <span class="who">{c.contact ? (c.contact.name ?? c.contact.email) : store.label(c.visitor)}</span>
+        {(c.unread > 0 || c.fresh) && (
+          <span class="badge" data-testid="conversation-unread" title="Unread visitor messages">
+            {c.unread > 0 ? String(c.unread) : 'new'}
+          </span>
+        )}
+        <span class={`pill chat-${c.state}`}>{stateText(c, queue, me)}</span>
+        {queue === 'waiting' && (
+          <span class="age" title="Waiting for">
+            {duration(store.now.value - c.createdAt)}
+          </span>
+        )}
+        {last && <span class="preview">{last.text}</span>}
+      </button>
+    </li>
+  )
+}
+
+/**
+ * The chat queues as tabs with their counts (Waiting, Mine, Team, Offline, Closed) and the
+ * shown queue's chats; unread visitor messages as a badge.
+ */
+export function ChatQueue() {
+  const chats = useConsole().chats
+  const queue = chats.queue.value
+  const lists = chats.queues.value
+  const list = lists[queue]
+  return (
+    <div class="queue">
+      <div class="queue-tabs" role="tablist" aria-label="Chat queues">
+        {QUEUES.map((q, i) => (
           <button
+            key={q}
             type="button"
-            aria-current={c.id === selected ? 'true' : undefined}
-            onClick={() => chats.select(c.id)}
+            role="tab"
+            data-testid={`queue-${q}`}
+            aria-selected={q === queue}
+            title={`${QUEUE_LABELS[q]} (key ${i + 1})`}
+            onClick={() => chats.showQueue(q)}
           >
-            <span class="who">{store.label(c.visitor)}</span>
-            <span class={`pill chat-${c.state}`}>
-              {c.state === 'assigned' ? (c.operator === me ? 'mine' : (c.operator ?? 'assigned')) : c.state}
+            {QUEUE_LABELS[q]}
+            <span class="count" data-testid="queue-count">
+              {String(lists[q].length)}
             </span>
-            {c.unread > 0 && (
-              <span class="badge" title="Unread visitor messages">
-                {String(c.unread)}
-              </span>
-            )}
           </button>
-        </li>
-      ))}
-    </ul>
+        ))}
+      </div>
+      <ul class="conversations" data-testid="conversations" role="tabpanel" aria-label={QUEUE_LABELS[queue]}>
+        {list.length === 0 && <li class="placeholder">{EMPTY[queue]}</li>}
+        {list.map((c) => (
+          <Row key={c.id} c={c} queue={queue} />
+        ))}
+      </ul>
+    </div>
   )
 }

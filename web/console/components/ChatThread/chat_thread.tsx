@@ -53,10 +53,13 @@ export function ChatThread() {
     if (el && stick.current) el.scrollTop = el.scrollHeight
   })
   useEffect(() => {
-    if (c) input.current?.focus()
+    if (c && chats.focusComposer) input.current?.focus()
   }, [c?.id])
 
+  const takeover = store.canTakeOver.value
   const live = c !== undefined && c.state !== 'closed'
+  // Another operator's chat is read-only without takeover_chats; an offline message is answered by email.
+  const locked = c !== undefined && (c.state === 'offline' || chats.readOnly(c, takeover))
   const stateText = !c
     ? ''
     : c.state === 'assigned'
@@ -67,7 +70,9 @@ export function ChatThread() {
         : `with ${c.operator ?? 'another operator'}`
       : c.state === 'open'
         ? 'waiting for an operator'
-        : 'closed'
+        : c.state === 'offline'
+          ? 'offline message'
+          : 'closed'
   return (
     <div class="thread">
       <div class="thread-head">
@@ -83,15 +88,15 @@ export function ChatThread() {
           </span>
         ))}
         <span class="spacer" />
-        <button
-          type="button"
-          data-testid="accept"
-          disabled={!live || (c.operator === me && c.confirmed)}
-          onClick={() => chats.act('accept')}
-        >
+        <button type="button" data-testid="accept" disabled={!chats.canAccept(c)} onClick={() => chats.act('accept')}>
           Accept
         </button>
-        <button type="button" data-testid="close-chat" disabled={!live} onClick={() => chats.act('close')}>
+        <button
+          type="button"
+          data-testid="close-chat"
+          disabled={!chats.canClose(c, takeover)}
+          onClick={() => chats.act('close')}
+        >
           Close chat
         </button>
       </div>
@@ -116,7 +121,9 @@ export function ChatThread() {
             data-status="sent"
           >
             <span class="meta">
-              {`${m.from === 'visitor' ? store.label(c.visitor) : (m.operator ?? 'operator')} · ${clock(m.at)}`}
+              {m.from === 'system'
+                ? clock(m.at)
+                : `${m.from === 'visitor' ? store.label(c.visitor) : (m.operator ?? 'operator')} · ${clock(m.at)}`}
             </span>
             <span class="text">{m.text}</span>
           </div>
@@ -140,13 +147,19 @@ export function ChatThread() {
           data-testid="chat-input"
           type="text"
           maxLength={2000}
-          placeholder="Type a message…"
+          placeholder={
+            c?.contact
+              ? `Answer by email: ${c.contact.email}`
+              : locked
+                ? `Read-only: ${c?.operator ?? 'a teammate'}'s chat`
+                : 'Type a message…'
+          }
           aria-label="Message"
-          disabled={!live}
+          disabled={!live || locked}
           value={draft.value}
           onInput={(e) => (draft.value = e.currentTarget.value)}
         />
-        <button type="submit" class="primary" data-testid="chat-send" disabled={!live}>
+        <button type="submit" class="primary" data-testid="chat-send" disabled={!live || locked}>
           Send
         </button>
       </form>

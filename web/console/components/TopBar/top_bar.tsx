@@ -1,6 +1,7 @@
 import './top_bar.css'
 import type { ConnectionStatus } from '../../state/operator_connection.js'
 import { useConsole } from '../../state/console_context.js'
+import { AlertSettings } from '../AlertSettings/alert_settings.js'
 
 function statusText(s: ConnectionStatus | undefined, now: number): string {
   switch (s?.state) {
@@ -15,6 +16,31 @@ function statusText(s: ConnectionStatus | undefined, now: number): string {
     case 'refused':
       return 'Refused'
   }
+}
+
+/** Waiting and Mine at a glance; a click shows that queue in the live view. */
+function ChatCounts() {
+  const store = useConsole()
+  const lists = store.chats.queues.value
+  const show = (queue: 'waiting' | 'mine') => {
+    store.show('live')
+    store.chats.showQueue(queue)
+  }
+  return (
+    <span class="chat-counts">
+      <button
+        type="button"
+        data-testid="top-waiting"
+        class={lists.waiting.length > 0 ? 'hot' : undefined}
+        onClick={() => show('waiting')}
+      >
+        {`Waiting ${lists.waiting.length}`}
+      </button>
+      <button type="button" data-testid="top-mine" onClick={() => show('mine')}>
+        {`Mine ${lists.mine.length}`}
+      </button>
+    </span>
+  )
 }
 
 /** Who is signed in, the connection state, the view switch and the token change. */
@@ -55,6 +81,8 @@ export function TopBar() {
         </nav>
       )}
       <span class="spacer" />
+      {ready && <ChatCounts />}
+      {ready && <AlertSettings />}
       <span
         class="status"
         data-testid="status"
