@@ -8,6 +8,7 @@ import {
   type StatsTotals,
   type StoredCampaign,
 } from '../campaign/campaign_api.js'
+import { describeError as describe } from './api_request.js'
 import { getAt, type JsonObject, newCampaign, type Path, setAt, slug } from '../campaign/campaign_definition.js'
 
 /** Quiet time after the last edit before the draft is previewed against live traffic. */
@@ -312,9 +313,4 @@ export class StudioStore {
       this.busy.value = false
     }
   }
-}
-
-function describe(error: unknown): string {
-  if (error instanceof CampaignApiError) return `${error.message} (${error.status || error.code})`
-  return error instanceof Error ? error.message : String(error)
 }

@@ -91,7 +91,9 @@ function VisitorRow({
         {v.utm.source ?? '—'}
         {(v.utm.medium || v.utm.campaign) && <Sub text={joined([v.utm.medium, v.utm.campaign], ' · ')} />}
       </td>
-      <td title={referrer ?? ''}>{referrer ? host(referrer).replace(/^www\./, '') : 'direct'}</td>
+      <td class="referrer" title={referrer ?? ''}>
+        {referrer ? host(referrer).replace(/^www\./, '') : 'direct'}
+      </td>
       <td class={v.widgetOpen ? 'on' : undefined}>{v.widgetOpen ? 'open' : '—'}</td>
       <td data-testid="visitor-chat">
         {chat ? (
