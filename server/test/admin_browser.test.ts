@@ -281,6 +281,14 @@ t.test('site settings, embed code, canned responses and layout', async (t) => {
       id: 'a-campaign-with-a-long-identifier',
       name: 'A campaign with quite a long descriptive name',
       when: { field: 'page.url', op: 'contains', value: 'never-matches' },
+      message: {
+        text: 'Hello',
+        startChat: false,
+        variants: [
+          { id: 'long-variant-16c', weight: 1, text: 'Hello A' },
+          { id: 'b', weight: 1, text: 'Hello B' },
+        ],
+      },
     })
     const clippedCells = (page: Page) =>
       page.evaluate(() => {
@@ -315,6 +323,13 @@ t.test('site settings, embed code, canned responses and layout', async (t) => {
         await lead.locator('table.grid').first().waitFor()
         t.strictSame(await clippedCells(lead), [], `${view} view at ${width} px: every cell shows its content`)
       }
+      await lead.getByTestId('view-studio').click()
+      await lead
+        .locator('[data-testid=studio-campaign][data-campaign-id=a-campaign-with-a-long-identifier] .pick')
+        .click()
+      await lead.getByTestId('variant-stats').waitFor()
+      t.strictSame(await clippedCells(lead), [], `campaign stats at ${width} px: every cell shows its content`)
+      await screenshot(lead, `studio-stats-${width}`)
       await lead.getByTestId('view-live').click()
       await screenshot(lead, `console-live-${width}`)
     }

@@ -44,13 +44,17 @@ export function CannedPicker({
     active.value = 0
   }, [query])
 
+  const summary = visitor ? store.visitors.value.get(visitor) : undefined
+  /** A reply as it will be sent to this chat's visitor (fallbacks where the console lacks a value). */
+  const rendered = (text: string): string => {
+    const facts: Facts = summary ? summaryFacts(summary) : new Map()
+    return renderTemplate(text, facts, Date.now())
+  }
   const insert = (id: string) => {
     const reply = canned.byId.value.get(id)
     const m = SLASH.exec(draft.value)
     if (!reply || !m) return
-    const summary = visitor ? store.visitors.value.get(visitor) : undefined
-    const facts: Facts = summary ? summaryFacts(summary) : new Map()
-    draft.value = draft.value.slice(0, m.index + (m[1]?.length ?? 0)) + renderTemplate(reply.text, facts, Date.now())
+    draft.value = draft.value.slice(0, m.index + (m[1]?.length ?? 0)) + rendered(reply.text)
     input.current?.focus()
   }
 
@@ -99,7 +103,7 @@ export function CannedPicker({
             >
               <span class="shortcut">/{c.id}</span>
               <span class="title">{c.title}</span>
-              <span class="text">{c.text}</span>
+              <span class="text">{rendered(c.text)}</span>
             </div>
           ))}
         </div>

@@ -176,36 +176,38 @@ export function SiteSettings() {
           <FieldError path="" />
           {draft && (
             <div class="settings-grid">
-              <section class="card settings-section" aria-labelledby="origins-title">
-                <h2 id="origins-title">Allowed origins</h2>
-                <p class="note">
-                  Pages the widget may connect from, such as https://www.example.com (one per line; * allows any).
-                </p>
-                <ListInput
-                  values={draft.origins}
-                  path="origins"
-                  label="Allowed origins"
-                  testid="settings-origins"
-                  onChange={(origins) => settings.edit({ origins })}
-                />
-                <FieldError path="origins" within />
-              </section>
-              <section class="card settings-section" aria-labelledby="departments-title">
-                <h2 id="departments-title">Departments</h2>
-                <p class="note">
-                  Chats and visitors are routed to operators of their department (letters, digits, - and _).
-                </p>
-                <ListInput
-                  values={draft.departments}
-                  path="departments"
-                  label="Departments"
-                  testid="settings-departments"
-                  onChange={(departments) => settings.edit({ departments })}
-                />
-                <FieldError path="departments" within />
-              </section>
+              <div class="settings-col">
+                <section class="card settings-section" aria-labelledby="origins-title">
+                  <h2 id="origins-title">Allowed origins</h2>
+                  <p class="note">
+                    Pages the widget may connect from, such as https://www.example.com (one per line; * allows any).
+                  </p>
+                  <ListInput
+                    values={draft.origins}
+                    path="origins"
+                    label="Allowed origins"
+                    testid="settings-origins"
+                    onChange={(origins) => settings.edit({ origins })}
+                  />
+                  <FieldError path="origins" within />
+                </section>
+                <section class="card settings-section" aria-labelledby="departments-title">
+                  <h2 id="departments-title">Departments</h2>
+                  <p class="note">
+                    Chats and visitors are routed to operators of their department (letters, digits, - and _).
+                  </p>
+                  <ListInput
+                    values={draft.departments}
+                    path="departments"
+                    label="Departments"
+                    testid="settings-departments"
+                    onChange={(departments) => settings.edit({ departments })}
+                  />
+                  <FieldError path="departments" within />
+                </section>
+                <WebhookFields />
+              </div>
               <BusinessHoursFields />
-              <WebhookFields />
             </div>
           )}
         </form>
