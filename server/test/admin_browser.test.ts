@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import t from 'tap'
 import { signOperatorToken } from '../src/operator/operator_token.js'
-import { launchBrowser, screenshot, staticDir } from './support/browser.js'
+import { launchBrowser, openPage, screenshot, staticDir } from './support/browser.js'
 import { ORIGIN, putCampaign, startNode, type TestNode } from './support/test_node.js'
 import type { TestClient } from './support/test_client.js'
 import { until } from './support/until.js'
@@ -40,15 +40,8 @@ t.test('site settings, embed code, canned responses and layout', async (t) => {
     await web.remove()
   })
 
-  async function open(path: string, options: Parameters<Browser['newContext']>[0] = {}): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, ...options })
-    contexts.push(context)
-    const page = await context.newPage()
-    page.setDefaultTimeout(WAIT_MS)
-    page.on('pageerror', (error) => t.fail(`page error on ${path}: ${error.message}`))
-    await page.goto(`${n.base}${path}`)
-    return page
-  }
+  const open = (path: string, options: Parameters<Browser['newContext']>[0] = {}): Promise<Page> =>
+    openPage(browser, contexts, `${n.base}${path}`, { ...options, fail: (m) => t.fail(m), waitMs: WAIT_MS })
   const online = (page: Page) => page.locator('[data-testid=status][data-state=online]').waitFor()
 
   const lead = await open(`/console/#token=${leadToken}`, { permissions: ['clipboard-read', 'clipboard-write'] })

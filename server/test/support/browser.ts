@@ -2,7 +2,7 @@ import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { bundle } from '../../../web/build.js'
 
 const WEB = fileURLToPath(new URL('../../../web/', import.meta.url))
@@ -45,4 +45,28 @@ export async function screenshot(page: Page, name: string, { fullPage = true } =
   const path = join(SHOTS, `${name}.png`)
   await page.screenshot({ path, fullPage })
   return path
+}
+
+/**
+ * Opens `url` in a new context of `browser` (1440x900 unless `options` say otherwise), with
+ * `waitMs` as the default timeout; any page error fails the test through `fail`. The context
+ * joins `contexts`, which the test's teardown closes.
+ */
+export async function openPage(
+  browser: Browser,
+  contexts: BrowserContext[],
+  url: string,
+  {
+    fail,
+    waitMs,
+    ...options
+  }: Parameters<Browser['newContext']>[0] & { fail: (message: string) => void; waitMs: number },
+): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, ...options })
+  contexts.push(context)
+  const page = await context.newPage()
+  page.setDefaultTimeout(waitMs)
+  page.on('pageerror', (error) => fail(`page error on ${url}: ${error.message}`))
+  await page.goto(url)
+  return page
 }

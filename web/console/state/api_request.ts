@@ -1,3 +1,6 @@
+import type { Signal } from '@preact/signals'
+import type { FieldError } from './studio_store.js'
+
 /** A refused request: the HTTP status and the node's `{error: {code, message, path?}}`. */
 export class ApiError extends Error {
   constructor(
@@ -66,4 +69,30 @@ export async function apiRequest(
 export function describeError(error: unknown): string {
   if (error instanceof ApiError) return `${error.message} (${error.status || error.code})`
   return error instanceof Error ? error.message : String(error)
+}
+
+/** The signals of a form that saves through the node. */
+export interface SavingState {
+  busy: Signal<boolean>
+  /** The node's 400, shown at the field its `path` names. */
+  error: Signal<FieldError | undefined>
+  /** Any other failure, as one line. */
+  notice: Signal<string>
+}
+
+/** Runs a save unless one is running: busy meanwhile, a 400 to `error`, anything else to `notice`. */
+export async function saving(state: SavingState, task: () => Promise<void>): Promise<void> {
+  if (state.busy.value) return
+  state.busy.value = true
+  state.notice.value = ''
+  state.error.value = undefined
+  try {
+    await task()
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 400)
+      state.error.value = { path: error.path, message: error.message }
+    else state.notice.value = `Not saved: ${describeError(error)}`
+  } finally {
+    state.busy.value = false
+  }
 }

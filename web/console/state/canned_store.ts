@@ -1,15 +1,9 @@
 import { batch, computed, signal } from '@preact/signals'
-import { ApiError, apiRequest, describeError, isObject, str } from './api_request.js'
+import type { CannedResponse } from '../../../server/src/site/canned_responses.js'
+import { apiRequest, describeError, isObject, saving, str } from './api_request.js'
 import type { FieldError } from './studio_store.js'
 
-/** A site's saved reply; `id` is the shortcut typed after `/`, `text` a `{{field}}` template. */
-export interface CannedResponse {
-  id: string
-  title: string
-  text: string
-  updatedAt: string
-  updatedBy: string
-}
+export type { CannedResponse }
 
 /** The form of the canned responses view; `original` is the id being edited (undefined: a new one). */
 export interface CannedDraft {
@@ -120,7 +114,7 @@ export class CannedStore {
   async save(): Promise<void> {
     const draft = this.draft.value
     const source = this.source
-    if (!draft || !source || this.busy.value) return
+    if (!draft || !source) return
     if (draft.id === '') {
       this.error.value = { path: 'id', message: 'a shortcut is required' }
       return
@@ -148,20 +142,11 @@ export class CannedStore {
     })
   }
 
-  private async run(task: () => Promise<void>): Promise<void> {
-    this.busy.value = true
-    this.error.value = undefined
-    this.note.value = ''
-    try {
+  private run(task: () => Promise<void>): Promise<void> {
+    return saving({ busy: this.busy, error: this.error, notice: this.note }, async () => {
       await task()
       await this.load()
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 400)
-        this.error.value = { path: error.path, message: error.message }
-      else this.note.value = `Not saved: ${describeError(error)}`
-    } finally {
-      this.busy.value = false
-    }
+    })
   }
 
   private path(site: string): string {

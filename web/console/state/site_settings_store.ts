@@ -1,6 +1,6 @@
 import { batch, computed, signal } from '@preact/signals'
 import type { TimeRange, Weekday } from '../campaign/campaign_definition.js'
-import { ApiError, apiRequest, describeError, isObject, str } from './api_request.js'
+import { ApiError, apiRequest, describeError, isObject, saving, str } from './api_request.js'
 import type { FieldError } from './studio_store.js'
 
 export interface BusinessHours {
@@ -125,15 +125,12 @@ export class SiteSettingsStore {
     this.embed.value = { ...this.embed.value, ...change }
   }
 
-  async save(): Promise<void> {
+  save(): Promise<void> {
     const { source } = this
     const draft = this.draft.value
     const saved = this.saved.value
-    if (!source || !draft || !saved || this.busy.value) return
-    this.busy.value = true
-    this.notice.value = ''
-    this.error.value = undefined
-    try {
+    if (!source || !draft || !saved) return Promise.resolve()
+    return saving(this, async () => {
       const body = await apiRequest(source.token, 'PATCH', this.path(source.site), settingsPatch(draft, saved))
       const next = parseSettings(body)
       batch(() => {
@@ -141,13 +138,7 @@ export class SiteSettingsStore {
         this.draft.value = draftOf(next)
         this.savedAt.value = Date.now()
       })
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 400)
-        this.error.value = { path: error.path, message: error.message }
-      else this.notice.value = `Not saved: ${describeError(error)}`
-    } finally {
-      this.busy.value = false
-    }
+    })
   }
 
   /** Back to the stored settings. */

@@ -105,6 +105,30 @@ function BusinessHoursFields() {
   )
 }
 
+/** A setting that is a list of values, one per line; the node's errors name `ID.N`. */
+function ListSection({
+  id,
+  title,
+  note,
+  values,
+  onChange,
+}: {
+  id: string
+  title: string
+  note: string
+  values: string[]
+  onChange: (values: string[]) => void
+}) {
+  return (
+    <section class="card settings-section" aria-labelledby={`${id}-title`}>
+      <h2 id={`${id}-title`}>{title}</h2>
+      <p class="note">{note}</p>
+      <ListInput values={values} path={id} label={title} testid={`settings-${id}`} onChange={onChange} />
+      <FieldError path={id} within />
+    </section>
+  )
+}
+
 function saveState(busy: boolean, dirty: boolean, savedAt: number | undefined): string {
   if (busy) return 'Saving…'
   if (dirty) return 'Unsaved changes'
@@ -177,34 +201,20 @@ export function SiteSettings() {
           {draft && (
             <div class="settings-grid">
               <div class="settings-col">
-                <section class="card settings-section" aria-labelledby="origins-title">
-                  <h2 id="origins-title">Allowed origins</h2>
-                  <p class="note">
-                    Pages the widget may connect from, such as https://www.example.com (one per line; * allows any).
-                  </p>
-                  <ListInput
-                    values={draft.origins}
-                    path="origins"
-                    label="Allowed origins"
-                    testid="settings-origins"
-                    onChange={(origins) => settings.edit({ origins })}
-                  />
-                  <FieldError path="origins" within />
-                </section>
-                <section class="card settings-section" aria-labelledby="departments-title">
-                  <h2 id="departments-title">Departments</h2>
-                  <p class="note">
-                    Chats and visitors are routed to operators of their department (letters, digits, - and _).
-                  </p>
-                  <ListInput
-                    values={draft.departments}
-                    path="departments"
-                    label="Departments"
-                    testid="settings-departments"
-                    onChange={(departments) => settings.edit({ departments })}
-                  />
-                  <FieldError path="departments" within />
-                </section>
+                <ListSection
+                  id="origins"
+                  title="Allowed origins"
+                  note="Pages the widget may connect from, such as https://www.example.com (one per line; * allows any)."
+                  values={draft.origins}
+                  onChange={(origins) => settings.edit({ origins })}
+                />
+                <ListSection
+                  id="departments"
+                  title="Departments"
+                  note="Chats and visitors are routed to operators of their department (letters, digits, - and _)."
+                  values={draft.departments}
+                  onChange={(departments) => settings.edit({ departments })}
+                />
                 <WebhookFields />
               </div>
               <BusinessHoursFields />
