@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import t from 'tap'
 import { signOperatorToken } from '../src/operator/operator_token.js'
-import { launchBrowser, openPage, screenshot, staticDir } from './support/browser.js'
+import { axeViolations, launchBrowser, openPage, screenshot, staticDir } from './support/browser.js'
 import { ORIGIN, putCampaign, startNode, type TestNode } from './support/test_node.js'
 import type { TestClient } from './support/test_client.js'
 import { until } from './support/until.js'
@@ -115,6 +115,7 @@ t.test('site settings, embed code, canned responses and layout', async (t) => {
       (await lead.getByTestId('settings-origins').inputValue()).includes(n.base),
     )
     t.equal(await lead.getByTestId('hours-tz').inputValue(), 'Europe/Berlin', 'kept across a reload')
+    t.strictSame(await axeViolations(lead), [], 'settings view: no serious or critical axe violation')
     await screenshot(lead, 'site-settings-1440')
     await lead.setViewportSize({ width: 1024, height: 768 })
     await screenshot(lead, 'site-settings-1024')
@@ -199,7 +200,10 @@ t.test('site settings, embed code, canned responses and layout', async (t) => {
     await lead.getByTestId('canned-text').fill('Refunds take 5 days.')
     await lead.getByTestId('canned-save').click()
     await lead.locator('[data-testid=canned-row][data-id=refund-policy]').waitFor()
+    await lead.getByTestId('canned-new').click()
+    t.strictSame(await axeViolations(lead), [], 'canned responses view: no serious or critical axe violation')
     await screenshot(lead, 'canned-responses')
+    await lead.getByTestId('canned-cancel').click()
 
     const pat = await open(`/console/#token=${agentToken}`)
     await online(pat)
@@ -234,6 +238,7 @@ t.test('site settings, embed code, canned responses and layout', async (t) => {
       ['refund-policy', 'greeting'],
       'shortcut prefix first, then title/text matches',
     )
+    t.strictSame(await axeViolations(lead), [], 'open / list: no serious or critical axe violation')
     await screenshot(lead, 'canned-picker', { fullPage: false })
     await input.press('Escape')
     await lead.getByTestId('canned-picker').waitFor({ state: 'detached' })

@@ -1,9 +1,7 @@
-import { readFile } from 'node:fs/promises'
-import { createRequire } from 'node:module'
 import { type Browser, type BrowserContext, devices, type Page } from 'playwright-core'
 import t from 'tap'
 import { signOperatorToken } from '../src/operator/operator_token.js'
-import { launchBrowser, openPage, screenshot, staticDir } from './support/browser.js'
+import { axeViolations, launchBrowser, openPage, screenshot, staticDir } from './support/browser.js'
 import { startNode, type TestNode } from './support/test_node.js'
 
 /**
@@ -218,23 +216,8 @@ t.test('campaign studio', async (t) => {
   })
 
   t.test('no serious or critical accessibility violations (axe-core)', async (t) => {
-    const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
-    await lead.addScriptTag({ content: await readFile(axePath, 'utf8') })
-    const violations = await lead.evaluate(async () => {
-      const axe = (
-        window as unknown as {
-          axe: { run(): Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }> }
-        }
-      ).axe
-      const result = await axe.run()
-      return result.violations.map((v) => ({
-        id: v.id,
-        impact: v.impact,
-        nodes: v.nodes.map((node) => (node as { target: string[] }).target.join(' ')),
-      }))
-    })
-    const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    t.same(bad, [], `axe: ${JSON.stringify(violations)}`)
+    const bad = await axeViolations(lead)
+    t.same(bad, [], `axe: ${JSON.stringify(bad)}`)
   })
 
   t.test('screenshots at the sizes a support lead uses', async (t) => {

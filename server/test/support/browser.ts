@@ -1,4 +1,5 @@
-import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -69,4 +70,30 @@ export async function openPage(
   page.on('pageerror', (error) => fail(`page error on ${url}: ${error.message}`))
   await page.goto(url)
   return page
+}
+
+export interface AxeViolation {
+  id: string
+  impact: string
+  nodes: string[]
+}
+
+/** Runs axe-core on the page as it is now; returns its serious and critical violations. */
+export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
+  await page.addScriptTag({ content: await readFile(axePath, 'utf8') })
+  const violations = await page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: { run(): Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }> }
+      }
+    ).axe
+    const result = await axe.run()
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      nodes: v.nodes.map((node) => (node as { target: string[] }).target.join(' ')),
+    }))
+  })
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
 }

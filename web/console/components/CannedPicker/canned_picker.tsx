@@ -73,9 +73,16 @@ export function CannedPicker({
       event.stopPropagation()
     }
     el.addEventListener('keydown', keys)
-    el.setAttribute('aria-expanded', String(open && found.length > 0))
-    el.setAttribute('aria-controls', 'canned-picker')
+    // The composer input becomes the list's combobox, so screen readers follow the choice.
+    const listed = open && found.length > 0
+    const chosen = found[index]
+    el.setAttribute('role', 'combobox')
     el.setAttribute('aria-autocomplete', 'list')
+    el.setAttribute('aria-expanded', String(listed))
+    if (listed) el.setAttribute('aria-controls', 'canned-picker')
+    else el.removeAttribute('aria-controls')
+    if (listed && chosen) el.setAttribute('aria-activedescendant', `canned-option-${chosen.id}`)
+    else el.removeAttribute('aria-activedescendant')
     return () => el.removeEventListener('keydown', keys)
   })
 
@@ -91,6 +98,7 @@ export function CannedPicker({
           {found.map((c, i) => (
             <div
               key={c.id}
+              id={`canned-option-${c.id}`}
               role="option"
               tabIndex={-1}
               aria-selected={i === index}
