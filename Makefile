@@ -48,7 +48,8 @@ test: install lint system-deps typecheck build
 # docs/img/*.png, taken by the console and studio browser tests as they click through (BECKON_SCREENSHOTS).
 screenshots: build system-deps
 	BECKON_SCREENSHOTS=docs/img node --import tsx server/test/support/run_tests.ts \
-	  server/test/console_browser.test.ts server/test/console_chat_retry_browser.test.ts server/test/studio_browser.test.ts
+	  server/test/console_browser.test.ts server/test/console_chat_retry_browser.test.ts server/test/studio_browser.test.ts \
+	  server/test/admin_browser.test.ts
 
 bench: build system-deps
 	$(NODE) --import tsx server/bench/bench.ts
