@@ -13,6 +13,8 @@ import { StaticFiles } from './http/static_files.js'
 import { IpQuota } from './http/ip_quota.js'
 import { registerPrivacyRoutes } from './http/privacy_routes.js'
 import { registerSiteSettingsRoutes } from './http/site_settings_routes.js'
+import { registerCannedRoutes } from './http/canned_routes.js'
+import { CannedResponses } from './site/canned_responses.js'
 import { VisitorPrivacy } from './visitor/visitor_privacy.js'
 import { createLogger, type Logger } from './logger.js'
 import { Metrics } from './metrics.js'
@@ -341,6 +343,12 @@ export class BeckonNode {
     this.privacy = new VisitorPrivacy(store, bus, this.hub, log)
     registerPrivacyRoutes(this.admin, this.sites, this.privacy)
     registerSiteSettingsRoutes(this.admin, this.sites)
+    const cannedLimits = {
+      maxPerSite: config.maxCannedResponses,
+      maxTitleLength: config.maxCannedTitleLength,
+      maxTextLength: config.limits.maxTextLength,
+    }
+    registerCannedRoutes(this.admin, this.sites, new CannedResponses(store, cannedLimits), cannedLimits)
     registerCampaignRoutes(this.admin, {
       sites: this.sites,
       campaigns: this.campaigns,

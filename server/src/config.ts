@@ -220,6 +220,10 @@ export interface Config {
    * system note (server/src/chat/idle_closer.ts).
    */
   chatIdleCloseMinutes: number
+  /** BECKON_MAX_CANNED_RESPONSES (500): canned responses one site keeps (a new one beyond: 409). */
+  maxCannedResponses: number
+  /** BECKON_MAX_CANNED_TITLE_LENGTH (120): longest canned response title; its text is bounded by BECKON_MAX_TEXT_LENGTH. */
+  maxCannedTitleLength: number
 }
 
 export interface WebhookConfig {
@@ -353,5 +357,7 @@ export function parseConfig(env: Env = process.env, openFiles = openFileLimit())
     clusterAckTimeoutMs: int(env, 'BECKON_CLUSTER_ACK_TIMEOUT_MS', 3000, 1),
     statsFlushMs: int(env, 'BECKON_STATS_FLUSH_MS', 1000, 10),
     chatIdleCloseMinutes: decimal(env, 'BECKON_CHAT_IDLE_CLOSE_MINUTES', 30, 525_600),
+    maxCannedResponses: int(env, 'BECKON_MAX_CANNED_RESPONSES', 500, 1, 100_000),
+    maxCannedTitleLength: int(env, 'BECKON_MAX_CANNED_TITLE_LENGTH', 120, 1, 1000),
   }
 }

@@ -12,6 +12,8 @@ export const PERMISSION = {
   manageCampaigns: 'manage_campaigns',
   /** Read and change the site's settings (origins, departments, business hours, webhook). */
   manageSite: 'manage_site',
+  /** Create, change and delete the site's canned responses (every operator of the site may read them). */
+  manageCanned: 'manage_canned',
 } as const
 
 /** Lifetime of tokens minted by signOperatorToken() unless told otherwise: a working day. */

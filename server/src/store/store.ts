@@ -31,6 +31,7 @@ export const BUCKETS = [
   'nodes',
   'revisions',
   'outbox',
+  'canned',
 ] as const
 export type Bucket = (typeof BUCKETS)[number]
 

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { bundle } from '../../../web/build.js'
 
 const WEB = fileURLToPath(new URL('../../../web/', import.meta.url))
@@ -48,6 +48,30 @@ export async function screenshot(page: Page, name: string, { fullPage = true } =
   return path
 }
 
+/**
+ * Opens `url` in a new context of `browser` (1440x900 unless `options` say otherwise), with
+ * `waitMs` as the default timeout; any page error fails the test through `fail`. The context
+ * joins `contexts`, which the test's teardown closes.
+ */
+export async function openPage(
+  browser: Browser,
+  contexts: BrowserContext[],
+  url: string,
+  {
+    fail,
+    waitMs,
+    ...options
+  }: Parameters<Browser['newContext']>[0] & { fail: (message: string) => void; waitMs: number },
+): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, ...options })
+  contexts.push(context)
+  const page = await context.newPage()
+  page.setDefaultTimeout(waitMs)
+  page.on('pageerror', (error) => fail(`page error on ${url}: ${error.message}`))
+  await page.goto(url)
+  return page
+}
+
 export interface AxeViolation {
   id: string
   impact: string
@@ -55,14 +79,15 @@ export interface AxeViolation {
   nodes: string[]
 }
 
-/** Runs axe-core in the page (on the elements `selector` matches, else the whole page). */
+/** Runs axe-core in the page (on the elements `selector` matches, else the whole page); returns its serious and critical violations. */
 export async function axeViolations(page: Page, selector?: string): Promise<AxeViolation[]> {
   const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
   await page.addScriptTag({ content: await readFile(axePath, 'utf8') })
-  return page.evaluate(async (context) => {
+  const violations = await page.evaluate(async (context) => {
     type Result = { violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }
     const axe = (window as unknown as { axe: { run(context?: string): Promise<Result> } }).axe
     const result = await (context === undefined ? axe.run() : axe.run(context))
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }))
   }, selector)
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
 }

@@ -1,19 +1,8 @@
 import { parseStats, type CampaignStats } from '../state/campaign_list_store.js'
+import { ApiError, apiRequest, isObject, str } from '../state/api_request.js'
 import type { CampaignDefinition, JsonObject } from './campaign_definition.js'
 
-/** A refused request: the HTTP status and the node's `{error: {code, message, path?}}`. */
-export class CampaignApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    /** Dotted path inside the definition (`when.all.1.value`); '' for the whole. */
-    readonly path: string,
-  ) {
-    super(message)
-    this.name = 'CampaignApiError'
-  }
-}
+export { ApiError as CampaignApiError } from '../state/api_request.js'
 
 export type Counters = Omit<CampaignStats, 'eligibleNow'>
 export interface StatsTotals extends CampaignStats {
@@ -48,9 +37,6 @@ export interface StoredCampaign {
   definition: JsonObject
   stats: CampaignStats
 }
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 
 function counters(input: unknown): Counters {
   const { eligibleNow: _e, ...rest } = parseStats(input)
@@ -126,7 +112,7 @@ export class CampaignApi {
   async preview(draft: CampaignDefinition | JsonObject, signal: AbortSignal): Promise<PreviewResult> {
     const body = await this.call('POST', '/preview', draft, signal)
     if (!isObject(body) || !Array.isArray(body.visitors))
-      throw new CampaignApiError(200, 'bad_answer', 'preview answer unreadable', '')
+      throw new ApiError(200, 'bad_answer', 'preview answer unreadable', '')
     const visitors = body.visitors.filter(isObject).map((v): PreviewVisitor => {
       const page = isObject(v.page) ? { url: str(v.page.url) ?? '', title: str(v.page.title) ?? '' } : undefined
       const heldBy = Array.isArray(v.heldBy) ? v.heldBy.filter((h): h is string => typeof h === 'string') : []
@@ -149,39 +135,7 @@ export class CampaignApi {
     }
   }
 
-  private async call(method: string, suffix: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
-    let response: Response
-    try {
-      response = await fetch(`/v1/sites/${encodeURIComponent(this.site)}/campaigns${suffix}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${this.token}`,
-          accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal,
-      })
-    } catch (error) {
-      if (signal?.aborted) throw error
-      throw new CampaignApiError(0, 'unreachable', 'the node did not answer', '')
-    }
-    const text = await response.text()
-    let parsed: unknown
-    try {
-      parsed = text ? JSON.parse(text) : undefined
-    } catch {
-      parsed = undefined
-    }
-    if (!response.ok) {
-      const e = isObject(parsed) && isObject(parsed.error) ? parsed.error : {}
-      throw new CampaignApiError(
-        response.status,
-        str(e.code) ?? `http_${response.status}`,
-        str(e.message) ?? `HTTP ${response.status}`,
-        str(e.path) ?? '',
-      )
-    }
-    return parsed
+  private call(method: string, suffix: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
+    return apiRequest(this.token, method, `/v1/sites/${encodeURIComponent(this.site)}/campaigns${suffix}`, body, signal)
   }
 }

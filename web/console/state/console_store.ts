@@ -2,7 +2,9 @@ import { batch, computed, signal } from '@preact/signals'
 import { CLOSE_CODE, type ErrorFrame, type ReadyFrame, type VisitorSummary } from '../../../shared/src/protocol.js'
 import { AlertStore } from './alert_store.js'
 import { CampaignListStore } from './campaign_list_store.js'
+import { CannedStore } from './canned_store.js'
 import { ChatStore } from './chat_store.js'
+import { SiteSettingsStore } from './site_settings_store.js'
 import { StudioStore } from './studio_store.js'
 import { visitorLabel } from './format.js'
 import { OperatorConnection, type ConnectionStatus, type OperatorAction } from './operator_connection.js'
@@ -13,7 +15,13 @@ import { VisitorWindow } from './visitor_window.js'
 /** How long an error from the node stays on screen. */
 const ERROR_SHOWN_MS = 8_000
 
-export type ConsoleView = 'live' | 'studio'
+export const CONSOLE_VIEWS = ['live', 'studio', 'settings', 'canned'] as const
+export type ConsoleView = (typeof CONSOLE_VIEWS)[number]
+
+/** The view a `#name` address names ('live' for any other). */
+function viewOf(hash: string): ConsoleView {
+  return CONSOLE_VIEWS.find((v) => `#${v}` === hash) ?? 'live'
+}
 
 /** The selected visitor; it stays readable after the visitor left. */
 export interface SelectedVisitor {
@@ -39,11 +47,13 @@ export class ConsoleStore {
   readonly list: VisitorWindow
   readonly visitors = computed(() => this.list.rows.value)
   readonly selected = signal<SelectedVisitor | undefined>(undefined)
-  readonly view = signal<ConsoleView>(location.hash === '#studio' ? 'studio' : 'live')
+  readonly view = signal<ConsoleView>(viewOf(location.hash))
   readonly chats: ChatStore
   readonly alerts: AlertStore
   readonly campaigns = new CampaignListStore()
   readonly studio = new StudioStore()
+  readonly settings = new SiteSettingsStore()
+  readonly canned = new CannedStore()
 
   /** The window's rows, in the list's order. */
   readonly visitorList = computed(() => this.list.list.value)
@@ -51,6 +61,8 @@ export class ConsoleStore {
   readonly canManageCampaigns = computed(() => this.perms.value.has('manage_campaigns'))
   /** Replying in another operator's chat takes it over (else Team chats are read-only). */
   readonly canTakeOver = computed(() => this.perms.value.has('takeover_chats'))
+  readonly canManageSite = computed(() => this.perms.value.has('manage_site'))
+  readonly canManageCanned = computed(() => this.perms.value.has('manage_canned'))
 
   private connection: OperatorConnection | undefined
   private errorTimer: number | undefined
@@ -79,8 +91,8 @@ export class ConsoleStore {
     })
     window.setInterval(() => (this.now.value = Date.now()), 1000)
     window.addEventListener('hashchange', () => {
-      if (location.hash === '#studio' || location.hash === '#live')
-        this.view.value = location.hash.slice(1) as ConsoleView
+      const view = CONSOLE_VIEWS.find((v) => `#${v}` === location.hash)
+      if (view) this.view.value = view
     })
   }
 
@@ -102,7 +114,7 @@ export class ConsoleStore {
 
   show(view: ConsoleView): void {
     this.view.value = view
-    history.replaceState(null, '', view === 'studio' ? '#studio' : location.pathname + location.search)
+    history.replaceState(null, '', view === 'live' ? location.pathname + location.search : `#${view}`)
   }
 
   /** Sends an action; false when the socket is not ready. */
@@ -150,6 +162,7 @@ export class ConsoleStore {
         this.ready.value = status.ready
         this.alerts.useOperator(status.ready.operator)
         this.campaigns.start(status.ready.site, token)
+        this.canned.start(status.ready.site, token)
         return
       }
       this.campaigns.stop()

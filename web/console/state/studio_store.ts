@@ -8,6 +8,7 @@ import {
   type StatsTotals,
   type StoredCampaign,
 } from '../campaign/campaign_api.js'
+import { describeError as describe, saving } from './api_request.js'
 import { getAt, type JsonObject, newCampaign, type Path, setAt, slug } from '../campaign/campaign_definition.js'
 
 /** Quiet time after the last edit before the draft is previewed against live traffic. */
@@ -296,25 +297,8 @@ export class StudioStore {
     }
   }
 
-  private async run(task: (api: CampaignApi) => Promise<void>): Promise<void> {
+  private run(task: (api: CampaignApi) => Promise<void>): Promise<void> {
     const api = this.api
-    if (!api || this.busy.value) return
-    this.busy.value = true
-    this.notice.value = ''
-    try {
-      this.error.value = undefined
-      await task(api)
-    } catch (error) {
-      if (error instanceof CampaignApiError && error.status === 400)
-        this.error.value = { path: error.path, message: error.message }
-      else this.notice.value = `Not saved: ${describe(error)}`
-    } finally {
-      this.busy.value = false
-    }
+    return api ? saving(this, () => task(api)) : Promise.resolve()
   }
-}
-
-function describe(error: unknown): string {
-  if (error instanceof CampaignApiError) return `${error.message} (${error.status || error.code})`
-  return error instanceof Error ? error.message : String(error)
 }

@@ -2,9 +2,11 @@ import './app.css'
 import type { ConsoleStore } from '../../state/console_store.js'
 import { ConsoleContext } from '../../state/console_context.js'
 import { CampaignList } from '../CampaignList/campaign_list.js'
+import { CannedResponses } from '../CannedResponses/canned_responses.js'
 import { CampaignStudio } from '../CampaignStudio/campaign_studio.js'
 import { ChatPanel } from '../ChatPanel/chat_panel.js'
 import { ErrorBanner } from '../ErrorBanner/error_banner.js'
+import { SiteSettings } from '../SiteSettings/site_settings.js'
 import { TokenForm } from '../TokenForm/token_form.js'
 import { TopBar } from '../TopBar/top_bar.js'
 import { VisitorDetail } from '../VisitorDetail/visitor_detail.js'
@@ -24,14 +26,17 @@ function LiveView() {
   )
 }
 
-/** The console page: top bar, then the live view or the campaign studio. */
+const VIEWS = { studio: CampaignStudio, settings: SiteSettings, canned: CannedResponses, live: LiveView }
+
+/** The console page: top bar, then the live view, the campaign studio, site settings or canned responses. */
 export function App({ store }: { store: ConsoleStore }) {
+  const View = VIEWS[store.view.value]
   return (
     <ConsoleContext.Provider value={store}>
       <TopBar />
       <ErrorBanner />
       <TokenForm />
-      {store.view.value === 'studio' ? <CampaignStudio /> : <LiveView />}
+      <View />
     </ConsoleContext.Provider>
   )
 }

@@ -4,6 +4,7 @@ import { useEffect, useLayoutEffect, useRef } from 'preact/hooks'
 import type { OutgoingMessage } from '../../state/chat_store.js'
 import { useConsole } from '../../state/console_context.js'
 import { clock } from '../../state/format.js'
+import { CannedPicker } from '../CannedPicker/canned_picker.js'
 
 /** A message in flight or refused, after the delivered ones; a failed one can be sent again. */
 function Outgoing({ m, me }: { m: OutgoingMessage; me: string }) {
@@ -159,6 +160,7 @@ export function ChatThread() {
           value={draft.value}
           onInput={(e) => (draft.value = e.currentTarget.value)}
         />
+        {live && !locked && <CannedPicker draft={draft} input={input} visitor={c.visitor} />}
         <button type="submit" class="primary" data-testid="chat-send" disabled={!live || locked}>
           Send
         </button>

@@ -1,116 +1,9 @@
 import './schedule_editor.css'
-import type { Schedule, TimeRange, Weekday } from '../../campaign/campaign_definition.js'
+import type { Schedule } from '../../campaign/campaign_definition.js'
 import { useConsole } from '../../state/console_context.js'
 import { FieldError, useInvalid } from '../FieldError/field_error.js'
-
-const DAY_NAMES: Record<Weekday, string> = {
-  mon: 'Monday',
-  tue: 'Tuesday',
-  wed: 'Wednesday',
-  thu: 'Thursday',
-  fri: 'Friday',
-  sat: 'Saturday',
-  sun: 'Sunday',
-}
-const WEEKDAYS = Object.keys(DAY_NAMES) as Weekday[]
-
-let zones: string[] | undefined
-/** Every IANA zone the browser knows, UTC first. */
-function timeZones(): string[] {
-  if (!zones) {
-    const list = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : []
-    zones = ['UTC', ...list.filter((z) => z !== 'UTC')]
-  }
-  return zones
-}
-
-const localZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'
-
-function TimeInput({
-  value,
-  path,
-  label,
-  onChange,
-}: {
-  value: string
-  path: string
-  label: string
-  onChange: (v: string) => void
-}) {
-  return (
-    <input
-      type="text"
-      class="time"
-      inputMode="numeric"
-      placeholder="HH:MM"
-      aria-label={label}
-      value={value}
-      {...useInvalid(path)}
-      onInput={(e) => onChange(e.currentTarget.value.trim())}
-    />
-  )
-}
-
-function DayRow({ day, ranges }: { day: Weekday; ranges: TimeRange[] }) {
-  const studio = useConsole().studio
-  const path = ['schedule', 'week', day]
-  const put = (next: TimeRange[]) => studio.set(path, next.length > 0 ? next : undefined)
-  return (
-    <div class="day" data-testid="schedule-day" data-day={day}>
-      <span class="day-name">{DAY_NAMES[day]}</span>
-      <div class="ranges">
-        {ranges.length === 0 && <span class="closed">closed</span>}
-        {ranges.map(([start, end], i) => (
-          <span class="range" key={i}>
-            <TimeInput
-              value={start}
-              path={`schedule.week.${day}.${i}.0`}
-              label={`${DAY_NAMES[day]} range ${i + 1} start`}
-              onChange={(v) => put(ranges.map((r, j) => (j === i ? [v, r[1]] : r)))}
-            />
-            –
-            <TimeInput
-              value={end}
-              path={`schedule.week.${day}.${i}.1`}
-              label={`${DAY_NAMES[day]} range ${i + 1} end`}
-              onChange={(v) => put(ranges.map((r, j) => (j === i ? [r[0], v] : r)))}
-            />
-            <button
-              type="button"
-              class="icon"
-              aria-label={`Remove ${DAY_NAMES[day]} range ${i + 1}`}
-              onClick={() => put(ranges.filter((_, j) => j !== i))}
-            >
-              ×
-            </button>
-            <FieldError path={`schedule.week.${day}.${i}.0`} />
-            <FieldError path={`schedule.week.${day}.${i}.1`} />
-          </span>
-        ))}
-        <FieldError path={`schedule.week.${day}`} within />
-      </div>
-      <span class="day-tools">
-        <button
-          type="button"
-          data-testid="add-range"
-          onClick={() => put([...ranges, ranges.length === 0 ? ['09:00', '17:00'] : ['18:00', '20:00']])}
-        >
-          + Hours
-        </button>
-        <button
-          type="button"
-          data-testid="copy-to-all"
-          title="Use these hours on every day"
-          onClick={() =>
-            studio.set(['schedule', 'week'], Object.fromEntries(WEEKDAYS.map((d) => [d, ranges.map((r) => [...r])])))
-          }
-        >
-          Copy to all days
-        </button>
-      </span>
-    </div>
-  )
-}
+import { localZone, TimeZoneSelect } from '../TimeZoneSelect/time_zone_select.js'
+import { WeekHours } from '../WeekHours/week_hours.js'
 
 /** When a campaign may fire: a time zone, weekly hours (inside/outside/any) and a from/until window. */
 export function ScheduleEditor() {
@@ -133,22 +26,12 @@ export function ScheduleEditor() {
       </label>
       {schedule && (
         <div class="schedule-body">
-          <label class="stack">
-            Time zone
-            <select
-              data-testid="schedule-tz"
-              value={schedule.tz ?? 'UTC'}
-              {...useInvalid('schedule.tz')}
-              onChange={(e) => studio.set(['schedule', 'tz'], e.currentTarget.value)}
-            >
-              {timeZones().map((z) => (
-                <option key={z} value={z}>
-                  {z.replace(/_/g, ' ')}
-                </option>
-              ))}
-            </select>
-            <FieldError path="schedule.tz" />
-          </label>
+          <TimeZoneSelect
+            value={schedule.tz ?? 'UTC'}
+            path="schedule.tz"
+            testid="schedule-tz"
+            onChange={(zone) => studio.set(['schedule', 'tz'], zone)}
+          />
           <fieldset class="hours" data-testid="schedule-hours">
             <legend>Weekly hours</legend>
             {(
@@ -172,12 +55,11 @@ export function ScheduleEditor() {
             ))}
           </fieldset>
           {hours !== 'any' && (
-            <div class="week">
-              {WEEKDAYS.map((d) => (
-                <DayRow key={d} day={d} ranges={schedule.week?.[d] ?? []} />
-              ))}
-              <FieldError path="schedule.week" />
-            </div>
+            <WeekHours
+              week={schedule.week ?? {}}
+              path="schedule.week"
+              onChange={(week) => studio.set(['schedule', 'week'], week)}
+            />
           )}
           <div class="window">
             {(['from', 'until'] as const).map((key) => (

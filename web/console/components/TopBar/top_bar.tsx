@@ -60,26 +60,29 @@ export function TopBar() {
             (ready.departments.length > 0 ? ` · ${ready.departments.join(', ')}` : '')
           : ''}
       </span>
-      {store.canManageCampaigns.value && (
-        <nav class="views" aria-label="Views">
-          <button
-            type="button"
-            data-testid="view-live"
-            aria-current={view === 'live' ? 'page' : undefined}
-            onClick={() => store.show('live')}
-          >
-            Live
-          </button>
-          <button
-            type="button"
-            data-testid="view-studio"
-            aria-current={view === 'studio' ? 'page' : undefined}
-            onClick={() => store.show('studio')}
-          >
-            Campaign studio
-          </button>
-        </nav>
-      )}
+      <nav class="views" aria-label="Views">
+        {(
+          [
+            ['live', 'Live', true],
+            ['studio', 'Campaign studio', store.canManageCampaigns.value],
+            ['canned', 'Canned responses', true],
+            ['settings', 'Site settings', store.canManageSite.value],
+          ] as const
+        ).map(
+          ([id, label, shown]) =>
+            shown && (
+              <button
+                key={id}
+                type="button"
+                data-testid={`view-${id}`}
+                aria-current={view === id ? 'page' : undefined}
+                onClick={() => store.show(id)}
+              >
+                {label}
+              </button>
+            ),
+        )}
+      </nav>
       <span class="spacer" />
       {ready && <ChatCounts />}
       {ready && <AlertSettings />}

@@ -59,7 +59,7 @@ function VisitorRow({ v, index, now, selected }: { v: VisitorSummary; index: num
       class={selected ? 'vrow selected' : 'vrow'}
       style={{ top: `${index * ROW_PX}px` }}
     >
-      <td class="who">
+      <td class="who" title={visitorLabel(v, v.id)}>
         <strong>{visitorLabel(v, v.id)}</strong>
         {v.authenticated && (
           <span class="tag" title="Authenticated user">
@@ -98,7 +98,9 @@ function VisitorRow({ v, index, now, selected }: { v: VisitorSummary; index: num
         {v.utm.source ?? '—'}
         {(v.utm.medium || v.utm.campaign) && <Sub text={joined([v.utm.medium, v.utm.campaign], ' · ')} />}
       </td>
-      <td title={referrer ?? ''}>{referrer ? host(referrer).replace(/^www\./, '') : 'direct'}</td>
+      <td class="referrer" title={referrer ?? ''}>
+        {referrer ? host(referrer).replace(/^www\./, '') : 'direct'}
+      </td>
       <td class={v.widgetOpen ? 'on' : undefined}>{v.widgetOpen ? 'open' : '—'}</td>
       <td data-testid="visitor-chat">
         {chat ? (
