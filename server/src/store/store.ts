@@ -31,6 +31,7 @@ export const BUCKETS = [
   'nodes',
   'revisions',
   'outbox',
+  'operators',
 ] as const
 export type Bucket = (typeof BUCKETS)[number]
 
