@@ -254,6 +254,7 @@ export class BeckonNode {
       this.presence,
       this.capacity,
       (site) => this.operators.sessionsOf(site),
+      (site) => this.sites.get(site)?.departments ?? [],
       config.feedIntervalMs,
     )
     this.sites.observe((before, after) => this.operators.siteChanged(before, after))

@@ -382,6 +382,8 @@ export interface TeamMember {
 export interface OperatorsFrame {
   t: 'operators'
   list: TeamMember[]
+  /** The site's departments (transfer targets). */
+  departments: string[]
 }
 export type ServerToOperatorFrame =
   | OperatorsFrame

@@ -16,6 +16,7 @@ export class TeamRoster {
     private readonly presence: TeamPresence,
     private readonly capacity: TeamCapacity,
     private readonly sessions: (site: string) => Iterable<OperatorSession>,
+    private readonly departments: (site: string) => string[],
     private readonly intervalMs: number,
   ) {
     presence.watch((site) => this.changed(site))
@@ -41,7 +42,7 @@ export class TeamRoster {
       if (op.avatar !== undefined) member.avatar = op.avatar
       return member
     })
-    return { t: 'operators', list }
+    return { t: 'operators', list, departments: this.departments(site) }
   }
 
   private changed(site: string): void {
@@ -61,7 +62,7 @@ export class TeamRoster {
       return
     }
     const frame = this.frame(site)
-    const json = JSON.stringify(frame.list)
+    const json = JSON.stringify(frame)
     if (this.sent.get(site) === json) return
     this.sent.set(site, json)
     for (const session of ready) session.send(frame)

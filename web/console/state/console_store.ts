@@ -3,6 +3,7 @@ import { CLOSE_CODE, type ErrorFrame, type ReadyFrame, type VisitorSummary } fro
 import { CampaignListStore } from './campaign_list_store.js'
 import { ChatStore } from './chat_store.js'
 import { StudioStore } from './studio_store.js'
+import { TeamStore } from './team_store.js'
 import { visitorLabel } from './format.js'
 import { OperatorConnection, type ConnectionStatus, type OperatorAction } from './operator_connection.js'
 import { forgetToken, saveToken, takeToken, tokenClaims } from './operator_token.js'
@@ -39,6 +40,9 @@ export class ConsoleStore {
   readonly chats: ChatStore
   readonly campaigns = new CampaignListStore()
   readonly studio = new StudioStore()
+  readonly team = new TeamStore()
+  /** The operator settings dialog is open. */
+  readonly settingsOpen = signal(false)
 
   /** Newest visit first. */
   readonly visitorList = computed(() => [...this.visitors.value.values()].sort((a, b) => b.visitSince - a.visitSince))
@@ -90,6 +94,11 @@ export class ConsoleStore {
     return visitorLabel(this.visitors.value.get(id), id)
   }
 
+  /** An operator as the console shows it: its display name, else its id. */
+  operatorLabel(id: string): string {
+    return this.team.label(id)
+  }
+
   select(id: string): void {
     const summary = this.visitors.value.get(id)
     if (summary) this.selected.value = { summary, left: false }
@@ -120,6 +129,7 @@ export class ConsoleStore {
       if (status.state === 'online') {
         this.ready.value = status.ready
         this.campaigns.start(status.ready.site, token)
+        this.team.start(status.ready.site, token, status.ready.operator)
         return
       }
       this.campaigns.stop()
@@ -168,6 +178,9 @@ export class ConsoleStore {
           return
         case 'msg':
           this.chats.message(frame)
+          return
+        case 'operators':
+          this.team.roster(frame)
           return
         case 'error':
           // A refused message shows in its thread; the banner is for everything else.

@@ -5,6 +5,7 @@ import { CampaignList } from '../CampaignList/campaign_list.js'
 import { CampaignStudio } from '../CampaignStudio/campaign_studio.js'
 import { ChatPanel } from '../ChatPanel/chat_panel.js'
 import { ErrorBanner } from '../ErrorBanner/error_banner.js'
+import { OperatorSettings } from '../OperatorSettings/operator_settings.js'
 import { TokenForm } from '../TokenForm/token_form.js'
 import { TopBar } from '../TopBar/top_bar.js'
 import { VisitorDetail } from '../VisitorDetail/visitor_detail.js'
@@ -31,6 +32,7 @@ export function App({ store }: { store: ConsoleStore }) {
       <TopBar />
       <ErrorBanner />
       <TokenForm />
+      <OperatorSettings />
       {store.view.value === 'studio' ? <CampaignStudio /> : <LiveView />}
     </ConsoleContext.Provider>
   )

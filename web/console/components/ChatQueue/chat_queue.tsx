@@ -26,7 +26,13 @@ export function ChatQueue() {
           >
             <span class="who">{store.label(c.visitor)}</span>
             <span class={`pill chat-${c.state}`}>
-              {c.state === 'assigned' ? (c.operator === me ? 'mine' : (c.operator ?? 'assigned')) : c.state}
+              {c.state === 'assigned'
+                ? c.operator === me
+                  ? 'mine'
+                  : c.operator
+                    ? store.operatorLabel(c.operator)
+                    : 'assigned'
+                : c.state}
             </span>
             {c.unread > 0 && (
               <span class="badge" title="Unread visitor messages">

@@ -4,6 +4,7 @@ import { useEffect, useLayoutEffect, useRef } from 'preact/hooks'
 import type { OutgoingMessage } from '../../state/chat_store.js'
 import { useConsole } from '../../state/console_context.js'
 import { clock } from '../../state/format.js'
+import { ChatTransfer } from '../ChatTransfer/chat_transfer.js'
 
 /** A message in flight or refused, after the delivered ones; a failed one can be sent again. */
 function Outgoing({ m, me }: { m: OutgoingMessage; me: string }) {
@@ -42,6 +43,7 @@ export function ChatThread() {
   const chats = store.chats
   const c = chats.current.value
   const me = store.ready.value?.operator
+  const myName = me && store.operatorLabel(me)
   const outgoing = chats.outgoing.value.filter((m) => m.conversation === c?.id)
   const draft = useSignal('')
   const list = useRef<HTMLDivElement>(null)
@@ -64,7 +66,7 @@ export function ChatThread() {
         ? c.confirmed
           ? 'assigned to you'
           : 'offered to you'
-        : `with ${c.operator ?? 'another operator'}`
+        : `with ${c.operator ? store.operatorLabel(c.operator) : 'another operator'}`
       : c.state === 'open'
         ? 'waiting for an operator'
         : 'closed'
@@ -91,6 +93,7 @@ export function ChatThread() {
         >
           Accept
         </button>
+        {c && <ChatTransfer chat={c} />}
         <button type="button" data-testid="close-chat" disabled={!live} onClick={() => chats.act('close')}>
           Close chat
         </button>
@@ -116,13 +119,13 @@ export function ChatThread() {
             data-status="sent"
           >
             <span class="meta">
-              {`${m.from === 'visitor' ? store.label(c.visitor) : (m.operator ?? 'operator')} · ${clock(m.at)}`}
+              {`${m.from === 'visitor' ? store.label(c.visitor) : m.operator ? store.operatorLabel(m.operator) : 'operator'} · ${clock(m.at)}`}
             </span>
             <span class="text">{m.text}</span>
           </div>
         ))}
         {outgoing.map((m) => (
-          <Outgoing key={m.local} m={m} me={me ?? 'you'} />
+          <Outgoing key={m.local} m={m} me={myName || 'you'} />
         ))}
         {c && c.messages.length === 0 && outgoing.length === 0 && (
           <p class="placeholder">{c.state === 'closed' ? 'This chat is closed.' : 'No messages yet.'}</p>

@@ -38,6 +38,7 @@ function VisitorRow({
   selected: boolean
   onSelect: (id: string) => void
 }) {
+  const store = useConsole()
   const referrer = v.referrer ?? v.page.referrer
   const chat = v.chat
   return (
@@ -97,7 +98,7 @@ function VisitorRow({
         {chat ? (
           <>
             <span class={`pill chat-${chat.state}`}>{chat.state}</span>
-            {chat.operator && <Sub text={chat.operator} />}
+            {chat.operator && <Sub text={store.operatorLabel(chat.operator)} />}
           </>
         ) : (
           '—'
