@@ -183,17 +183,27 @@ t.test('routing on one node', async (t) => {
       operatorName: 'Eve Adams',
       text: 'Eve here',
     })
-    const roster = await eve.next((f) => f.t === 'operators' && JSON.stringify(f.list).includes('Eve Adams'))
-    t.match(roster, { list: [{ id: 'eve', displayName: 'Eve Adams', maxChats: 5, chats: 1 }] })
+    const roster = await eve.next(
+      (f) =>
+        f.t === 'operators' && (f.list as Array<{ id: string; chats: number }>).some((m) => m.id === 'eve' && m.chats),
+    )
+    t.match(
+      (roster.list as Array<{ id: string }>).find((m) => m.id === 'eve'),
+      { displayName: 'Eve Adams', maxChats: 5, chats: 1 },
+      'colleagues see the name and the load',
+    )
     eve.send({ t: 'close', conversation: chat.conversation })
     await eve.next((f) => f.t === 'chat' && f.state === 'closed')
   })
 
   t.test('team frames never read a half-updated team (capacity and presence agree)', async (t) => {
-    const { client } = await n.visitor()
+    await until('nobody online', () => n.node.presence.online('shop').length === 0)
+    const { client, welcome } = await n.visitor()
     t.teardown(() => client.close())
+    t.strictSame(welcome.team, { online: false, available: false })
     const before = client.frames.length
     const fay = await connectOperator(n, 'fay', { watch: false })
+    t.teardown(() => fay.close())
     t.strictSame(await client.next('team'), { t: 'team', online: true, available: true })
     await fay.close()
     t.strictSame(await client.next('team'), { t: 'team', online: false, available: false })
@@ -201,6 +211,21 @@ t.test('routing on one node', async (t) => {
     t.notOk(
       teams.some((f) => f.available && !f.online),
       'no frame claims a free slot with nobody online',
+    )
+  })
+
+  t.test('a chat that waited goes, with its thread, to an operator who comes online', async (t) => {
+    await until('nobody online', () => n.node.presence.online('shop').length === 0)
+    const v = await chatter(n, 'is anybody there?')
+    t.teardown(() => v.client.close())
+    t.match(v.chat, { state: 'open' })
+    const gus = await connectOperator(n, 'gus', { watch: false })
+    t.teardown(() => gus.close())
+    t.match(await gus.next(assigned(v.conversation)), { operator: 'gus', accepted: false })
+    t.match(
+      await gus.next((f) => f.t === 'msg' && f.conversation === v.conversation),
+      { from: 'visitor', text: 'is anybody there?' },
+      'the thread so far',
     )
   })
 })

@@ -487,11 +487,11 @@ export class ChatService {
     return offered !== undefined
   }
 
-  /** A chat of the queue, when a slot may have freed. */
+  /** A chat of the queue, when a slot may have freed; its target gets the thread (it may have joined since). */
   private async offerWaiting(site: string, id: string): Promise<boolean> {
     const conversation = await this.load(site, id)
     if (conversation?.state !== 'open' || conversation.operator !== undefined) return false
-    return this.offer(conversation)
+    return this.offer(conversation, true)
   }
 
   /** The offer to the chat's assignee lapses after acceptTimeoutMs unless accepted. */
