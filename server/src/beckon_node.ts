@@ -395,7 +395,7 @@ export class BeckonNode {
   /** Invitation lifecycle and chat frames from visitors owned by this node. */
   private visitorFrameHandler(): VisitorFrameHandler {
     return {
-      team: (site) => this.teamState(site),
+      team: (site) => this.teamNotifier.welcome(site),
       attached: (visitor, sink) => {
         visitor.setTeamOnline(this.presence.isOnline(visitor.site))
         visitor.setTeamAvailable(this.capacity.available(visitor.site))

@@ -230,6 +230,26 @@ t.test('routing on one node', async (t) => {
   })
 })
 
+t.test('a tab welcomed inside a team-notify interval hears the state that interval ends with', async (t) => {
+  // The flapping operator inside one long interval: the first tab was sent "available", the
+  // second was welcomed "offline"; the interval ends "available" again, news to the second tab.
+  const n = await startNode({ BECKON_TEAM_NOTIFY_MS: '5000' })
+  t.teardown(() => n.stop())
+  await n.site()
+  const first = await n.visitor()
+  t.teardown(() => first.client.close())
+  const hal = await connectOperator(n, 'hal', { watch: false })
+  t.match(await first.client.next('team'), { online: true, available: true })
+  await hal.close()
+  await until('hal gone', () => n.node.presence.online('shop').length === 0)
+  const second = await n.visitor()
+  t.teardown(() => second.client.close())
+  t.strictSame(second.welcome.team, { online: false, available: false })
+  const back = await connectOperator(n, 'hal', { watch: false })
+  t.teardown(() => back.close())
+  t.strictSame(await second.client.next('team'), { t: 'team', online: true, available: true })
+})
+
 t.test('across two nodes on a real nats-server', async (t) => {
   const { a, b } = await startTwoNodes(t, 'route', { BECKON_TEAM_NOTIFY_MS: '50' })
   await a.site()
