@@ -15,6 +15,10 @@ import { registerPrivacyRoutes } from './http/privacy_routes.js'
 import { registerSiteSettingsRoutes } from './http/site_settings_routes.js'
 import { registerCannedRoutes } from './http/canned_routes.js'
 import { CannedResponses } from './site/canned_responses.js'
+import { registerOperatorSettingsRoutes } from './http/operator_settings_routes.js'
+import { ChatRouter } from './chat/chat_router.js'
+import { OperatorSettings, presenceOf } from './operator/operator_settings.js'
+import { TeamRoster } from './operator/team_roster.js'
 import { VisitorPrivacy } from './visitor/visitor_privacy.js'
 import { createLogger, type Logger } from './logger.js'
 import { Metrics } from './metrics.js'
@@ -133,6 +137,8 @@ export class BeckonNode {
   readonly campaignStats: CampaignStats
   readonly runner: CampaignRunner
   private readonly capacity: TeamCapacity
+  readonly operatorSettings: OperatorSettings
+  private readonly roster: TeamRoster
   readonly preview: CampaignPreview
   readonly liveness: NodeLiveness
   readonly ownership: VisitorOwnership
@@ -222,19 +228,38 @@ export class BeckonNode {
       refreshMs,
       this.directory,
     )
-    this.operators = new OperatorHub(new VisitorWatch(this.directory, config.limits), this.presence)
+    this.operatorSettings = new OperatorSettings(
+      store,
+      bus,
+      config.operatorMaxChats,
+      config.operatorMaxChatsLimit,
+      (site, operator, prefs) => this.presence.changeLocal(site, operator, (op) => presenceOf(op, prefs)),
+      log,
+    )
+    this.operators = new OperatorHub(
+      new VisitorWatch(this.directory, config.limits),
+      this.presence,
+      this.operatorSettings,
+    )
     this.capacity = new TeamCapacity(
       bus,
       store,
       this.presence,
-      config.operatorMaxChats,
       (site, available) => {
         for (const visitor of this.hub.visitors(site)) {
           visitor.setTeamAvailable(available)
           this.hub.emit(visitor)
         }
+        this.teamNotifier.changed(site)
       },
       log,
+    )
+    this.roster = new TeamRoster(
+      this.presence,
+      this.capacity,
+      (site) => this.operators.sessionsOf(site),
+      (site) => this.sites.get(site)?.departments ?? [],
+      config.feedIntervalMs,
     )
     this.sites.observe((before, after) => this.operators.siteChanged(before, after))
     this.ownership = new VisitorOwnership(store, this.liveness)
@@ -249,17 +274,23 @@ export class BeckonNode {
       this.sites,
       this.directory,
       this.presence,
+      new ChatRouter(config.nodeId, this.presence, this.capacity, log),
       this.ownership,
       {
         operators: (site) => this.operators.sessionsOf(site),
         invited: (visitor, frame) => this.invited(visitor, frame),
+        operatorIdentity: (site, operator) => {
+          const prefs =
+            this.presence.online(site).find((op) => op.id === operator) ?? this.operatorSettings.cached(site, operator)
+          return { name: prefs?.displayName, avatar: prefs?.avatar }
+        },
       },
       { acceptTimeoutMs: config.acceptTimeoutSeconds * 1000, replayMessages: config.replayMessages },
       this.metrics,
       this.webhooks,
       log,
     )
-    this.operators.useChat(this.chat)
+    this.operators.useChat(this.chat, this.roster)
     this.idleCloser = new IdleCloser(
       store,
       this.hub,
@@ -349,6 +380,7 @@ export class BeckonNode {
       maxTextLength: config.limits.maxTextLength,
     }
     registerCannedRoutes(this.admin, this.sites, new CannedResponses(store, cannedLimits), cannedLimits)
+    registerOperatorSettingsRoutes(this.admin, this.sites, this.operatorSettings, config.operatorMaxChatsLimit)
     registerCampaignRoutes(this.admin, {
       sites: this.sites,
       campaigns: this.campaigns,
@@ -360,18 +392,18 @@ export class BeckonNode {
     })
   }
 
+  /** Widgets hear of it once the site's chat counts are loaded, so `available` is never a guess. */
   private teamChanged(site: string, online: boolean): void {
     for (const visitor of this.hub.visitors(site)) {
       visitor.setTeamOnline(online)
       this.hub.emit(visitor)
     }
-    this.teamNotifier.changed(site)
+    void this.capacity.ready(site).then(() => this.teamNotifier.changed(site))
   }
 
-  /** Available means an operator is online (the widget's offline form; free chat slots are the campaign field's). */
+  /** Available: an online operator has a free chat slot (the widget's offline form, the campaign field). */
   private teamState(site: string): TeamState {
-    const online = this.presence.isOnline(site)
-    return { online, available: online }
+    return { online: this.presence.isOnline(site), available: this.capacity.available(site) }
   }
 
   /** A manual invitation reached a visitor of this node. */
@@ -385,7 +417,7 @@ export class BeckonNode {
   /** Invitation lifecycle and chat frames from visitors owned by this node. */
   private visitorFrameHandler(): VisitorFrameHandler {
     return {
-      team: (site) => this.teamState(site),
+      team: (site) => this.teamNotifier.welcome(site),
       attached: (visitor, sink) => {
         visitor.setTeamOnline(this.presence.isOnline(visitor.site))
         visitor.setTeamAvailable(this.capacity.available(visitor.site))
@@ -709,6 +741,8 @@ export class BeckonNode {
     this.privacy.close()
     this.feed.close()
     this.directory.close()
+    this.roster.close()
+    this.operatorSettings.close()
     this.capacity.close()
     this.presence.close()
     this.teamNotifier.close()

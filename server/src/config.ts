@@ -165,8 +165,10 @@ export interface Config {
    * re-delivered to the visitor's new tabs this long, then frees the slot for the next campaign.
    */
   invitationTtlSeconds: number
-  /** BECKON_OPERATOR_MAX_CHATS (5): open chats an operator holds before it counts as busy (`team.available`). */
+  /** BECKON_OPERATOR_MAX_CHATS (5): an operator's max concurrent chats until it sets its own (operator settings). */
   operatorMaxChats: number
+  /** BECKON_OPERATOR_MAX_CHATS_LIMIT (20): the highest max concurrent chats an operator may set for itself. */
+  operatorMaxChatsLimit: number
   /** BECKON_CAMPAIGN_REVISIONS (50): saved versions kept per campaign (oldest dropped). */
   campaignRevisions: number
   /** BECKON_MAX_STATS_DAYS (92): longest range of one campaign stats series request. */
@@ -307,6 +309,11 @@ export function parseConfig(env: Env = process.env, openFiles = openFileLimit())
   if (limits.eventsBurst < limits.eventsPerSecond) {
     throw new ConfigError('BECKON_EVENTS_BURST', 'must be at least BECKON_EVENTS_PER_SECOND')
   }
+  const operatorMaxChats = int(env, 'BECKON_OPERATOR_MAX_CHATS', 5, 1, 1000)
+  const operatorMaxChatsLimit = int(env, 'BECKON_OPERATOR_MAX_CHATS_LIMIT', 20, 1, 1000)
+  if (operatorMaxChats > operatorMaxChatsLimit) {
+    throw new ConfigError('BECKON_OPERATOR_MAX_CHATS', 'must be at most BECKON_OPERATOR_MAX_CHATS_LIMIT')
+  }
   const adminToken = env.BECKON_ADMIN_TOKEN || undefined
   if (adminToken !== undefined && adminToken.length < 16) {
     throw new ConfigError('BECKON_ADMIN_TOKEN', 'must be at least 16 characters')
@@ -349,7 +356,8 @@ export function parseConfig(env: Env = process.env, openFiles = openFileLimit())
     logLevel: env.BECKON_LOG_LEVEL || 'info',
     staticDir: env.BECKON_STATIC_DIR || 'web',
     invitationTtlSeconds: int(env, 'BECKON_INVITATION_TTL_SECONDS', 120, 1, 86_400),
-    operatorMaxChats: int(env, 'BECKON_OPERATOR_MAX_CHATS', 5, 1, 1000),
+    operatorMaxChats,
+    operatorMaxChatsLimit,
     campaignRevisions: int(env, 'BECKON_CAMPAIGN_REVISIONS', 50, 1, 1000),
     maxStatsDays: int(env, 'BECKON_MAX_STATS_DAYS', 92, 1, 3660),
     limits,

@@ -218,6 +218,8 @@ export interface MsgFrame {
   at: number
   /** Extension: the sender's `ref`, when its `msg` carried one. */
   ref?: string
+  /** Extension, to visitors only: the sending operator's display name (operator settings), when it set one. */
+  operatorName?: string
 }
 export interface ChatFrame {
   t: 'chat'
@@ -234,6 +236,9 @@ export interface ChatFrame {
   contact?: { name?: string; email: string }
   /** Extension: when the conversation began (ms since epoch); the console's queues sort by it. */
   createdAt?: number
+  /** Extension, to visitors only: the assigned operator's display name and avatar URL (operator settings), when set. */
+  operatorName?: string
+  operatorAvatar?: string
 }
 export interface ErrorFrame {
   t: 'error'
@@ -365,7 +370,26 @@ export interface ReadyFrame {
   site: string
   departments: string[]
 }
+/** Extension: an operator of the site online somewhere in the cluster, as colleagues see it. */
+export interface TeamMember {
+  id: string
+  displayName?: string
+  avatar?: string
+  departments: string[]
+  seesAll: boolean
+  /** Assigned open chats (offered or accepted) and the operator's limit. */
+  chats: number
+  maxChats: number
+}
+/** Extension: the site's online operators (on auth and whenever the team or its chat counts change). */
+export interface OperatorsFrame {
+  t: 'operators'
+  list: TeamMember[]
+  /** The site's departments (transfer targets). */
+  departments: string[]
+}
 export type ServerToOperatorFrame =
+  | OperatorsFrame
   | ReadyFrame
   | VisitorsFrame
   | WindowFrame

@@ -1,4 +1,5 @@
 import {
+  type ChatFrame,
   ERROR_CODE,
   type ChatState,
   type InviteFrame,
@@ -19,6 +20,7 @@ import { visitorDepartments } from '../operator/visitor_feed.js'
 import type { SiteRegistry } from '../site/site_registry.js'
 import type { Store } from '../store/store.js'
 import type { WebhookSink } from '../webhook/webhook_outbox.js'
+import type { ChatRouter } from './chat_router.js'
 import type { LiveVisitor } from '../visitor/live_visitor.js'
 import type { VisitorHub } from '../visitor/visitor_hub.js'
 import { parseProfile, profileKey } from '../visitor/visitor_profile.js'
@@ -58,6 +60,8 @@ export interface ChatDelivery {
   operators(site: string): Iterable<OperatorSession>
   /** A manual invitation reached a visitor of this node. */
   invited(visitor: LiveVisitor, frame: InviteFrame): void
+  /** What visitors see of an operator (its settings' display name and avatar), if known. */
+  operatorIdentity(site: string, operator: string): { name?: string; avatar?: string }
 }
 
 export interface ChatOptions {
@@ -91,6 +95,7 @@ export class ChatService {
     private readonly sites: SiteRegistry,
     private readonly directory: VisitorDirectory,
     private readonly presence: TeamPresence,
+    private readonly router: ChatRouter,
     private readonly ownership: VisitorOwnership,
     private readonly delivery: ChatDelivery,
     private readonly options: ChatOptions,
@@ -101,6 +106,7 @@ export class ChatService {
     this.subscription = bus.subscribe('beckon.chat.*', (msg, subject) =>
       this.deliver(subject.slice('beckon.chat.'.length), msg as ChatEvent),
     )
+    router.onWaiting((site, id) => this.offerWaiting(site, id))
   }
 
   // ---- visitor side
@@ -203,8 +209,26 @@ export class ChatService {
     const conversation = await this.openConversation(visitor.site, visitor.id)
     if (!conversation) return
     visitor.chat = { conversation: conversation.id, state: conversation.state, operator: conversation.operator }
-    send(chatFrame(conversation))
-    for (const message of await this.recent(conversation)) send(msgFrame(conversation, message))
+    send(this.toVisitor(conversation))
+    for (const message of await this.recent(conversation)) send(this.toVisitor(conversation, message))
+  }
+
+  /**
+   * A frame as the visitor gets it: without the team's tags, with the operator's display name
+   * (`chat` also its avatar) when it set them.
+   */
+  private toVisitor(conversation: Conversation, message?: StoredMessage): ServerToVisitorFrame {
+    const operator = message ? message.operator : conversation.operator
+    const who = operator === undefined ? {} : this.delivery.operatorIdentity(conversation.site, operator)
+    if (message) {
+      const frame = msgFrame(conversation, message)
+      return who.name === undefined ? frame : { ...frame, operatorName: who.name }
+    }
+    const { tags: _tags, ...untagged } = conversation
+    const frame: ChatFrame = chatFrame(untagged)
+    if (who.name !== undefined) frame.operatorName = who.name
+    if (who.avatar !== undefined) frame.operatorAvatar = who.avatar
+    return frame
   }
 
   // ---- operator side
@@ -464,28 +488,37 @@ export class ChatService {
   }
 
   /**
-   * Offers an unaccepted conversation to the next online operator who may see it (in id
-   * order, skipping those who let it lapse); the offer lapses after acceptTimeoutMs.
+   * Offers an unaccepted conversation to the operator the router picks (ChatRouter: a free
+   * slot, fair order); the offer lapses after acceptTimeoutMs, unless that operator has
+   * auto-accept on, which takes the chat at once. Resolves false when nobody could take it
+   * (it waits in the queue) or it changed meanwhile (another node routed it).
    */
-  private async offer(conversation: Conversation, replay = false): Promise<void> {
-    const candidates = this.presence
-      .online(conversation.site)
-      .filter((op) => !conversation.declined.includes(op.id) && op.id !== conversation.operator)
-      .filter((op) => departmentsAllow(op, conversation))
-    const next = candidates[0]
-    if (!next) return
+  private async offer(conversation: Conversation, replay = false): Promise<boolean> {
+    const next = await this.router.pick(conversation)
+    if (!next) return false
     const offered = await this.change(
       conversation,
-      (c) => ({
-        ...c,
-        state: 'assigned',
-        operator: next.id,
-        accepted: false,
-        declined: c.operator && !c.declined.includes(c.operator) ? [...c.declined, c.operator] : c.declined,
-      }),
+      (c) =>
+        c.accepted || c.operator !== conversation.operator || (c.state !== 'open' && c.state !== 'assigned')
+          ? undefined
+          : {
+              ...c,
+              state: 'assigned',
+              operator: next.id,
+              accepted: next.autoAccept,
+              declined: c.operator && !c.declined.includes(c.operator) ? [...c.declined, c.operator] : c.declined,
+            },
       replay ? next.id : undefined,
     )
-    this.armOffer(offered)
+    if (offered && !offered.accepted) this.armOffer(offered)
+    return offered !== undefined
+  }
+
+  /** A chat of the queue, when a slot may have freed; its target gets the thread (it may have joined since). */
+  private async offerWaiting(site: string, id: string): Promise<boolean> {
+    const conversation = await this.load(site, id)
+    if (conversation?.state !== 'open' || conversation.operator !== undefined) return false
+    return this.offer(conversation, true)
   }
 
   /** The offer to the chat's assignee lapses after acceptTimeoutMs unless accepted. */
@@ -511,19 +544,34 @@ export class ChatService {
     this.offerTimers.delete(id)
   }
 
-  /** Compare-and-set loop on the conversation record; publishes the new state (replayed with messages to `replay`). */
-  private async change(
+  /**
+   * Compare-and-set loop on the conversation record; publishes the new state (replayed with
+   * messages to `replay`). An update answering undefined leaves the record as it is.
+   */
+  private change(
     conversation: Conversation,
     update: (c: Conversation) => Conversation,
     replay?: string,
-  ): Promise<Conversation> {
+  ): Promise<Conversation>
+  private change(
+    conversation: Conversation,
+    update: (c: Conversation) => Conversation | undefined,
+    replay?: string,
+  ): Promise<Conversation | undefined>
+  private async change(
+    conversation: Conversation,
+    update: (c: Conversation) => Conversation | undefined,
+    replay?: string,
+  ): Promise<Conversation | undefined> {
     const key = conversationKey(conversation.site, conversation.id)
     for (let attempt = 0; attempt < 10; attempt++) {
       const entry = await this.store.get<unknown>('conversations', key)
       if (!entry) throw new FrameError(ERROR_CODE.notFound, `no conversation ${conversation.id}`)
       const current = parseConversation(entry.value)
       const next = update(current)
+      if (!next) return undefined
       if ((await this.store.update('conversations', key, next, entry.revision)) !== false) {
+        this.router.wrote(next)
         const event: ChatEvent = { kind: 'state', conversation: next }
         if (current.operator !== undefined && current.operator !== next.operator) event.also = [current.operator]
         if (replay !== undefined) event.replay = replay
@@ -575,7 +623,8 @@ export class ChatService {
       return
     }
     const conversation = event.conversation
-    const frame = event.kind === 'state' ? chatFrame(conversation) : msgFrame(conversation, event.msg)
+    const message = event.kind === 'msg' ? event.msg : undefined
+    const frame = message ? msgFrame(conversation, message) : chatFrame(conversation)
     // An offline message is the operators' only: the tab got its `offline {ok}` answer.
     const visitor = conversation.contact !== undefined ? undefined : this.hub.get(site, conversation.visitor)
     if (visitor) {
@@ -584,9 +633,7 @@ export class ChatService {
       } else if (event.msg.from !== 'system') {
         visitor.chatMessage(event.msg.from, event.msg.at)
       }
-      // Tags are the team's labels: operators see them, the visitor does not.
-      const { tags: _tags, ...untagged } = conversation
-      visitor.broadcast(event.kind === 'state' ? chatFrame(untagged) : frame)
+      visitor.broadcast(this.toVisitor(conversation, message))
       this.hub.emit(visitor)
     }
     for (const session of this.delivery.operators(site)) {

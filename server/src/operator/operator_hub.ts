@@ -2,7 +2,9 @@ import { CLOSE_CODE, type OperatorFrame } from '../../../shared/src/protocol.js'
 import type { Site } from '../site/site.js'
 import type { ChatService } from '../chat/chat_service.js'
 import type { OperatorActions, OperatorSession } from './operator_session.js'
+import { presenceOf, type OperatorSettings } from './operator_settings.js'
 import type { TeamPresence } from './team_presence.js'
+import type { TeamRoster } from './team_roster.js'
 import type { VisitorWatch } from './visitor_watch.js'
 
 /**
@@ -13,15 +15,18 @@ import type { VisitorWatch } from './visitor_watch.js'
 export class OperatorHub implements OperatorActions {
   private readonly sessions = new Map<string, Set<OperatorSession>>()
   private chat: ChatService | undefined
+  private roster: TeamRoster | undefined
 
   constructor(
     private readonly lists: VisitorWatch,
     private readonly presence: TeamPresence,
+    private readonly settings: OperatorSettings,
   ) {}
 
-  /** Wires the chat service (it needs this hub for delivery, so it is built after). */
-  useChat(chat: ChatService): void {
+  /** Wires the chat service and the roster (they need this hub's sessions, so they are built after). */
+  useChat(chat: ChatService, roster: TeamRoster): void {
     this.chat = chat
+    this.roster = roster
   }
 
   private get chatService(): ChatService {
@@ -33,12 +38,16 @@ export class OperatorHub implements OperatorActions {
     return this.sessions.get(site) ?? []
   }
 
+  /** Online (presence) with its settings, so routing and names are right from its first moment. */
   async authenticated(session: OperatorSession): Promise<void> {
     const op = session.operator
+    const prefs = await this.settings.get(op.site, op.id)
+    if (session.closed) return
     let set = this.sessions.get(op.site)
     if (!set) this.sessions.set(op.site, (set = new Set()))
     set.add(session)
-    this.presence.add(op.site, { id: op.id, departments: op.departments, seesAll: op.seesAll })
+    this.presence.add(op.site, presenceOf(op, prefs))
+    this.roster?.sendTo(session)
     await this.chatService.replayToOperator(session)
   }
 
@@ -78,8 +87,8 @@ export class OperatorHub implements OperatorActions {
 
   closed(session: OperatorSession): void {
     const op = session.operator
-    this.sessions.get(op.site)?.delete(session)
-    this.presence.remove(op.site, op.id)
     this.lists.closed(session)
+    // Closed before its settings were read: it never went online.
+    if (this.sessions.get(op.site)?.delete(session)) this.presence.remove(op.site, op.id)
   }
 }

@@ -5,6 +5,11 @@ export interface OnlineOperator {
   id: string
   departments: string[]
   seesAll: boolean
+  /** The operator's settings (OperatorSettings), so every node routes and names it alike. */
+  displayName?: string
+  avatar?: string
+  maxChats: number
+  autoAccept: boolean
 }
 
 interface PresenceMessage {
@@ -49,6 +54,14 @@ export class TeamPresence {
     this.publish(site)
   }
 
+  /** An operator of this node changed its settings: republished at once if it is online here. */
+  changeLocal(site: string, id: string, change: (operator: OnlineOperator) => OnlineOperator): void {
+    const entry = this.local.get(site)?.get(id)
+    if (!entry) return
+    entry.operator = change(entry.operator)
+    this.publish(site)
+  }
+
   /** An operator socket of this node closed. */
   remove(site: string, id: string): void {
     const ops = this.local.get(site)
@@ -65,6 +78,11 @@ export class TeamPresence {
     const byId = new Map<string, OnlineOperator>()
     for (const node of this.remote.get(site)?.values() ?? []) for (const op of node.operators) byId.set(op.id, op)
     return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  }
+
+  /** Nodes that have operators of the site online, as this node last heard. */
+  nodes(site: string): string[] {
+    return [...(this.remote.get(site)?.keys() ?? [])]
   }
 
   /** Calls `listener` whenever a node's list of a site's online operators arrives or expires. */
@@ -95,13 +113,14 @@ export class TeamPresence {
     for (const watcher of this.watchers) watcher(site)
   }
 
+  /** isOnline() is current before anyone hears of the change, so no listener reads a stale team state. */
   private update(site: string): void {
-    this.changed(site)
     const online = (this.remote.get(site)?.size ?? 0) > 0
-    if (online === this.onlineSites.has(site)) return
+    const flipped = online !== this.onlineSites.has(site)
     if (online) this.onlineSites.add(site)
     else this.onlineSites.delete(site)
-    this.onChange(site, online)
+    this.changed(site)
+    if (flipped) this.onChange(site, online)
   }
 
   private refresh(): void {

@@ -32,6 +32,7 @@ export const BUCKETS = [
   'revisions',
   'outbox',
   'canned',
+  'operators',
 ] as const
 export type Bucket = (typeof BUCKETS)[number]
 

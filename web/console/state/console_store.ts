@@ -6,6 +6,7 @@ import { CannedStore } from './canned_store.js'
 import { ChatStore } from './chat_store.js'
 import { SiteSettingsStore } from './site_settings_store.js'
 import { StudioStore } from './studio_store.js'
+import { TeamStore } from './team_store.js'
 import { visitorLabel } from './format.js'
 import { OperatorConnection, type ConnectionStatus, type OperatorAction } from './operator_connection.js'
 import { forgetToken, saveToken, takeToken, tokenClaims } from './operator_token.js'
@@ -54,6 +55,9 @@ export class ConsoleStore {
   readonly studio = new StudioStore()
   readonly settings = new SiteSettingsStore()
   readonly canned = new CannedStore()
+  readonly team = new TeamStore()
+  /** The operator settings dialog is open. */
+  readonly settingsOpen = signal(false)
 
   /** The window's rows, in the list's order. */
   readonly visitorList = computed(() => this.list.list.value)
@@ -128,6 +132,11 @@ export class ConsoleStore {
   }
 
   /** Selects a listed visitor; the list then follows it (`view.pin`) while it scrolls out of the window. */
+  /** An operator as the console shows it: its display name, else its id. */
+  operatorLabel(id: string): string {
+    return this.team.label(id)
+  }
+
   select(id: string): void {
     const summary = this.visitors.value.get(id)
     if (!summary) return
@@ -163,6 +172,7 @@ export class ConsoleStore {
         this.alerts.useOperator(status.ready.operator)
         this.campaigns.start(status.ready.site, token)
         this.canned.start(status.ready.site, token)
+        this.team.start(status.ready.site, token, status.ready.operator)
         return
       }
       this.campaigns.stop()
@@ -210,6 +220,9 @@ export class ConsoleStore {
           return
         case 'msg':
           this.chats.message(frame)
+          return
+        case 'operators':
+          this.team.roster(frame)
           return
         case 'error':
           if (frame.ref === 'watch') this.list.refused()

@@ -6,6 +6,7 @@ import {
   type ErrorFrame,
   type GoneFrame,
   type MsgFrame,
+  type OperatorsFrame,
   type PageInfo,
   type ReadyFrame,
   type VisitorSummary,
@@ -31,6 +32,7 @@ export type ConsoleFrame =
   | ChatStateFrame
   | ChatMessageFrame
   | ErrorFrame
+  | OperatorsFrame
 
 /** A frame from the node that this console cannot use; it is reported and skipped. */
 export class ServerFrameError extends Error {
@@ -209,6 +211,26 @@ export function parseServerFrame(input: unknown): ConsoleFrame {
         operator: optString(o, 'operator', path),
         text: string(o, 'text', path),
         at: number(o, 'at', path),
+      }
+    }
+    case 'operators': {
+      if (!Array.isArray(o.list)) throw new ServerFrameError(`${path}.list: expected an array`)
+      return {
+        t,
+        departments: strings(o, 'departments', path),
+        list: o.list.map((value, i) => {
+          const at = `${path}.list[${i}]`
+          const m = object(value, at)
+          return {
+            id: string(m, 'id', at),
+            displayName: optString(m, 'displayName', at),
+            avatar: optString(m, 'avatar', at),
+            departments: strings(m, 'departments', at),
+            seesAll: boolean(m, 'seesAll', at),
+            chats: number(m, 'chats', at),
+            maxChats: number(m, 'maxChats', at),
+          }
+        }),
       }
     }
     case 'error':

@@ -7,6 +7,7 @@ import { CampaignStudio } from '../CampaignStudio/campaign_studio.js'
 import { ChatPanel } from '../ChatPanel/chat_panel.js'
 import { ErrorBanner } from '../ErrorBanner/error_banner.js'
 import { SiteSettings } from '../SiteSettings/site_settings.js'
+import { OperatorSettings } from '../OperatorSettings/operator_settings.js'
 import { TokenForm } from '../TokenForm/token_form.js'
 import { TopBar } from '../TopBar/top_bar.js'
 import { VisitorDetail } from '../VisitorDetail/visitor_detail.js'
@@ -36,6 +37,7 @@ export function App({ store }: { store: ConsoleStore }) {
       <TopBar />
       <ErrorBanner />
       <TokenForm />
+      <OperatorSettings />
       <View />
     </ConsoleContext.Provider>
   )

@@ -20,14 +20,18 @@ const EMPTY: Record<Queue, string> = {
 }
 
 /** What the row says about the chat's state, in the words of its queue. */
-function stateText(c: Conversation, queue: Queue, me: string | undefined): string {
+function stateText(c: Conversation, queue: Queue, me: string | undefined, label: (id: string) => string): string {
   switch (queue) {
     case 'waiting':
-      return c.operator === undefined ? 'waiting' : c.operator === me ? 'offered to you' : `offered to ${c.operator}`
+      return c.operator === undefined
+        ? 'waiting'
+        : c.operator === me
+          ? 'offered to you'
+          : `offered to ${label(c.operator)}`
     case 'mine':
       return 'mine'
     case 'team':
-      return c.operator ?? 'teammate'
+      return c.operator ? label(c.operator) : 'teammate'
     default:
       return queue
   }
@@ -54,7 +58,7 @@ function Row({ c, queue }: { c: Conversation; queue: Queue }) {
             {c.unread > 0 ? String(c.unread) : 'new'}
           </span>
         )}
-        <span class={`pill chat-${c.state}`}>{stateText(c, queue, me)}</span>
+        <span class={`pill chat-${c.state}`}>{stateText(c, queue, me, (id) => store.operatorLabel(id))}</span>
         {queue === 'waiting' && (
           <span class="age" title="Waiting for">
             {duration(store.now.value - c.createdAt)}

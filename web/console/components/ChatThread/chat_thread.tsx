@@ -5,6 +5,7 @@ import type { OutgoingMessage } from '../../state/chat_store.js'
 import { useConsole } from '../../state/console_context.js'
 import { clock } from '../../state/format.js'
 import { CannedPicker } from '../CannedPicker/canned_picker.js'
+import { ChatTransfer } from '../ChatTransfer/chat_transfer.js'
 
 /** A message in flight or refused, after the delivered ones; a failed one can be sent again. */
 function Outgoing({ m, me }: { m: OutgoingMessage; me: string }) {
@@ -43,6 +44,7 @@ export function ChatThread() {
   const chats = store.chats
   const c = chats.current.value
   const me = store.ready.value?.operator
+  const myName = me && store.operatorLabel(me)
   const outgoing = chats.outgoing.value.filter((m) => m.conversation === c?.id)
   const draft = useSignal('')
   const list = useRef<HTMLDivElement>(null)
@@ -68,7 +70,7 @@ export function ChatThread() {
         ? c.confirmed
           ? 'assigned to you'
           : 'offered to you'
-        : `with ${c.operator ?? 'another operator'}`
+        : `with ${c.operator ? store.operatorLabel(c.operator) : 'another operator'}`
       : c.state === 'open'
         ? 'waiting for an operator'
         : c.state === 'offline'
@@ -92,6 +94,7 @@ export function ChatThread() {
         <button type="button" data-testid="accept" disabled={!chats.canAccept(c)} onClick={() => chats.act('accept')}>
           Accept
         </button>
+        {c && <ChatTransfer chat={c} />}
         <button
           type="button"
           data-testid="close-chat"
@@ -124,13 +127,13 @@ export function ChatThread() {
             <span class="meta">
               {m.from === 'system'
                 ? clock(m.at)
-                : `${m.from === 'visitor' ? store.label(c.visitor) : (m.operator ?? 'operator')} · ${clock(m.at)}`}
+                : `${m.from === 'visitor' ? store.label(c.visitor) : m.operator ? store.operatorLabel(m.operator) : 'operator'} · ${clock(m.at)}`}
             </span>
             <span class="text">{m.text}</span>
           </div>
         ))}
         {outgoing.map((m) => (
-          <Outgoing key={m.local} m={m} me={me ?? 'you'} />
+          <Outgoing key={m.local} m={m} me={myName || 'you'} />
         ))}
         {c && c.messages.length === 0 && outgoing.length === 0 && (
           <p class="placeholder">{c.state === 'closed' ? 'This chat is closed.' : 'No messages yet.'}</p>

@@ -2,6 +2,7 @@ import './top_bar.css'
 import type { ConnectionStatus } from '../../state/operator_connection.js'
 import { useConsole } from '../../state/console_context.js'
 import { AlertSettings } from '../AlertSettings/alert_settings.js'
+import { OperatorAvatar } from '../OperatorAvatar/operator_avatar.js'
 
 function statusText(s: ConnectionStatus | undefined, now: number): string {
   switch (s?.state) {
@@ -56,7 +57,7 @@ export function TopBar() {
       </h1>
       <span class="identity" data-testid="identity">
         {ready
-          ? `${ready.operator} @ ${ready.site}` +
+          ? `${store.operatorLabel(ready.operator)} @ ${ready.site}` +
             (ready.departments.length > 0 ? ` · ${ready.departments.join(', ')}` : '')
           : ''}
       </span>
@@ -95,6 +96,18 @@ export function TopBar() {
       >
         {statusText(status, status?.state === 'offline' ? store.now.value : 0)}
       </span>
+      {ready && (
+        <button
+          type="button"
+          class="my-settings"
+          data-testid="open-operator-settings"
+          aria-haspopup="dialog"
+          onClick={() => (store.settingsOpen.value = true)}
+        >
+          <OperatorAvatar name={store.operatorLabel(ready.operator)} url={store.team.own.value?.avatar} size={20} />
+          My settings
+        </button>
+      )}
       <button
         type="button"
         data-testid="change-token"

@@ -7,7 +7,12 @@ import { clock, duration, joined, visitorLabel } from '../../state/format.js'
 
 const DEFAULT_INVITE = 'Hi! Can I help you with anything?'
 
-function fields(v: VisitorSummary, left: boolean, now: number): Array<[string, string]> {
+function fields(
+  v: VisitorSummary,
+  left: boolean,
+  now: number,
+  operator: (id: string) => string,
+): Array<[string, string]> {
   const utm = UTM_KEYS.map((k) => (v.utm[k] ? `${k}=${v.utm[k]}` : undefined))
   return [
     ['Id', v.id],
@@ -31,7 +36,7 @@ function fields(v: VisitorSummary, left: boolean, now: number): Array<[string, s
     ['Language', v.language ?? '—'],
     ['Widget', v.widgetOpen ? 'open' : 'closed'],
     ['Tabs', String(v.tabs)],
-    ['Chat', v.chat ? joined([v.chat.state, v.chat.operator], ' · ') : 'none'],
+    ['Chat', v.chat ? joined([v.chat.state, v.chat.operator && operator(v.chat.operator)], ' · ') : 'none'],
   ]
 }
 
@@ -118,7 +123,7 @@ export function VisitorDetail() {
       <h2>{visitorLabel(v, v.id) + (left ? ' (left)' : '')}</h2>
       <div class="body">
         <dl class="fields">
-          {fields(v, left, now).map(([label, value]) => (
+          {fields(v, left, now, (id) => store.operatorLabel(id)).map(([label, value]) => (
             <div class="field" key={label}>
               <dt>{label}</dt>
               <dd>{value}</dd>

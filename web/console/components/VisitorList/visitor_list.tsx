@@ -46,6 +46,7 @@ const Sub = ({ text }: { text: string }) => (
 const rowId = (id: string) => `visitor-row-${id}`
 
 function VisitorRow({ v, index, now, selected }: { v: VisitorSummary; index: number; now: number; selected: boolean }) {
+  const store = useConsole()
   const referrer = v.referrer ?? v.page.referrer
   const chat = v.chat
   return (
@@ -106,7 +107,7 @@ function VisitorRow({ v, index, now, selected }: { v: VisitorSummary; index: num
         {chat ? (
           <>
             <span class={`pill chat-${chat.state}`}>{chat.state}</span>
-            {chat.operator && <Sub text={chat.operator} />}
+            {chat.operator && <Sub text={store.operatorLabel(chat.operator)} />}
           </>
         ) : (
           '—'
