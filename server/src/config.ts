@@ -117,6 +117,19 @@ const LIMIT_ENV: Record<keyof Limits, string> = {
   viewMaxLimit: 'BECKON_VIEW_MAX_LIMIT',
 }
 
+export interface HistoryConfig {
+  /** BECKON_HISTORY_MAX_WORDS (2000): distinct words of a closed conversation indexed for `q`. */
+  maxWords: number
+  /** BECKON_HISTORY_PAGE_SIZE (25): conversations per page of `GET /v1/sites/SITE/conversations` without `limit`. */
+  pageSize: number
+  /** BECKON_HISTORY_MAX_PAGE_SIZE (200): the largest `limit` accepted. */
+  maxPageSize: number
+  /** BECKON_TIMELINE_VISITS (10): past visits kept per visitor for its timeline (oldest dropped). */
+  timelineVisits: number
+  /** BECKON_TIMELINE_PAGES (50): page views kept per visit (later ones only counted). */
+  timelinePages: number
+}
+
 export interface Config {
   /** BECKON_HOST (0.0.0.0). */
   host: string
@@ -181,6 +194,8 @@ export interface Config {
   clusterAckTimeoutMs: number
   /** BECKON_STATS_FLUSH_MS (1000): campaign counters are batched and shared with other nodes this often (stats lag). */
   statsFlushMs: number
+  /** Conversation history and visitor timelines (server/src/chat/conversation_search.ts, visitor_timeline.ts). */
+  history: HistoryConfig
   /**
    * BECKON_FD_RESERVE (128): file descriptors kept free of visitor sockets for HTTP (health,
    * metrics, admin), store files, NATS and logs; operator sockets may use half of it.
@@ -335,5 +350,20 @@ export function parseConfig(env: Env = process.env, openFiles = openFileLimit())
     maxOperatorTokenSeconds: int(env, 'BECKON_MAX_OPERATOR_TOKEN_SECONDS', 86_400, 60),
     clusterAckTimeoutMs: int(env, 'BECKON_CLUSTER_ACK_TIMEOUT_MS', 3000, 1),
     statsFlushMs: int(env, 'BECKON_STATS_FLUSH_MS', 1000, 10),
+    history: parseHistoryConfig(env),
   }
+}
+
+function parseHistoryConfig(env: Env): HistoryConfig {
+  const history = {
+    maxWords: int(env, 'BECKON_HISTORY_MAX_WORDS', 2000, 1, 100_000),
+    pageSize: int(env, 'BECKON_HISTORY_PAGE_SIZE', 25, 1, 10_000),
+    maxPageSize: int(env, 'BECKON_HISTORY_MAX_PAGE_SIZE', 200, 1, 10_000),
+    timelineVisits: int(env, 'BECKON_TIMELINE_VISITS', 10, 1, 1000),
+    timelinePages: int(env, 'BECKON_TIMELINE_PAGES', 50, 1, 10_000),
+  }
+  if (history.pageSize > history.maxPageSize) {
+    throw new ConfigError('BECKON_HISTORY_PAGE_SIZE', 'must be at most BECKON_HISTORY_MAX_PAGE_SIZE')
+  }
+  return history
 }
