@@ -1,5 +1,5 @@
 import { batch, computed, signal } from '@preact/signals'
-import type { ChatState, ErrorFrame, VisitorSummary } from '../../../shared/src/protocol.js'
+import type { ChatInvitation, ChatState, ErrorFrame, Rating, VisitorSummary } from '../../../shared/src/protocol.js'
 import type { OperatorAction } from './operator_connection.js'
 import type { ChatMessageFrame, ChatStateFrame } from './server_frame.js'
 
@@ -31,6 +31,13 @@ export interface Conversation {
   lastActivity: number
   /** Tags of the campaign whose invitation started the chat. */
   tags?: readonly string[]
+  /** The invitation that started the chat: the thread's first entry. */
+  invitation?: ChatInvitation
+  /** The visitor's rating of the chat. */
+  rating?: Rating
+  /** Who the visitor is, when the node knows (so a visitor out of the list still has a name). */
+  visitorName?: string
+  visitorEmail?: string
 }
 
 export interface ChatPort {
@@ -77,6 +84,9 @@ export class ChatStore {
     return id ? this.conversations.value.get(id) : undefined
   })
 
+  /** The selected chat's visitor (changes only when another chat is selected). */
+  readonly selectedVisitor = computed(() => this.current.value?.visitor)
+
   constructor(private readonly port: ChatPort) {}
 
   expect(visitor: string): void {
@@ -92,6 +102,10 @@ export class ChatStore {
         state: frame.state,
         operator: frame.operator,
         tags: frame.tags ?? c.tags,
+        invitation: frame.invitation ?? c.invitation,
+        rating: frame.rating ?? c.rating,
+        visitorName: frame.visitorName ?? c.visitorName,
+        visitorEmail: frame.visitorEmail ?? c.visitorEmail,
         lastActivity: Date.now(),
         confirmed: frame.state === 'assigned' && frame.operator === me && frame.accepted === true,
       }

@@ -1,7 +1,8 @@
-import { batch, computed, signal } from '@preact/signals'
+import { batch, computed, effect, signal, untracked } from '@preact/signals'
 import { CLOSE_CODE, type ErrorFrame, type ReadyFrame, type VisitorSummary } from '../../../shared/src/protocol.js'
 import { CampaignListStore } from './campaign_list_store.js'
 import { ChatStore } from './chat_store.js'
+import { HistoryStore } from './history_store.js'
 import { StudioStore } from './studio_store.js'
 import { visitorLabel } from './format.js'
 import { OperatorConnection, type ConnectionStatus, type OperatorAction } from './operator_connection.js'
@@ -11,7 +12,10 @@ import type { ConsoleFrame } from './server_frame.js'
 /** How long an error from the node stays on screen. */
 const ERROR_SHOWN_MS = 8_000
 
-export type ConsoleView = 'live' | 'studio'
+export type ConsoleView = 'live' | 'studio' | 'history'
+
+const VIEWS: ReadonlySet<string> = new Set(['live', 'studio', 'history'])
+const viewOf = (hash: string): ConsoleView => (VIEWS.has(hash.slice(1)) ? (hash.slice(1) as ConsoleView) : 'live')
 
 /** The selected visitor; it stays readable after the visitor left. */
 export interface SelectedVisitor {
@@ -35,10 +39,15 @@ export class ConsoleStore {
   readonly now = signal(Date.now())
   readonly visitors = signal<ReadonlyMap<string, VisitorSummary>>(new Map())
   readonly selected = signal<SelectedVisitor | undefined>(undefined)
-  readonly view = signal<ConsoleView>(location.hash === '#studio' ? 'studio' : 'live')
+  readonly view = signal<ConsoleView>(viewOf(location.hash))
   readonly chats: ChatStore
   readonly campaigns = new CampaignListStore()
   readonly studio = new StudioStore()
+  readonly history = new HistoryStore(() => {
+    const site = this.ready.value?.site
+    const token = this.token.value
+    return site !== undefined && token !== undefined ? { site, token } : undefined
+  })
 
   /** Newest visit first. */
   readonly visitorList = computed(() => [...this.visitors.value.values()].sort((a, b) => b.visitSince - a.visitSince))
@@ -53,10 +62,14 @@ export class ConsoleStore {
       send: (action) => this.send(action),
       me: () => this.ready.value?.operator,
     })
+    // Selecting a chat opens its visitor's detail (while the visitor is listed); runs on selection changes only.
+    effect(() => {
+      const visitor = this.chats.selectedVisitor.value
+      if (visitor !== undefined) untracked(() => this.select(visitor))
+    })
     window.setInterval(() => (this.now.value = Date.now()), 1000)
     window.addEventListener('hashchange', () => {
-      if (location.hash === '#studio' || location.hash === '#live')
-        this.view.value = location.hash.slice(1) as ConsoleView
+      if (VIEWS.has(location.hash.slice(1))) this.view.value = viewOf(location.hash)
     })
   }
 
@@ -78,7 +91,7 @@ export class ConsoleStore {
 
   show(view: ConsoleView): void {
     this.view.value = view
-    history.replaceState(null, '', view === 'studio' ? '#studio' : location.pathname + location.search)
+    history.replaceState(null, '', view === 'live' ? location.pathname + location.search : `#${view}`)
   }
 
   /** Sends an action; false when the socket is not ready. */
@@ -86,8 +99,13 @@ export class ConsoleStore {
     return this.connection?.send(action) ?? false
   }
 
+  /** The visitor's name, else its email (from the live list or its chats), else `#id`. */
   label(id: string): string {
-    return visitorLabel(this.visitors.value.get(id), id)
+    const live = this.visitors.value.get(id)
+    if (live?.name || live?.email) return live.name || (live.email as string)
+    for (const c of this.chats.conversations.value.values())
+      if (c.visitor === id && (c.visitorName || c.visitorEmail)) return (c.visitorName || c.visitorEmail) as string
+    return visitorLabel(live, id)
   }
 
   select(id: string): void {

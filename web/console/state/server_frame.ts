@@ -1,12 +1,14 @@
 import {
   UTM_KEYS,
   type ChatFrame,
+  type ChatInvitation,
   type ChatState,
   type DevicePlatform,
   type ErrorFrame,
   type GoneFrame,
   type MsgFrame,
   type PageInfo,
+  type Rating,
   type ReadyFrame,
   type VisitorSummary,
   type VisitorsFrame,
@@ -50,6 +52,25 @@ function string(o: Json, key: string, path: string): string {
   if (typeof value !== 'string') throw new ServerFrameError(`${path}.${key}: expected a string`)
   return value
 }
+/** A chat's invitation (campaign or manual), its thread's first entry. */
+function invitation(value: unknown, path: string): ChatInvitation {
+  const o = object(value, `${path}.invitation`)
+  const p = `${path}.invitation`
+  return {
+    text: string(o, 'text', p),
+    at: number(o, 'at', p),
+    campaign: optString(o, 'campaign', p),
+    campaignName: optString(o, 'campaignName', p),
+    operator: optString(o, 'operator', p),
+  }
+}
+
+function rating(value: unknown, path: string): Rating | undefined {
+  if (value === undefined || value === null) return undefined
+  if (value === 'great' || value === 'average' || value === 'poor') return value
+  throw new ServerFrameError(`${path}.rating: unknown rating`)
+}
+
 function optString(o: Json, key: string, path: string): string | undefined {
   return o[key] === undefined || o[key] === null ? undefined : string(o, key, path)
 }
@@ -171,6 +192,10 @@ export function parseServerFrame(input: unknown): ConsoleFrame {
         accepted: o.accepted === true,
         visitor: string(o, 'visitor', path),
         tags: o.tags === undefined || o.tags === null ? undefined : strings(o, 'tags', path),
+        invitation: o.invitation === undefined || o.invitation === null ? undefined : invitation(o.invitation, path),
+        rating: rating(o.rating, path),
+        visitorName: optString(o, 'visitorName', path),
+        visitorEmail: optString(o, 'visitorEmail', path),
       }
     case 'msg': {
       const from = string(o, 'from', path)

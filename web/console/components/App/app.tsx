@@ -5,6 +5,7 @@ import { CampaignList } from '../CampaignList/campaign_list.js'
 import { CampaignStudio } from '../CampaignStudio/campaign_studio.js'
 import { ChatPanel } from '../ChatPanel/chat_panel.js'
 import { ErrorBanner } from '../ErrorBanner/error_banner.js'
+import { HistoryView } from '../HistoryView/history_view.js'
 import { TokenForm } from '../TokenForm/token_form.js'
 import { TopBar } from '../TopBar/top_bar.js'
 import { VisitorDetail } from '../VisitorDetail/visitor_detail.js'
@@ -24,14 +25,20 @@ function LiveView() {
   )
 }
 
-/** The console page: top bar, then the live view or the campaign studio. */
+/** The console page: top bar, then the live view, the campaign studio or the history. */
 export function App({ store }: { store: ConsoleStore }) {
   return (
     <ConsoleContext.Provider value={store}>
       <TopBar />
       <ErrorBanner />
       <TokenForm />
-      {store.view.value === 'studio' ? <CampaignStudio /> : <LiveView />}
+      {store.view.value === 'studio' ? (
+        <CampaignStudio />
+      ) : store.view.value === 'history' ? (
+        <HistoryView />
+      ) : (
+        <LiveView />
+      )}
     </ConsoleContext.Provider>
   )
 }

@@ -34,16 +34,24 @@ export function TopBar() {
             (ready.departments.length > 0 ? ` · ${ready.departments.join(', ')}` : '')
           : ''}
       </span>
-      {store.canManageCampaigns.value && (
-        <nav class="views" aria-label="Views">
-          <button
-            type="button"
-            data-testid="view-live"
-            aria-current={view === 'live' ? 'page' : undefined}
-            onClick={() => store.show('live')}
-          >
-            Live
-          </button>
+      <nav class="views" aria-label="Views">
+        <button
+          type="button"
+          data-testid="view-live"
+          aria-current={view === 'live' ? 'page' : undefined}
+          onClick={() => store.show('live')}
+        >
+          Live
+        </button>
+        <button
+          type="button"
+          data-testid="view-history"
+          aria-current={view === 'history' ? 'page' : undefined}
+          onClick={() => store.show('history')}
+        >
+          History
+        </button>
+        {store.canManageCampaigns.value && (
           <button
             type="button"
             data-testid="view-studio"
@@ -52,8 +60,8 @@ export function TopBar() {
           >
             Campaign studio
           </button>
-        </nav>
-      )}
+        )}
+      </nav>
       <span class="spacer" />
       <span
         class="status"
