@@ -124,10 +124,6 @@ export interface HistoryConfig {
   pageSize: number
   /** BECKON_HISTORY_MAX_PAGE_SIZE (200): the largest `limit` accepted. */
   maxPageSize: number
-  /** BECKON_TIMELINE_VISITS (10): past visits kept per visitor for its timeline (oldest dropped). */
-  timelineVisits: number
-  /** BECKON_TIMELINE_PAGES (50): page views kept per visit (later ones only counted). */
-  timelinePages: number
 }
 
 export interface Config {
@@ -194,7 +190,7 @@ export interface Config {
   clusterAckTimeoutMs: number
   /** BECKON_STATS_FLUSH_MS (1000): campaign counters are batched and shared with other nodes this often (stats lag). */
   statsFlushMs: number
-  /** Conversation history and visitor timelines (server/src/chat/conversation_search.ts, visitor_timeline.ts). */
+  /** Conversation history (server/src/chat/conversation_search.ts). */
   history: HistoryConfig
   /**
    * BECKON_FD_RESERVE (128): file descriptors kept free of visitor sockets for HTTP (health,
@@ -359,8 +355,6 @@ function parseHistoryConfig(env: Env): HistoryConfig {
     maxWords: int(env, 'BECKON_HISTORY_MAX_WORDS', 2000, 1, 100_000),
     pageSize: int(env, 'BECKON_HISTORY_PAGE_SIZE', 25, 1, 10_000),
     maxPageSize: int(env, 'BECKON_HISTORY_MAX_PAGE_SIZE', 200, 1, 10_000),
-    timelineVisits: int(env, 'BECKON_TIMELINE_VISITS', 10, 1, 1000),
-    timelinePages: int(env, 'BECKON_TIMELINE_PAGES', 50, 1, 10_000),
   }
   if (history.pageSize > history.maxPageSize) {
     throw new ConfigError('BECKON_HISTORY_PAGE_SIZE', 'must be at most BECKON_HISTORY_MAX_PAGE_SIZE')

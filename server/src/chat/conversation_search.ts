@@ -69,7 +69,7 @@ interface SiteHistory {
 }
 
 /**
- * Closed conversations, searchable (History view, visitor timeline). Durable part, in the
+ * Closed conversations, searchable (History view, the visitor detail's past chats). Durable part, in the
  * Store so every node and a restarted one agree: a search doc per conversation (bucket
  * `search`, key `SITE.ID`, deleted on erasure) and the site's history feed, an append-only log
  * of which doc was written (or which visitor erased) in what order. Each node keeps an

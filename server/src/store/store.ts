@@ -32,7 +32,6 @@ export const BUCKETS = [
   'revisions',
   'outbox',
   'search',
-  'timelines',
 ] as const
 export type Bucket = (typeof BUCKETS)[number]
 
