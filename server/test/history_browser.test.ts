@@ -81,6 +81,11 @@ t.test('History view and chat context in a real browser against a real node', as
     // The visitor rates while the chat is open: the thread shows it.
     live.client.send({ t: 'rate', value: 'average' })
     await page.getByTestId('chat-rating').filter({ hasText: 'rated average' }).waitFor()
+    // The visitor detail lists a returning visitor's past chats, from History.
+    await page.locator(`[data-testid=visitor-row][data-visitor-id="${past.id}"]`).click()
+    const previous = page.getByTestId('previous-chat')
+    await previous.first().waitFor()
+    t.match(await previous.first().textContent(), /bo · rated great.*Is the Pro plan billed yearly\?/)
   })
 
   t.test('History: search, transcript with invitation and rating, downloads, bad input', async (t) => {

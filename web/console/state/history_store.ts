@@ -26,6 +26,8 @@ export class HistoryStore {
   readonly error = signal<{ message: string; param: string } | undefined>(undefined)
   readonly searched = signal(false)
   readonly transcript = signal<Transcript | undefined>(undefined)
+  /** The selected visitor's closed chats (visitor detail), newest first. */
+  readonly visitorChats = signal<{ visitor: string; chats: readonly HistoryItem[] } | undefined>(undefined)
   /** Counts searches, so an answer to an older one is dropped. */
   private generation = 0
 
@@ -58,6 +60,21 @@ export class HistoryStore {
       if (generation === this.generation) this.failed(error)
     } finally {
       if (generation === this.generation) this.loading.value = false
+    }
+  }
+
+  /** Loads a visitor's past chats (its id is one of the visitor words History matches). */
+  async loadVisitorChats(visitor: string): Promise<void> {
+    const auth = this.auth()
+    if (!auth || this.visitorChats.value?.visitor === visitor) return
+    this.visitorChats.value = { visitor, chats: [] }
+    try {
+      const query = historyQuery({ q: '', visitor, operator: '', from: '', to: '' })
+      const res = await historyGet(auth.token, `/v1/sites/${encodeURIComponent(auth.site)}/conversations${query}`)
+      const chats = parseHistoryPage(await res.json()).conversations.filter((c) => c.visitor === visitor)
+      if (this.visitorChats.value?.visitor === visitor) this.visitorChats.value = { visitor, chats }
+    } catch {
+      // The detail shows no past chats; the History view reports errors.
     }
   }
 
