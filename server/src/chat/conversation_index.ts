@@ -109,7 +109,7 @@ class TermIndex {
   /** Docs having a term that begins with `prefix`: an upper-bound count, and their slots (ascending) on demand. */
   prefixKey(prefix: string): { size: number; slots: () => number[] } {
     const lists: number[][] = []
-    for (let i = lowerBound(this.sorted, prefix); i < this.sorted.length; i++) {
+    for (let i = firstAtLeast(this.sorted, prefix); i < this.sorted.length; i++) {
       const term = this.sorted[i] as string
       if (!term.startsWith(prefix)) break
       lists.push(this.postings.get(term) as number[])
@@ -121,17 +121,6 @@ class TermIndex {
   get terms(): number {
     return this.postings.size
   }
-}
-
-function lowerBound(sorted: readonly string[], value: string): number {
-  let lo = 0
-  let hi = sorted.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if ((sorted[mid] as string) < value) lo = mid + 1
-    else hi = mid
-  }
-  return lo
 }
 
 /** The sorted, distinct union of ascending slot lists. */
@@ -346,12 +335,12 @@ function push<K>(map: Map<K, number[]>, key: K, slot: number): void {
 }
 
 /** First index of ascending `list` whose value is >= `value`. */
-function firstAtLeast(list: readonly number[], value: number): number {
+function firstAtLeast<T extends string | number>(list: readonly T[], value: T): number {
   let lo = 0
   let hi = list.length
   while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    if ((list[mid] as number) < value) lo = mid + 1
+    if ((list[mid] as T) < value) lo = mid + 1
     else hi = mid
   }
   return lo

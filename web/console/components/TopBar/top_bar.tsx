@@ -1,4 +1,5 @@
 import './top_bar.css'
+import type { ConsoleView } from '../../state/console_store.js'
 import type { ConnectionStatus } from '../../state/operator_connection.js'
 import { useConsole } from '../../state/console_context.js'
 
@@ -16,6 +17,12 @@ function statusText(s: ConnectionStatus | undefined, now: number): string {
       return 'Refused'
   }
 }
+
+const VIEWS: ReadonlyArray<[ConsoleView, string]> = [
+  ['live', 'Live'],
+  ['history', 'History'],
+  ['studio', 'Campaign studio'],
+]
 
 /** Who is signed in, the connection state, the view switch and the token change. */
 export function TopBar() {
@@ -35,32 +42,17 @@ export function TopBar() {
           : ''}
       </span>
       <nav class="views" aria-label="Views">
-        <button
-          type="button"
-          data-testid="view-live"
-          aria-current={view === 'live' ? 'page' : undefined}
-          onClick={() => store.show('live')}
-        >
-          Live
-        </button>
-        <button
-          type="button"
-          data-testid="view-history"
-          aria-current={view === 'history' ? 'page' : undefined}
-          onClick={() => store.show('history')}
-        >
-          History
-        </button>
-        {store.canManageCampaigns.value && (
+        {VIEWS.filter(([id]) => id !== 'studio' || store.canManageCampaigns.value).map(([id, label]) => (
           <button
+            key={id}
             type="button"
-            data-testid="view-studio"
-            aria-current={view === 'studio' ? 'page' : undefined}
-            onClick={() => store.show('studio')}
+            data-testid={`view-${id}`}
+            aria-current={view === id ? 'page' : undefined}
+            onClick={() => store.show(id)}
           >
-            Campaign studio
+            {label}
           </button>
-        )}
+        ))}
       </nav>
       <span class="spacer" />
       <span
