@@ -52,6 +52,7 @@ screenshots: build system-deps
 bench: build system-deps
 	$(NODE) --import tsx server/bench/bench.ts
 	$(NODE) --import tsx server/bench/cluster_bench.ts
+	$(NODE) --import tsx server/bench/history_bench.ts
 
 # Every k6 script at a scale (VISITORS, DURATION, ... see loadtest/README.md) against a node it
 # starts, or the one at BASE_URL; one table. k6: K6, k6 on PATH, or ../shared/bin/k6.

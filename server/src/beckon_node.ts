@@ -55,6 +55,8 @@ import { OperatorHub } from './operator/operator_hub.js'
 import { OperatorSession } from './operator/operator_session.js'
 import { ChatService } from './chat/chat_service.js'
 import { IdleCloser } from './chat/idle_closer.js'
+import { ConversationSearch } from './chat/conversation_search.js'
+import { registerConversationRoutes } from './http/conversation_routes.js'
 import { WebhookOutbox } from './webhook/webhook_outbox.js'
 import { WebhookDispatcher } from './webhook/webhook_dispatcher.js'
 import { CampaignRegistry } from './campaign/campaign_registry.js'
@@ -133,6 +135,7 @@ export class BeckonNode {
   readonly operators: OperatorHub
   readonly chat: ChatService
   readonly idleCloser: IdleCloser
+  readonly history: ConversationSearch
   readonly campaigns: CampaignRegistry
   readonly campaignStats: CampaignStats
   readonly runner: CampaignRunner
@@ -303,6 +306,8 @@ export class BeckonNode {
       },
       log,
     )
+    this.history = new ConversationSearch(store, { maxWords: config.history.maxWords }, log)
+    this.chat.indexWith(this.history)
     const limits = config.limits
     const campaignLimits: CampaignLimits = {
       maxDepth: limits.maxCampaignDepth,
@@ -371,8 +376,9 @@ export class BeckonNode {
     this.preview = new CampaignPreview(config.nodeId, bus, this.hub, this.feed, this.liveness, 1000, (visitor) =>
       this.runner.showing(visitor),
     )
-    this.privacy = new VisitorPrivacy(store, bus, this.hub, log)
+    this.privacy = new VisitorPrivacy(store, bus, this.hub, log, (site, visitor) => this.history.erase(site, visitor))
     registerPrivacyRoutes(this.admin, this.sites, this.privacy)
+    registerConversationRoutes(this.admin, { sites: this.sites, store, search: this.history, config: config.history })
     registerSiteSettingsRoutes(this.admin, this.sites)
     const cannedLimits = {
       maxPerSite: config.maxCannedResponses,
@@ -444,10 +450,19 @@ export class BeckonNode {
             },
           )
         }
-        const campaign = this.runner.replied(visitor)
-        const tags = campaign === undefined ? undefined : this.campaigns.get(visitor.site, campaign)?.tags
+        if (frame.t === 'rate')
+          return void this.chat
+            .rate(visitor, frame.value)
+            .catch((error: unknown) => this.log.error({ err: error }, 'rating not stored on the chat'))
+        const replied = this.runner.replied(visitor)
+        const campaign = replied && this.campaigns.get(visitor.site, replied.campaign)
+        const tags = campaign?.tags
+        const invitation = replied && {
+          ...replied,
+          ...(campaign?.name !== undefined ? { campaignName: campaign.name } : {}),
+        }
         const ref = frame.ref ?? 'msg'
-        this.chat.visitorMessage(visitor, frame.text, { ref: frame.ref, tags }).catch((error: unknown) => {
+        this.chat.visitorMessage(visitor, frame.text, { ref: frame.ref, tags, invitation }).catch((error: unknown) => {
           if (error instanceof FrameError)
             return sink.send({ t: 'error', code: error.code, message: error.message, ref })
           this.log.error({ err: error }, 'visitor message failed')

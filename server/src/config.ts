@@ -117,6 +117,15 @@ const LIMIT_ENV: Record<keyof Limits, string> = {
   viewMaxLimit: 'BECKON_VIEW_MAX_LIMIT',
 }
 
+export interface HistoryConfig {
+  /** BECKON_HISTORY_MAX_WORDS (2000): distinct words of a closed conversation indexed for `q`. */
+  maxWords: number
+  /** BECKON_HISTORY_PAGE_SIZE (25): conversations per page of `GET /v1/sites/SITE/conversations` without `limit`. */
+  pageSize: number
+  /** BECKON_HISTORY_MAX_PAGE_SIZE (200): the largest `limit` accepted. */
+  maxPageSize: number
+}
+
 export interface Config {
   /** BECKON_HOST (0.0.0.0). */
   host: string
@@ -183,6 +192,8 @@ export interface Config {
   clusterAckTimeoutMs: number
   /** BECKON_STATS_FLUSH_MS (1000): campaign counters are batched and shared with other nodes this often (stats lag). */
   statsFlushMs: number
+  /** Conversation history (server/src/chat/conversation_search.ts). */
+  history: HistoryConfig
   /**
    * BECKON_FD_RESERVE (128): file descriptors kept free of visitor sockets for HTTP (health,
    * metrics, admin), store files, NATS and logs; operator sockets may use half of it.
@@ -367,5 +378,18 @@ export function parseConfig(env: Env = process.env, openFiles = openFileLimit())
     chatIdleCloseMinutes: decimal(env, 'BECKON_CHAT_IDLE_CLOSE_MINUTES', 30, 525_600),
     maxCannedResponses: int(env, 'BECKON_MAX_CANNED_RESPONSES', 500, 1, 100_000),
     maxCannedTitleLength: int(env, 'BECKON_MAX_CANNED_TITLE_LENGTH', 120, 1, 1000),
+    history: parseHistoryConfig(env),
   }
+}
+
+function parseHistoryConfig(env: Env): HistoryConfig {
+  const history = {
+    maxWords: int(env, 'BECKON_HISTORY_MAX_WORDS', 2000, 1, 100_000),
+    pageSize: int(env, 'BECKON_HISTORY_PAGE_SIZE', 25, 1, 10_000),
+    maxPageSize: int(env, 'BECKON_HISTORY_MAX_PAGE_SIZE', 200, 1, 10_000),
+  }
+  if (history.pageSize > history.maxPageSize) {
+    throw new ConfigError('BECKON_HISTORY_PAGE_SIZE', 'must be at most BECKON_HISTORY_MAX_PAGE_SIZE')
+  }
+  return history
 }

@@ -176,6 +176,30 @@ export function storeContract(t: Test, name: string, factory: () => Promise<Stor
     ])
   })
 
+  check(
+    'scan returns what list returns: live entries, latest values, key order, past one read batch',
+    async (t, { store }) => {
+      t.strictSame(await store.scan('search', ''), [], 'empty bucket')
+      const keys = Array.from({ length: 300 }, (_, i) => `s.${String(i).padStart(3, '0')}`)
+      await Promise.all(keys.map((key) => store.put('search', key, { key })))
+      await store.put('search', 's.007', { key: 's.007', again: true })
+      await store.delete('search', 's.011')
+      await store.put('search', 'other.1', 1)
+      const listed = await store.list('search', 's.')
+      t.equal(listed.length, 299)
+      t.strictSame(await store.scan('search', 's.'), listed)
+      t.match(
+        listed.find((e) => e.key === 's.007'),
+        { value: { again: true } },
+      )
+      t.strictSame(
+        (await store.scan('search', 'o')).map((e) => e.key),
+        ['other.1'],
+      )
+      t.strictSame(await store.scan('search', 'zz.'), [])
+    },
+  )
+
   check('logs: seqs start at 1 and read returns records after a seq', async (t, { store }) => {
     t.strictSame(await store.read('conv.1', 0), [])
     t.equal(await store.append('conv.1', 'one'), 1)

@@ -239,6 +239,21 @@ export interface ChatFrame {
   /** Extension, to visitors only: the assigned operator's display name and avatar URL (operator settings), when set. */
   operatorName?: string
   operatorAvatar?: string
+  /** Extension: the invitation that started the chat (campaign or operator), its thread's first entry. */
+  invitation?: ChatInvitation
+  /** Extension: the visitor's rating of this chat. */
+  rating?: Rating
+  /** Extension, to operators only: the visitor's name and email when the chat began (or when rated). */
+  visitorName?: string
+  visitorEmail?: string
+}
+/** The invitation a chat answers: a campaign's (`campaign`, `campaignName`) or an operator's manual one (`operator`). */
+export interface ChatInvitation {
+  text: string
+  at: number
+  campaign?: string
+  campaignName?: string
+  operator?: string
 }
 export interface ErrorFrame {
   t: 'error'

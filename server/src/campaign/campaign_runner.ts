@@ -41,6 +41,16 @@ interface SentInvitation {
   counted: number
   /** The A/B variant it carried, if any (stats per variant). */
   variant?: string
+  /** What it said and when (a chat it starts shows it first). */
+  text?: string
+  at?: number
+}
+
+/** The campaign invitation a visitor's first message answers. */
+export interface RepliedInvitation {
+  campaign: string
+  text: string
+  at: number
 }
 
 const ACTION_BIT: Record<InvitationAction, number> = { shown: 1, opened: 2, dismissed: 4, clicked: 8 }
@@ -197,7 +207,13 @@ export class CampaignRunner implements VisitorObserver {
       at: now,
     }
     const pending: PendingInvitation = { frame, released: false, redeliver: true }
-    ;(m.sent ??= new Map()).set(frame.id, { campaign: invitation.campaign, counted: 0, variant: content.variant })
+    ;(m.sent ??= new Map()).set(frame.id, {
+      campaign: invitation.campaign,
+      counted: 0,
+      variant: content.variant,
+      text: frame.text,
+      at: now,
+    })
     m.pending = pending
     m.awaitingReply = frame.id
     visitor.invited(invitation.campaign, now)
@@ -319,16 +335,17 @@ export class CampaignRunner implements VisitorObserver {
 
   /**
    * The visitor wrote a chat message: the latest campaign invitation counts as replied.
-   * Returns that invitation's campaign (its tags go on a conversation the message starts).
+   * Returns that invitation (its campaign's tags and its text go on a conversation the message starts).
    */
-  replied(visitor: LiveVisitor): string | undefined {
+  replied(visitor: LiveVisitor): RepliedInvitation | undefined {
     const m = this.matchings.get(visitor)
     const id = m?.awaitingReply
     if (!m || id === undefined) return undefined
     m.awaitingReply = undefined
     const sent = m.sent?.get(id)
-    if (sent?.campaign !== undefined) this.stats.count(visitor.site, sent.campaign, 'replied', sent.variant)
-    return sent?.campaign
+    if (sent?.campaign === undefined) return undefined
+    this.stats.count(visitor.site, sent.campaign, 'replied', sent.variant)
+    return { campaign: sent.campaign, text: sent.text ?? '', at: sent.at ?? Date.now() }
   }
 
   /** Whether an invitation (campaign or operator) holds the visitor's visible slot. */

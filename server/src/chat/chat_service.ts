@@ -24,6 +24,7 @@ import type { ChatRouter } from './chat_router.js'
 import type { LiveVisitor } from '../visitor/live_visitor.js'
 import type { VisitorHub } from '../visitor/visitor_hub.js'
 import { parseProfile, profileKey } from '../visitor/visitor_profile.js'
+import type { Rating } from '../../../shared/src/protocol.js'
 import {
   chatFrame,
   conversationData,
@@ -37,9 +38,23 @@ import {
   parseConversation,
   parseStoredMessage,
   type Conversation,
+  type Invitation,
   type PendingInvite,
   type StoredMessage,
 } from './conversation.js'
+
+/** The visitor's name and email as the console shows them, unless `c` already has them. */
+function knownAs(
+  who: { name?: string; email?: string } | undefined,
+  c: Pick<Conversation, 'visitorName' | 'visitorEmail'> = {},
+): Pick<Conversation, 'visitorName' | 'visitorEmail'> {
+  const known: Pick<Conversation, 'visitorName' | 'visitorEmail'> = {}
+  const name = c.visitorName ?? who?.name
+  const email = c.visitorEmail ?? who?.email
+  if (name !== undefined) known.visitorName = name
+  if (email !== undefined) known.visitorEmail = email
+  return known
+}
 
 /** Cluster events of a site's chats (subject `beckon.chat.<site>`). */
 type ChatEvent =
@@ -53,6 +68,14 @@ const offlineOnly = (ref: string): FrameError =>
   new FrameError(ERROR_CODE.conflict, 'an offline message cannot be chatted in: answer by email, then close it', ref)
 
 const chatSubject = (site: string): string => `beckon.chat.${site}`
+
+/** Where closed conversations go to be searchable (ConversationSearch). */
+export interface ClosedChats {
+  closed(conversation: Conversation, messages: StoredMessage[]): Promise<void>
+  rated(site: string, id: string, rating: Rating): Promise<boolean>
+  /** The visitor's latest closed conversation, for a rating given after the close. */
+  ofVisitor(site: string, visitor: string, limit: number): Promise<Array<{ id: string }>>
+}
 
 /** Where chat frames go on this node. */
 export interface ChatDelivery {
@@ -87,6 +110,7 @@ export class ChatService {
   private readonly offerTimers = new Map<string, NodeJS.Timeout>()
   /** The last pending message write per visitor (`SITE.VISITOR`). */
   private readonly visitorWrites = new Map<string, Promise<void>>()
+  private history: ClosedChats | undefined
 
   constructor(
     private readonly store: Store,
@@ -109,6 +133,11 @@ export class ChatService {
     router.onWaiting((site, id) => this.offerWaiting(site, id))
   }
 
+  /** Indexes every conversation that closes, before the close is announced (it is searchable then). */
+  indexWith(history: ClosedChats): void {
+    this.history = history
+  }
+
   // ---- visitor side
 
   /**
@@ -117,7 +146,11 @@ export class ChatService {
    * a time per visitor (the owner node handles all its tabs' messages), so a burst (a flushed
    * offline queue) is stored in order and never races to open two conversations.
    */
-  visitorMessage(visitor: LiveVisitor, text: string, opts: { ref?: string; tags?: string[] } = {}): Promise<void> {
+  visitorMessage(
+    visitor: LiveVisitor,
+    text: string,
+    opts: { ref?: string; tags?: string[]; invitation?: Invitation } = {},
+  ): Promise<void> {
     const key = `${visitor.site}.${visitor.id}`
     const write = (this.visitorWrites.get(key) ?? Promise.resolve()).then(() =>
       this.storeVisitorMessage(visitor, text, opts),
@@ -133,19 +166,29 @@ export class ChatService {
   private async storeVisitorMessage(
     visitor: LiveVisitor,
     text: string,
-    { ref, tags }: { ref?: string; tags?: string[] },
+    { ref, tags, invitation }: { ref?: string; tags?: string[]; invitation?: Invitation },
   ): Promise<void> {
     let conversation = await this.openConversation(visitor.site, visitor.id)
-    if (!conversation) conversation = await this.startConversation(visitor, tags)
+    if (!conversation) conversation = await this.startConversation(visitor, tags, invitation)
     await this.append(conversation, ref === undefined ? { from: 'visitor', text } : { from: 'visitor', text, ref })
   }
 
-  private async startConversation(visitor: LiveVisitor, tags: string[] | undefined): Promise<Conversation> {
+  private async startConversation(
+    visitor: LiveVisitor,
+    tags: string[] | undefined,
+    campaignInvitation: Invitation | undefined,
+  ): Promise<Conversation> {
     const site = visitor.site
     const invite = await this.store.get<PendingInvite>('conversations', inviteKey(site, visitor.id))
+    // The operator's pending invitation is the one this reply answers; else the campaign's.
+    const invitation: Invitation | undefined =
+      invite?.value.text !== undefined
+        ? { text: invite.value.text, at: invite.value.at, operator: invite.value.operator }
+        : campaignInvitation
     const conversation: Conversation = {
       ...this.newVisitorConversation(visitor, 'open'),
       ...(tags?.length ? { tags } : {}),
+      ...(invitation ? { invitation } : {}),
     }
     if (invite?.value.assignToMe) {
       // Assigned to the inviting operator even if it went offline since: it asked for this chat.
@@ -201,6 +244,7 @@ export class ChatService {
       accepted: false,
       declined: [],
       createdAt: Date.now(),
+      ...knownAs(visitor.profile),
     }
   }
 
@@ -231,6 +275,22 @@ export class ChatService {
     return frame
   }
 
+  /**
+   * The visitor rated its chat: the open one, else its latest closed one (the widget offers the
+   * rating once the chat ends). Stored on the conversation and its search record; operators
+   * get the chat frame with `rating`.
+   */
+  async rate(visitor: LiveVisitor, rating: Rating): Promise<void> {
+    let conversation = await this.openConversation(visitor.site, visitor.id)
+    if (!conversation && this.history) {
+      const [latest] = await this.history.ofVisitor(visitor.site, visitor.id, 1)
+      conversation = latest && (await this.load(visitor.site, latest.id))
+    }
+    if (!conversation || conversation.state === 'offline') return
+    const rated = await this.change(conversation, (c) => ({ ...c, rating, ...knownAs(visitor.profile, c) }))
+    if (rated.state === 'closed') await this.history?.rated(rated.site, rated.id, rating)
+  }
+
   // ---- operator side
 
   /** A manual invitation: the chat starts now (assigned to the sender) or when the visitor replies. */
@@ -254,7 +314,7 @@ export class ChatService {
       visitor: { id: frame.visitor },
     })
     if (!frame.startChat) {
-      const pending: PendingInvite = { operator: op.id, assignToMe: frame.assignToMe, at: now }
+      const pending: PendingInvite = { operator: op.id, assignToMe: frame.assignToMe, at: now, text: frame.text }
       await this.store.put('conversations', inviteKey(op.site, frame.visitor), pending)
       this.publish(op.site, { kind: 'invite', visitor: frame.visitor, frame: invite })
       return
@@ -275,6 +335,8 @@ export class ChatService {
         accepted: true,
         declined: [],
         createdAt: now,
+        invitation: { text: frame.text, at: now, operator: op.id },
+        ...knownAs(this.hub.get(op.site, frame.visitor)?.profile ?? summary),
       }
       if (
         (await this.store.create('conversations', openKey(op.site, frame.visitor), {
@@ -572,6 +634,7 @@ export class ChatService {
       if (!next) return undefined
       if ((await this.store.update('conversations', key, next, entry.revision)) !== false) {
         this.router.wrote(next)
+        if (current.state !== 'closed' && next.state === 'closed') await this.indexClosed(next)
         const event: ChatEvent = { kind: 'state', conversation: next }
         if (current.operator !== undefined && current.operator !== next.operator) event.also = [current.operator]
         if (replay !== undefined) event.replay = replay
@@ -580,6 +643,18 @@ export class ChatService {
       }
     }
     throw new FrameError(ERROR_CODE.conflict, 'conversation changed concurrently, try again')
+  }
+
+  private async indexClosed(closed: Conversation): Promise<void> {
+    if (!this.history) return
+    try {
+      const records = await this.store.read<Record<string, unknown>>(messageLog(closed.site, closed.id), 0)
+      const messages = records.map((r) => parseStoredMessage({ ...r.value, id: `${closed.id}-${r.seq}` }))
+      await this.history.closed(closed, messages)
+    } catch (error) {
+      // The chat still closes; it is missing from History until it is indexed again (a rating).
+      this.log.error({ err: error, conversation: closed.id }, 'closed chat not indexed')
+    }
   }
 
   private async append(conversation: Conversation, message: Omit<StoredMessage, 'id' | 'at'>): Promise<void> {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
-import type { ChatFrame, ChatState, MsgFrame } from '../../../shared/src/protocol.js'
+import type { ChatFrame, ChatInvitation, ChatState, MsgFrame, Rating } from '../../../shared/src/protocol.js'
 
 /**
  * A chat between one visitor and the site's operators (bucket `conversations`, key
@@ -27,13 +27,24 @@ export interface Conversation {
   tags?: string[]
   /** An offline message's name and email (state `offline`, until an operator closes it). */
   contact?: { name?: string; email: string }
+  /** The invitation the chat answers (campaign or manual), shown as the thread's first entry. */
+  invitation?: Invitation
+  /** The visitor's rating of the chat (`rate` while it is open or after it closed). */
+  rating?: Rating
+  /** The visitor's name and email as known when the chat began, so operators see who it is. */
+  visitorName?: string
+  visitorEmail?: string
 }
+
+export type Invitation = ChatInvitation
 
 /** A pending manual invitation: whom the chat goes to if the visitor replies. */
 export interface PendingInvite {
   operator: string
   assignToMe: boolean
   at: number
+  /** The invitation's text (absent in records written before it was kept). */
+  text?: string
 }
 
 export const conversationKey = (site: string, id: string): string => `${site}.c.${id}`
@@ -61,6 +72,18 @@ const conversationSchema = z.object({
   closedAt: z.number().optional(),
   tags: z.array(z.string()).optional(),
   contact: z.object({ name: z.string().optional(), email: z.string() }).optional(),
+  invitation: z
+    .object({
+      text: z.string(),
+      at: z.number(),
+      campaign: z.string().optional(),
+      campaignName: z.string().optional(),
+      operator: z.string().optional(),
+    })
+    .optional(),
+  rating: z.enum(['great', 'average', 'poor']).optional(),
+  visitorName: z.string().optional(),
+  visitorEmail: z.string().optional(),
 })
 
 export function parseConversation(input: unknown): Conversation {
@@ -95,6 +118,10 @@ export function chatFrame(c: Conversation): ChatFrame & { visitor: string } {
   if (c.tags !== undefined) frame.tags = c.tags
   if (c.contact !== undefined) frame.contact = c.contact
   frame.createdAt = c.createdAt
+  if (c.invitation !== undefined) frame.invitation = c.invitation
+  if (c.rating !== undefined) frame.rating = c.rating
+  if (c.visitorName !== undefined) frame.visitorName = c.visitorName
+  if (c.visitorEmail !== undefined) frame.visitorEmail = c.visitorEmail
   return frame
 }
 

@@ -1,17 +1,27 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { Logger } from '../logger.js'
 import { InputError } from '../input_error.js'
-import { OperatorTokenError, parseOperatorSub, verifyOperatorToken } from '../operator/operator_token.js'
+import {
+  OperatorTokenError,
+  parseOperatorSub,
+  verifyOperatorToken,
+  type OperatorIdentity,
+} from '../operator/operator_token.js'
 import { parseSite, parseSiteId, publicSite, type Site } from '../site/site.js'
 import type { SiteRegistry } from '../site/site_registry.js'
 import type { RequestInfo, Reply } from './http_io.js'
 
-/** A route handler: returns the status and JSON body, or throws InputError. `actor`: "admin" or the operator's `sub`. */
+/**
+ * A route handler: returns the status and JSON body, or throws InputError. `actor`: "admin" or
+ * the operator's `sub`; `operator`: the verified operator token (undefined for the admin).
+ * A handler that answered `reply` itself (a download) returns status 0.
+ */
 export type AdminHandler = (
   req: RequestInfo,
   params: string[],
   reply: Reply,
   actor: string,
+  operator: OperatorIdentity | undefined,
 ) => Promise<{ status: number; body: unknown }>
 
 interface Route {
@@ -97,8 +107,12 @@ export class AdminApi {
   }
 
   /** The actor ("admin" or the operator's sub) allowed to call `route` on `site`, or why not. */
-  private async authorize(bearer: string, route: Route, site: string | undefined): Promise<string | Refusal> {
-    if (this.isAdmin(bearer)) return 'admin'
+  private async authorize(
+    bearer: string,
+    route: Route,
+    site: string | undefined,
+  ): Promise<{ actor: string; operator?: OperatorIdentity } | Refusal> {
+    if (this.isAdmin(bearer)) return { actor: 'admin' }
     const open = route.operators || route.perm !== undefined
     const unauthorized = new Refusal(
       401,
@@ -117,7 +131,8 @@ export class AdminApi {
     }
     if (!open) return new Refusal(403, 'forbidden', 'this route needs the admin token')
     if (operator.site !== site) return new Refusal(403, 'forbidden', 'operator token is for another site')
-    if (route.operators || (route.perm !== undefined && operator.perms.includes(route.perm))) return operator.id
+    if (route.operators || (route.perm !== undefined && operator.perms.includes(route.perm)))
+      return { actor: operator.id, operator }
     return new Refusal(403, 'forbidden', `operator token lacks ${route.perm}`)
   }
 
@@ -138,11 +153,11 @@ export class AdminApi {
     })
     const header = req.headers.authorization ?? ''
     const bearer = header.startsWith('Bearer ') ? header.slice(7) : ''
-    const actor = await this.authorize(bearer, route, params[0])
-    if (actor instanceof Refusal) return reply.error(actor.status, actor.code, actor.message)
+    const allowed = await this.authorize(bearer, route, params[0])
+    if (allowed instanceof Refusal) return reply.error(allowed.status, allowed.code, allowed.message)
     try {
-      const { status, body } = await route.handler(req, params, reply, actor)
-      reply.json(status, body)
+      const { status, body } = await route.handler(req, params, reply, allowed.actor, allowed.operator)
+      if (status !== 0) reply.json(status, body)
     } catch (error) {
       if (error instanceof InputError) return reply.error(error.status, error.code, error.message, error.path)
       this.log.error({ err: error, url: req.url }, 'admin request failed')

@@ -127,6 +127,11 @@ export class LmdbStore implements Store {
     return entries
   }
 
+  /** A range scan already: the same as list(). */
+  scan<T>(bucket: Bucket, prefix: string): Promise<Array<Entry<T>>> {
+    return this.list(bucket, prefix)
+  }
+
   async append<T>(log: string, value: T): Promise<number> {
     checkKey(log)
     const bytes = encodeValue(value)

@@ -227,6 +227,36 @@ export class NatsStore implements Store {
     return entries.filter((e): e is Entry<T> => e !== undefined)
   }
 
+  /**
+   * One ordered consumer on the bucket's stream delivering the last message per key
+   * (what KV watchers use), instead of list()'s get per key. It stops when the consumer has
+   * nothing pending; deleted keys (their marker is the last message) are skipped.
+   */
+  async scan<T>(bucket: Bucket, prefix: string): Promise<Array<Entry<T>>> {
+    const subjectPrefix = this.kvSubject(bucket, '')
+    const dot = checkPrefix(prefix).lastIndexOf('.')
+    const filter = subjectPrefix + (dot < 0 ? '>' : `${prefix.slice(0, dot)}.>`)
+    const consumer = await this.js.consumers.get(this.kvStream(bucket), {
+      filter_subjects: filter,
+      deliver_policy: DeliverPolicy.LastPerSubject,
+    })
+    const entries: Array<Entry<T>> = []
+    try {
+      if ((await consumer.info()).num_pending === 0) return entries
+      const messages = await consumer.consume({ max_messages: READ_BATCH })
+      for await (const m of messages) {
+        const key = m.subject.slice(subjectPrefix.length)
+        const operation = m.headers?.get(KV_OPERATION)
+        const live = operation === undefined || operation === '' || operation === 'PUT'
+        if (live && key.startsWith(prefix)) entries.push({ key, value: decodeValue(m.data) as T, revision: m.seq })
+        if (m.info.pending === 0) break
+      }
+    } finally {
+      consumer.delete().catch(() => undefined)
+    }
+    return entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+  }
+
   async append<T>(log: string, value: T): Promise<number> {
     const subject = this.logSubject(checkKey(log))
     const payload = encodeValue(value)

@@ -33,6 +33,7 @@ export const BUCKETS = [
   'outbox',
   'canned',
   'operators',
+  'search',
 ] as const
 export type Bucket = (typeof BUCKETS)[number]
 
@@ -59,6 +60,11 @@ export interface Store {
   delete(bucket: Bucket, key: string): Promise<void>
   /** Every live entry whose key starts with `prefix`, in key order. */
   list<T>(bucket: Bucket, prefix: string): Promise<Array<Entry<T>>>
+  /**
+   * What list() returns, read in one stream rather than a round trip per key (NatsStore), for
+   * prefixes with many keys (loading a search index). Same read-your-writes guarantee.
+   */
+  scan<T>(bucket: Bucket, prefix: string): Promise<Array<Entry<T>>>
   /** Appends to the log `log` (a key); resolves once durable with the record's seq. */
   append<T>(log: string, value: T): Promise<number>
   /** Records of `log` with seq > `afterSeq`, in seq order. */

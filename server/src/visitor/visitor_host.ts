@@ -13,7 +13,7 @@ export interface VisitorFrameHandler {
   /** `contact` and `offline` have already updated the visitor's name/email when this runs. */
   handle(
     visitor: LiveVisitor,
-    frame: Extract<VisitorFrame, { t: 'inv' | 'msg' | 'offline' | 'contact' }>,
+    frame: Extract<VisitorFrame, { t: 'inv' | 'msg' | 'offline' | 'contact' | 'rate' }>,
     sink: TabSink,
   ): void
   /** Whether the site's team can take a chat now (welcome `team`). */
@@ -87,6 +87,7 @@ export class VisitorHost {
         this.handler.handle(visitor, frame, sink)
         return
       case 'contact':
+      case 'rate':
         this.hub.apply(visitor, tabId, frame)
         this.handler.handle(visitor, frame, sink)
         return

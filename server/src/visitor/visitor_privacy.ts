@@ -35,6 +35,8 @@ export class VisitorPrivacy {
     private readonly bus: Bus,
     private readonly hub: VisitorHub,
     private readonly log: Logger,
+    /** Erases what other parts derived from the visitor (its conversations' search records). */
+    private readonly derived: (site: string, visitor: string) => Promise<void> = async () => {},
   ) {
     this.subscription = bus.subscribe(ERASE_SUBJECT, (msg) => {
       const { site, visitor } = msg as EraseNotice
@@ -82,6 +84,7 @@ export class VisitorPrivacy {
     const profile = (await this.store.get('profiles', key)) !== undefined
     const conversations = await this.conversationsOf(site, visitor)
     await this.forget(site, visitor)
+    await this.derived(site, visitor)
     for (const conversation of conversations) {
       await this.store.deleteLog(messageLog(site, conversation.id))
       await this.store.delete('conversations', conversationKey(site, conversation.id))

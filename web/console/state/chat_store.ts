@@ -1,5 +1,5 @@
 import { batch, computed, signal } from '@preact/signals'
-import type { ChatState, ErrorFrame, VisitorSummary } from '../../../shared/src/protocol.js'
+import type { ChatInvitation, ChatState, ErrorFrame, Rating, VisitorSummary } from '../../../shared/src/protocol.js'
 import type { OperatorAction } from './operator_connection.js'
 import type { ChatMessageFrame, ChatStateFrame } from './server_frame.js'
 
@@ -40,6 +40,13 @@ export interface Conversation {
   fresh: boolean
   /** Tags of the campaign whose invitation started the chat. */
   tags?: readonly string[]
+  /** The invitation that started the chat: the thread's first entry. */
+  invitation?: ChatInvitation
+  /** The visitor's rating of the chat. */
+  rating?: Rating
+  /** Who the visitor is, when the node knows (so a visitor out of the list still has a name). */
+  visitorName?: string
+  visitorEmail?: string
   /** An offline message's name and email: the operator answers by email, then closes it. */
   contact?: { name?: string; email: string }
 }
@@ -145,6 +152,9 @@ export class ChatStore {
     return id ? this.conversations.value.get(id) : undefined
   })
 
+  /** The selected chat's visitor (changes only when another chat is selected). */
+  readonly selectedVisitor = computed(() => this.current.value?.visitor)
+
   constructor(private readonly port: ChatPort) {}
 
   /** Whether this operator may only read the chat: another one took it and the token lacks `takeover_chats`. */
@@ -230,6 +240,10 @@ export class ChatStore {
         tags: frame.tags ?? c.tags,
         contact: frame.contact ?? c.contact,
         createdAt: frame.createdAt ?? c.createdAt,
+        invitation: frame.invitation ?? c.invitation,
+        rating: frame.rating ?? c.rating,
+        visitorName: frame.visitorName ?? c.visitorName,
+        visitorEmail: frame.visitorEmail ?? c.visitorEmail,
         lastActivity: Date.now(),
         accepted,
         confirmed: accepted && frame.operator === me,

@@ -1,10 +1,11 @@
-import { batch, computed, signal } from '@preact/signals'
+import { batch, computed, effect, signal, untracked } from '@preact/signals'
 import { CLOSE_CODE, type ErrorFrame, type ReadyFrame, type VisitorSummary } from '../../../shared/src/protocol.js'
 import { AlertStore } from './alert_store.js'
 import { CampaignListStore } from './campaign_list_store.js'
 import { CannedStore } from './canned_store.js'
 import { ChatStore } from './chat_store.js'
 import { SiteSettingsStore } from './site_settings_store.js'
+import { HistoryStore } from './history_store.js'
 import { StudioStore } from './studio_store.js'
 import { TeamStore } from './team_store.js'
 import { visitorLabel } from './format.js'
@@ -16,7 +17,7 @@ import { VisitorWindow } from './visitor_window.js'
 /** How long an error from the node stays on screen. */
 const ERROR_SHOWN_MS = 8_000
 
-export const CONSOLE_VIEWS = ['live', 'studio', 'settings', 'canned'] as const
+export const CONSOLE_VIEWS = ['live', 'studio', 'history', 'settings', 'canned'] as const
 export type ConsoleView = (typeof CONSOLE_VIEWS)[number]
 
 /** The view a `#name` address names ('live' for any other). */
@@ -58,6 +59,11 @@ export class ConsoleStore {
   readonly team = new TeamStore()
   /** The operator settings dialog is open. */
   readonly settingsOpen = signal(false)
+  readonly history = new HistoryStore(() => {
+    const site = this.ready.value?.site
+    const token = this.token.value
+    return site !== undefined && token !== undefined ? { site, token } : undefined
+  })
 
   /** The window's rows, in the list's order. */
   readonly visitorList = computed(() => this.list.list.value)
@@ -93,6 +99,11 @@ export class ConsoleStore {
       watch: (view) => this.connection?.watch(view) ?? false,
       pin: () => this.selected.value?.summary.id,
     })
+    // Selecting a chat opens its visitor's detail (while the visitor is listed); runs on selection changes only.
+    effect(() => {
+      const visitor = this.chats.selectedVisitor.value
+      if (visitor !== undefined) untracked(() => this.select(visitor))
+    })
     window.setInterval(() => (this.now.value = Date.now()), 1000)
     window.addEventListener('hashchange', () => {
       const view = CONSOLE_VIEWS.find((v) => `#${v}` === location.hash)
@@ -126,17 +137,24 @@ export class ConsoleStore {
     return this.connection?.send(action) ?? false
   }
 
+  /** The visitor's name, else its email (from the live list or its chats), else `#id`. */
   label(id: string): string {
     const selected = this.selected.value?.summary
-    return visitorLabel({ id, name: (selected?.id === id ? selected.name : undefined) ?? this.list.nameOf(id) }, id)
+    const known = selected?.id === id ? selected : this.visitors.value.get(id)
+    if (known?.name || known?.email) return (known.name || known.email) as string
+    const name = this.list.nameOf(id)
+    if (name) return name
+    for (const c of this.chats.conversations.value.values())
+      if (c.visitor === id && (c.visitorName || c.visitorEmail)) return (c.visitorName || c.visitorEmail) as string
+    return visitorLabel(undefined, id)
   }
 
-  /** Selects a listed visitor; the list then follows it (`view.pin`) while it scrolls out of the window. */
   /** An operator as the console shows it: its display name, else its id. */
   operatorLabel(id: string): string {
     return this.team.label(id)
   }
 
+  /** Selects a listed visitor; the list then follows it (`view.pin`) while it scrolls out of the window. */
   select(id: string): void {
     const summary = this.visitors.value.get(id)
     if (!summary) return

@@ -1,6 +1,7 @@
 import {
   UTM_KEYS,
   type ChatFrame,
+  type ChatInvitation,
   type ChatState,
   type DevicePlatform,
   type ErrorFrame,
@@ -8,6 +9,7 @@ import {
   type MsgFrame,
   type OperatorsFrame,
   type PageInfo,
+  type Rating,
   type ReadyFrame,
   type VisitorSummary,
   type VisitorsFrame,
@@ -54,6 +56,25 @@ function string(o: Json, key: string, path: string): string {
   if (typeof value !== 'string') throw new ServerFrameError(`${path}.${key}: expected a string`)
   return value
 }
+/** A chat's invitation (campaign or manual), its thread's first entry. */
+function invitation(value: unknown, path: string): ChatInvitation {
+  const o = object(value, `${path}.invitation`)
+  const p = `${path}.invitation`
+  return {
+    text: string(o, 'text', p),
+    at: number(o, 'at', p),
+    campaign: optString(o, 'campaign', p),
+    campaignName: optString(o, 'campaignName', p),
+    operator: optString(o, 'operator', p),
+  }
+}
+
+function rating(value: unknown, path: string): Rating | undefined {
+  if (value === undefined || value === null) return undefined
+  if (value === 'great' || value === 'average' || value === 'poor') return value
+  throw new ServerFrameError(`${path}.rating: unknown rating`)
+}
+
 function optString(o: Json, key: string, path: string): string | undefined {
   return o[key] === undefined || o[key] === null ? undefined : string(o, key, path)
 }
@@ -197,6 +218,10 @@ export function parseServerFrame(input: unknown): ConsoleFrame {
         tags: o.tags === undefined || o.tags === null ? undefined : strings(o, 'tags', path),
         createdAt: o.createdAt === undefined ? undefined : number(o, 'createdAt', path),
         contact: o.contact === undefined ? undefined : contact(o.contact, `${path}.contact`),
+        invitation: o.invitation === undefined || o.invitation === null ? undefined : invitation(o.invitation, path),
+        rating: rating(o.rating, path),
+        visitorName: optString(o, 'visitorName', path),
+        visitorEmail: optString(o, 'visitorEmail', path),
       }
     case 'msg': {
       const from = string(o, 'from', path)

@@ -8,6 +8,7 @@ import { ChatPanel } from '../ChatPanel/chat_panel.js'
 import { ErrorBanner } from '../ErrorBanner/error_banner.js'
 import { SiteSettings } from '../SiteSettings/site_settings.js'
 import { OperatorSettings } from '../OperatorSettings/operator_settings.js'
+import { HistoryView } from '../HistoryView/history_view.js'
 import { TokenForm } from '../TokenForm/token_form.js'
 import { TopBar } from '../TopBar/top_bar.js'
 import { VisitorDetail } from '../VisitorDetail/visitor_detail.js'
@@ -27,9 +28,15 @@ function LiveView() {
   )
 }
 
-const VIEWS = { studio: CampaignStudio, settings: SiteSettings, canned: CannedResponses, live: LiveView }
+const VIEWS = {
+  studio: CampaignStudio,
+  history: HistoryView,
+  settings: SiteSettings,
+  canned: CannedResponses,
+  live: LiveView,
+}
 
-/** The console page: top bar, then the live view, the campaign studio, site settings or canned responses. */
+/** The console page: top bar, then the live view, the campaign studio, the history, site settings or canned responses. */
 export function App({ store }: { store: ConsoleStore }) {
   const View = VIEWS[store.view.value]
   return (

@@ -1,6 +1,7 @@
 import './chat_thread.css'
 import { useSignal } from '@preact/signals'
 import { useEffect, useLayoutEffect, useRef } from 'preact/hooks'
+import type { ChatInvitation } from '../../../../shared/src/protocol.js'
 import type { OutgoingMessage } from '../../state/chat_store.js'
 import { useConsole } from '../../state/console_context.js'
 import { clock } from '../../state/format.js'
@@ -34,6 +35,19 @@ function Outgoing({ m, me }: { m: OutgoingMessage; me: string }) {
           </button>
         </span>
       )}
+    </div>
+  )
+}
+
+/** The invitation that started the chat, as the thread's first entry: which campaign or operator, and what it said. */
+export function InvitationEntry({ invitation }: { invitation: ChatInvitation }) {
+  const from = invitation.campaign
+    ? `Campaign “${invitation.campaignName ?? invitation.campaign}”`
+    : `Invitation from ${invitation.operator ?? 'an operator'}`
+  return (
+    <div class="invitation-entry" data-testid="chat-invitation">
+      <span class="meta">{`${from} · ${clock(invitation.at)}`}</span>
+      <span class="text">{invitation.text}</span>
     </div>
   )
 }
@@ -90,6 +104,11 @@ export function ChatThread() {
             {tag}
           </span>
         ))}
+        {c?.rating && (
+          <span class={`pill rating-${c.rating}`} data-testid="chat-rating">
+            {`rated ${c.rating}`}
+          </span>
+        )}
         <span class="spacer" />
         <button type="button" data-testid="accept" disabled={!chats.canAccept(c)} onClick={() => chats.act('accept')}>
           Accept
@@ -115,6 +134,7 @@ export function ChatThread() {
           stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24
         }}
       >
+        {c?.invitation && <InvitationEntry invitation={c.invitation} />}
         {c?.messages.map((m) => (
           <div
             key={m.id}

@@ -65,6 +65,7 @@ export function TopBar() {
         {(
           [
             ['live', 'Live', true],
+            ['history', 'History', true],
             ['studio', 'Campaign studio', store.canManageCampaigns.value],
             ['canned', 'Canned responses', true],
             ['settings', 'Site settings', store.canManageSite.value],

@@ -4,6 +4,7 @@ import { useEffect } from 'preact/hooks'
 import { UTM_KEYS, type VisitorSummary } from '../../../../shared/src/protocol.js'
 import { useConsole } from '../../state/console_context.js'
 import { clock, duration, joined, visitorLabel } from '../../state/format.js'
+import { VisitorTimeline } from '../VisitorTimeline/visitor_timeline.js'
 
 const DEFAULT_INVITE = 'Hi! Can I help you with anything?'
 
@@ -137,6 +138,7 @@ export function VisitorDetail() {
               Open chat
             </button>
           )}
+          <VisitorTimeline visitor={v.id} />
         </div>
       </div>
     </section>
