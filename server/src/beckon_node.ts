@@ -48,6 +48,7 @@ import { TeamPresence } from './operator/team_presence.js'
 import { OperatorHub } from './operator/operator_hub.js'
 import { OperatorSession } from './operator/operator_session.js'
 import { ChatService } from './chat/chat_service.js'
+import { TypingRelay } from './chat/typing_relay.js'
 import { WebhookOutbox } from './webhook/webhook_outbox.js'
 import { WebhookDispatcher } from './webhook/webhook_dispatcher.js'
 import { CampaignRegistry } from './campaign/campaign_registry.js'
@@ -125,6 +126,7 @@ export class BeckonNode {
   readonly presence: TeamPresence
   readonly operators: OperatorHub
   readonly chat: ChatService
+  readonly typing: TypingRelay
   readonly campaigns: CampaignRegistry
   readonly campaignStats: CampaignStats
   readonly runner: CampaignRunner
@@ -256,6 +258,8 @@ export class BeckonNode {
       log,
     )
     this.operators.useChat(this.chat)
+    this.typing = new TypingRelay(store, bus, this.hub, this.sites, (site) => this.operators.sessionsOf(site))
+    this.operators.useTyping(this.typing)
     const limits = config.limits
     const campaignLimits: CampaignLimits = {
       maxDepth: limits.maxCampaignDepth,
@@ -374,6 +378,7 @@ export class BeckonNode {
       },
       handle: (visitor, frame, sink) => {
         if (frame.t === 'inv') return this.runner.lifecycle(visitor, frame.id, frame.action)
+        if (frame.t === 'typing') return this.typing.visitorTyping(visitor, frame.on)
         if (frame.t === 'contact') return this.leadCaptured(visitor, frame, sink)
         if (frame.t === 'offline') {
           const { t: _t, text, ...contact } = frame
@@ -689,6 +694,7 @@ export class BeckonNode {
     this.presence.close()
     this.teamNotifier.close()
     this.chat.stop()
+    this.typing.stop()
     this.sites.close()
     this.acks.close()
     await this.bus.close()

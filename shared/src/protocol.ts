@@ -137,6 +137,11 @@ export interface OfflineFrame {
   email: string
   text: string
 }
+/** Extension: the visitor is typing into the chat (`on`) or stopped; relayed to the chat's operators. */
+export interface VisitorTypingFrame {
+  t: 'typing'
+  on: boolean
+}
 export type VisitorFrame =
   | OfflineFrame
   | HelloFrame
@@ -149,6 +154,7 @@ export type VisitorFrame =
   | RateFrame
   | IdentifyFrame
   | ContactFrame
+  | VisitorTypingFrame
 
 // Server → visitor
 export interface WelcomeFrame {
@@ -238,15 +244,29 @@ export interface ErrorFrame {
   message: string
   ref?: string
 }
+/**
+ * Extension: the other side of `conversation` is typing (`on`) or stopped. Operators get
+ * `visitor` (its id), visitors get `operator` (the operator's id). Best effort: never stored,
+ * never replayed; a receiver hides the indicator TYPING_SHOWN_MS after the last `on`.
+ */
+export interface TypingFrame {
+  t: 'typing'
+  conversation: string
+  on: boolean
+  visitor?: string
+  operator?: string
+}
 export type ServerToVisitorFrame =
   | WelcomeFrame
   | InviteFrame
   | MsgFrame
   | ChatFrame
   | ErrorFrame
+  | TypingFrame
   | TeamFrame
   | OfflineAckFrame
   | ContactAckFrame
+  | TypingFrame
 
 // Operator → server
 export interface AuthFrame {
@@ -288,6 +308,12 @@ export interface TransferFrame {
   conversation: string
   to: { operator: string } | { department: string }
 }
+/** Extension: the operator is typing into `conversation` (`on`) or stopped; relayed to the visitor's tabs. */
+export interface OperatorTypingFrame {
+  t: 'typing'
+  conversation: string
+  on: boolean
+}
 export type OperatorFrame =
   | AuthFrame
   | WatchFrame
@@ -296,6 +322,7 @@ export type OperatorFrame =
   | AcceptFrame
   | CloseFrame
   | TransferFrame
+  | OperatorTypingFrame
 
 /** What an operator sees of a live visitor (`visitors.list` items and `visitor` upserts). */
 export interface VisitorSummary {
@@ -371,3 +398,4 @@ export type ServerToOperatorFrame =
   | MsgFrame
   | ChatFrame
   | ErrorFrame
+  | TypingFrame

@@ -1,6 +1,7 @@
 import { CLOSE_CODE, type OperatorFrame } from '../../../shared/src/protocol.js'
 import type { Site } from '../site/site.js'
 import type { ChatService } from '../chat/chat_service.js'
+import type { TypingRelay } from '../chat/typing_relay.js'
 import type { OperatorActions, OperatorSession } from './operator_session.js'
 import type { TeamPresence } from './team_presence.js'
 import type { VisitorWatch } from './visitor_watch.js'
@@ -13,6 +14,7 @@ import type { VisitorWatch } from './visitor_watch.js'
 export class OperatorHub implements OperatorActions {
   private readonly sessions = new Map<string, Set<OperatorSession>>()
   private chat: ChatService | undefined
+  private typing: TypingRelay | undefined
 
   constructor(
     private readonly lists: VisitorWatch,
@@ -22,6 +24,10 @@ export class OperatorHub implements OperatorActions {
   /** Wires the chat service (it needs this hub for delivery, so it is built after). */
   useChat(chat: ChatService): void {
     this.chat = chat
+  }
+
+  useTyping(typing: TypingRelay): void {
+    this.typing = typing
   }
 
   private get chatService(): ChatService {
@@ -59,6 +65,9 @@ export class OperatorHub implements OperatorActions {
         return chat.close(session, frame.conversation)
       case 'transfer':
         return chat.transfer(session, frame)
+      case 'typing':
+        if (!this.typing) throw new Error('typing relay not wired')
+        return this.typing.operatorTyping(session, frame.conversation, frame.on)
     }
   }
 
