@@ -38,26 +38,3 @@ export class TypingSender {
     this.send(false)
   }
 }
-
-/** Which keys (conversations) show "typing…"; `changed` runs on every show/hide. */
-export class TypingIndicators {
-  private readonly timers = new Map<string, ReturnType<typeof setTimeout>>()
-
-  constructor(private readonly changed: () => void) {}
-
-  set(key: string, on: boolean): void {
-    const had = this.timers.has(key)
-    clearTimeout(this.timers.get(key))
-    this.timers.delete(key)
-    if (on)
-      this.timers.set(
-        key,
-        setTimeout(() => this.set(key, false), TYPING_SHOWN_MS),
-      )
-    if (had !== on) this.changed()
-  }
-
-  has(key: string): boolean {
-    return this.timers.has(key)
-  }
-}
