@@ -32,7 +32,7 @@ form{display:grid;gap:8px}
 .x{position:absolute;top:8px;right:8px;width:32px;height:32px;border:0;border-radius:50%;background:0 0;color:var(--muted);font-size:20px}
 input,textarea{width:100%;padding:8px 10px;border:1px solid #8a93a6;border-radius:8px;background:#fff;outline:0;resize:vertical}
 [aria-invalid=true]{border-color:#b42318}
-label{display:grid;gap:2px;font-size:13px;font-weight:600}
+label{display:grid;gap:2px;color:var(--muted)}
 .primary{border:0;border-radius:8px;padding:8px 14px;background:var(--accent);color:#fff;font-weight:600}
 .primary:disabled{opacity:.7}
 .panel{width:360px;max-width:calc(100vw - 24px);height:480px;max-height:calc(100vh - 120px);display:flex;flex-direction:column;overflow:hidden}

@@ -43,7 +43,7 @@ const TEMPLATE = `<div class="root">
 <section class="panel card" data-testid="panel" role="dialog" aria-modal="true" aria-labelledby="t" hidden>
 <header><strong id="t">Chat with us</strong><span class="state" data-testid="chat-state"></span>
 <button class="x" data-testid="panel-close" aria-label="Close chat">&times;</button></header>
-<ol class="messages" data-testid="messages" role="log" aria-live="polite"></ol>
+<ol class="messages" data-testid="messages" aria-live="polite"></ol>
 <p class="typing" data-testid="typing" hidden></p>
 <div class="rating" data-testid="rating" hidden><span>How was this chat?</span>
 ${RATINGS.map(([value, label]) => `<button data-testid="rate-${value}" data-value="${value}">${label}</button>`).join('')}</div>

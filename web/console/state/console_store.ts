@@ -3,6 +3,7 @@ import { CLOSE_CODE, type ErrorFrame, type ReadyFrame, type VisitorSummary } fro
 import { CampaignListStore } from './campaign_list_store.js'
 import { ChatStore } from './chat_store.js'
 import { StudioStore } from './studio_store.js'
+import { TypingStore } from './typing_store.js'
 import { visitorLabel } from './format.js'
 import { OperatorConnection, type ConnectionStatus, type OperatorAction } from './operator_connection.js'
 import { forgetToken, saveToken, takeToken, tokenClaims } from './operator_token.js'
@@ -39,6 +40,7 @@ export class ConsoleStore {
   readonly chats: ChatStore
   readonly campaigns = new CampaignListStore()
   readonly studio = new StudioStore()
+  readonly typing = new TypingStore((action) => this.send(action))
 
   /** Newest visit first. */
   readonly visitorList = computed(() => [...this.visitors.value.values()].sort((a, b) => b.visitSince - a.visitSince))
@@ -167,7 +169,11 @@ export class ConsoleStore {
           this.chats.chatState(frame)
           return
         case 'msg':
+          if (frame.from === 'visitor') this.typing.visitor(frame.conversation, false)
           this.chats.message(frame)
+          return
+        case 'typing':
+          this.typing.visitor(frame.conversation, frame.on)
           return
         case 'error':
           // A refused message shows in its thread; the banner is for everything else.

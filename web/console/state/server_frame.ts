@@ -8,6 +8,7 @@ import {
   type MsgFrame,
   type PageInfo,
   type ReadyFrame,
+  type TypingFrame,
   type VisitorSummary,
   type VisitorsFrame,
   type VisitorUpsertFrame,
@@ -20,6 +21,8 @@ import {
 export type ChatStateFrame = ChatFrame & { visitor: string; tags?: string[] }
 /** Operators get the visitor of a message with each msg frame (an extension of the contract). */
 export type ChatMessageFrame = MsgFrame & { visitor: string }
+/** Extension: the visitor of a chat started or stopped typing. */
+export type VisitorTypingFrame = TypingFrame & { visitor: string }
 
 export type ConsoleFrame =
   | ReadyFrame
@@ -29,6 +32,7 @@ export type ConsoleFrame =
   | ChatStateFrame
   | ChatMessageFrame
   | ErrorFrame
+  | VisitorTypingFrame
 
 /** A frame from the node that this console cannot use; it is reported and skipped. */
 export class ServerFrameError extends Error {
@@ -186,6 +190,13 @@ export function parseServerFrame(input: unknown): ConsoleFrame {
         at: number(o, 'at', path),
       }
     }
+    case 'typing':
+      return {
+        t,
+        conversation: string(o, 'conversation', path),
+        on: boolean(o, 'on', path),
+        visitor: string(o, 'visitor', path),
+      }
     case 'error':
       return {
         t,
