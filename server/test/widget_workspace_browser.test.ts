@@ -1,11 +1,10 @@
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
-import { devices, type Browser, type BrowserContextOptions, type Page } from 'playwright-core'
+import { devices, type BrowserContextOptions, type Page } from 'playwright-core'
 import t from 'tap'
 import { signOperatorToken } from '../src/operator/operator_token.js'
-import { launchBrowser, screenshot, staticDir } from './support/browser.js'
+import { screenshot, widgetTestbed } from './support/browser.js'
 import { TestClient } from './support/test_client.js'
-import { startNode, type TestNode } from './support/test_node.js'
 import { until } from './support/until.js'
 
 const SITE = 'demo'
@@ -31,21 +30,9 @@ const focused = (page: Page) =>
   )
 
 t.test('widget: offline form, leads, transcript, typing, phones and accessibility', async (t) => {
-  const web = await staticDir()
-  let n: TestNode | undefined
-  let browser: Browser | undefined
-  t.teardown(async () => {
-    await browser?.close()
-    await n?.stop()
-    await web.remove()
-  })
-  n = await startNode({ BECKON_STATIC_DIR: web.dir, BECKON_TEAM_NOTIFY_MS: '50' })
-  const node = n
-  await node.site(SITE, { origins: [node.base] })
+  const { node, browser: chrome } = await widgetTestbed(t, SITE, { BECKON_TEAM_NOTIFY_MS: '50' })
   const site = node.node.sites.get(SITE)
   if (!site) throw new Error('no site')
-  browser = await launchBrowser()
-  const chrome = browser
 
   async function visitorPage(path = '/demo/', options: BrowserContextOptions = DESKTOP): Promise<Page> {
     const context = await chrome.newContext(options)

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Test } from 'tap'
 import { bundle } from '../../../web/build.js'
+import { startNode, type TestNode } from './test_node.js'
 
 const WEB = fileURLToPath(new URL('../../../web/', import.meta.url))
 
@@ -45,4 +47,28 @@ export async function screenshot(page: Page, name: string, { fullPage = true } =
   const path = join(SHOTS, `${name}.png`)
   await page.screenshot({ path, fullPage })
   return path
+}
+
+/**
+ * What a widget browser test stands on: a static dir (built bundles), a node serving it,
+ * site `site` allowing the node's own origin (the demo pages), and headless Chromium; all
+ * removed when `t` ends.
+ */
+export async function widgetTestbed(
+  t: Test,
+  site: string,
+  env: Record<string, string> = {},
+): Promise<{ web: Awaited<ReturnType<typeof staticDir>>; node: TestNode; browser: Browser }> {
+  const web = await staticDir()
+  let node: TestNode | undefined
+  let browser: Browser | undefined
+  t.teardown(async () => {
+    await browser?.close()
+    await node?.stop()
+    await web.remove()
+  })
+  node = await startNode({ BECKON_STATIC_DIR: web.dir, ...env })
+  await node.site(site, { origins: [node.base] })
+  browser = await launchBrowser()
+  return { web, node, browser }
 }
