@@ -101,6 +101,7 @@ t.test('widget: offline form, leads, transcript, typing, phones and accessibilit
       await page.getByTestId('offline-done').textContent(),
       'Thanks, Ada! We got your message and will reply to ada@example.com.',
     )
+    t.equal(await page.getByTestId('chat-state').textContent(), 'Message sent')
     t.comment(`screenshot: ${await screenshot(page, 'widget-offline-sent-1440x900', { fullPage: false })}`)
 
     // An operator who comes online finds it in the Offline queue, with the details.

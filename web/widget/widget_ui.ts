@@ -421,7 +421,9 @@ export class WidgetUi {
         : connection === 'stopped'
           ? 'Chat unavailable'
           : this.view() !== 'chat'
-            ? 'Leave us a message'
+            ? this.offlineSent?.done
+              ? 'Message sent'
+              : 'Leave us a message'
             : chat?.state === 'closed'
               ? 'Chat ended'
               : chat?.state === 'assigned' && chat.accepted
