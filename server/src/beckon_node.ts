@@ -57,6 +57,7 @@ import { ChatService } from './chat/chat_service.js'
 import { IdleCloser } from './chat/idle_closer.js'
 import { ConversationSearch } from './chat/conversation_search.js'
 import { registerConversationRoutes } from './http/conversation_routes.js'
+import { TypingRelay } from './chat/typing_relay.js'
 import { WebhookOutbox } from './webhook/webhook_outbox.js'
 import { WebhookDispatcher } from './webhook/webhook_dispatcher.js'
 import { CampaignRegistry } from './campaign/campaign_registry.js'
@@ -136,6 +137,7 @@ export class BeckonNode {
   readonly chat: ChatService
   readonly idleCloser: IdleCloser
   readonly history: ConversationSearch
+  readonly typing: TypingRelay
   readonly campaigns: CampaignRegistry
   readonly campaignStats: CampaignStats
   readonly runner: CampaignRunner
@@ -308,6 +310,8 @@ export class BeckonNode {
     )
     this.history = new ConversationSearch(store, { maxWords: config.history.maxWords }, log)
     this.chat.indexWith(this.history)
+    this.typing = new TypingRelay(store, bus, this.hub, this.sites, (site) => this.operators.sessionsOf(site))
+    this.operators.useTyping(this.typing)
     const limits = config.limits
     const campaignLimits: CampaignLimits = {
       maxDepth: limits.maxCampaignDepth,
@@ -434,6 +438,7 @@ export class BeckonNode {
       },
       handle: (visitor, frame, sink) => {
         if (frame.t === 'inv') return this.runner.lifecycle(visitor, frame.id, frame.action)
+        if (frame.t === 'typing') return this.typing.visitorTyping(visitor, frame.on)
         if (frame.t === 'contact') return this.leadCaptured(visitor, frame, sink)
         if (frame.t === 'offline') {
           const { t: _t, text, ...contact } = frame
@@ -762,6 +767,7 @@ export class BeckonNode {
     this.presence.close()
     this.teamNotifier.close()
     this.chat.stop()
+    this.typing.stop()
     this.sites.close()
     this.acks.close()
     await this.bus.close()

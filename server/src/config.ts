@@ -63,6 +63,8 @@ export interface Limits {
   viewDefaultLimit: number
   /** BECKON_VIEW_MAX_LIMIT: largest window a `watch` view may ask for. */
   viewMaxLimit: number
+  /** BECKON_TYPING_PER_SECOND: `typing` frames relayed per socket per second (burst 2: an `on` and its `off`); excess is dropped silently. */
+  typingPerSecond: number
 }
 
 export const LIMIT_DEFAULTS: Limits = {
@@ -89,6 +91,7 @@ export const LIMIT_DEFAULTS: Limits = {
   maxHttpRequestsPerIp: 16,
   viewDefaultLimit: 200,
   viewMaxLimit: 1000,
+  typingPerSecond: 1,
 }
 
 const LIMIT_ENV: Record<keyof Limits, string> = {
@@ -115,6 +118,7 @@ const LIMIT_ENV: Record<keyof Limits, string> = {
   maxHttpRequestsPerIp: 'BECKON_MAX_HTTP_REQUESTS_PER_IP',
   viewDefaultLimit: 'BECKON_VIEW_DEFAULT_LIMIT',
   viewMaxLimit: 'BECKON_VIEW_MAX_LIMIT',
+  typingPerSecond: 'BECKON_TYPING_PER_SECOND',
 }
 
 export interface HistoryConfig {

@@ -33,6 +33,8 @@ export abstract class SocketSession {
   closed = false
   private violations = 0
   private readonly bucket: TokenBucket
+  /** Made on the first `typing` frame: most sockets never send one. */
+  private typingBucket: TokenBucket | undefined
   private firstFrameTimer: NodeJS.Timeout | undefined
   private lastFailureLog = Number.NEGATIVE_INFINITY
 
@@ -154,6 +156,17 @@ export abstract class SocketSession {
     if (now - this.lastFailureLog < FAILURE_LOG_INTERVAL_MS) return false
     this.lastFailureLog = now
     return true
+  }
+
+  /**
+   * Whether a `typing` frame may be relayed: BECKON_TYPING_PER_SECOND per socket with a burst
+   * of 2 (an `on` right before its `off`). Excess is dropped without an error or a strike: a
+   * typing indicator is best effort, and the receiver's indicator expires by itself.
+   */
+  protected typingAllowed(): boolean {
+    const rate = this.limits.typingPerSecond
+    this.typingBucket ??= new TokenBucket(rate, Math.max(2, rate))
+    return this.typingBucket.take()
   }
 
   /** Counts a bad or excess frame; too many close the socket with 4009. */

@@ -1,10 +1,8 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Browser } from 'playwright-core'
 import t from 'tap'
 import { signOperatorToken } from '../src/operator/operator_token.js'
-import { launchBrowser, staticDir } from './support/browser.js'
-import { startNode, type TestNode } from './support/test_node.js'
+import { widgetTestbed } from './support/browser.js'
 import { TestClient } from './support/test_client.js'
 import { until } from './support/until.js'
 
@@ -19,20 +17,9 @@ const PRICING_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Pr
 <body><h1>Plans</h1><script async src="/dist/widget.js" data-site="${SITE}" data-widget="pricing"></script></body></html>`
 
 t.test('rich invitations in a real browser', async (t) => {
-  const web = await staticDir()
-  let n: TestNode | undefined
-  let browser: Browser | undefined
-  t.teardown(async () => {
-    await browser?.close()
-    await n?.stop()
-    await web.remove()
-  })
+  const { web, node, browser } = await widgetTestbed(t, SITE)
   await writeFile(join(web.dir, 'demo', 'wave.svg'), WAVE_SVG)
   await writeFile(join(web.dir, 'demo', 'plans.html'), PRICING_PAGE)
-  n = await startNode({ BECKON_STATIC_DIR: web.dir })
-  const node = n
-  await node.site(SITE, { origins: [node.base] })
-  browser = await launchBrowser()
 
   t.test('a javascript: link is refused when the campaign is saved', async (t) => {
     const res = await node.admin('PUT', `/v1/sites/${SITE}/campaigns/evil`, {

@@ -1,12 +1,14 @@
 import { createHmac } from 'node:crypto'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import t from 'tap'
 import { until } from './support/until.js'
 import { CLOSE_CODE } from '../../shared/src/protocol.js'
 import { messageLog, openKey } from '../src/chat/conversation.js'
 import type { Store } from '../src/store/store.js'
-import { launchBrowser, staticDir } from './support/browser.js'
-import { SITE_SECRET, startNode, type TestNode } from './support/test_node.js'
+import { widgetTestbed } from './support/browser.js'
+import { SITE_SECRET } from './support/test_node.js'
+import { TestClient } from './support/test_client.js'
+import { signOperatorToken } from '../src/operator/operator_token.js'
 
 const SITE = 'demo'
 const WAIT_MS = 8_000
@@ -42,18 +44,14 @@ interface PageGlobals {
 }
 
 t.test('widget in a real browser against a real node', async (t) => {
-  const web = await staticDir()
-  let n: TestNode | undefined
-  let browser: Browser | undefined
-  t.teardown(async () => {
-    await browser?.close()
-    await n?.stop()
-    await web.remove()
-  })
-  n = await startNode({ BECKON_STATIC_DIR: web.dir })
-  const node = n
-  await node.site(SITE, { origins: [node.base] })
-  browser = await launchBrowser()
+  const { node, browser } = await widgetTestbed(t, SITE)
+  // An operator is online, so the panel offers the chat (with nobody available it offers the offline form).
+  const siteRecord = node.node.sites.get(SITE)
+  if (!siteRecord) throw new Error('no site')
+  const operator = await TestClient.connect(`${node.ws}/v1/operator`)
+  t.teardown(() => operator.close())
+  operator.send({ t: 'auth', token: await signOperatorToken(siteRecord, { id: 'op1', name: 'Anna' }) })
+  await operator.next('ready')
   const chrome = browser
 
   async function newContext(): Promise<BrowserContext> {
@@ -274,7 +272,7 @@ t.test('widget in a real browser against a real node', async (t) => {
     // Operator text is rendered as text, never as markup.
     const live = await visitor(id)
     const hostile = '<img src=x onerror="window.pwned=1">On the Business plan.'
-    live.broadcast({ t: 'chat', conversation, state: 'assigned', operator: 'op1' })
+    live.broadcast({ t: 'chat', conversation, state: 'assigned', operator: 'op1', accepted: true })
     live.broadcast({
       t: 'msg',
       id: 'm-op-1',

@@ -111,6 +111,7 @@ export function createFrameParser(limits: FrameLimits) {
         email: z.string().email().max(256).optional(),
       })
       .refine((f) => f.name !== undefined || f.email !== undefined, 'name or email required'),
+    typing: z.object({ t: z.literal('typing'), on: z.boolean() }),
   }
 
   const operator: Record<OperatorFrame['t'], z.ZodType> = {
@@ -132,6 +133,7 @@ export function createFrameParser(limits: FrameLimits) {
       conversation: id,
       to: z.union([z.strictObject({ operator: z.string().min(1).max(128) }), z.strictObject({ department: id })]),
     }),
+    typing: z.object({ t: z.literal('typing'), conversation: id, on: z.boolean() }),
   }
 
   function parseWith<F>(schemas: Record<string, z.ZodType>, input: unknown): F {

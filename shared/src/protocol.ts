@@ -137,6 +137,11 @@ export interface OfflineFrame {
   email: string
   text: string
 }
+/** Extension: the visitor is typing into the chat (`on`) or stopped; relayed to the chat's operators. */
+export interface VisitorTypingFrame {
+  t: 'typing'
+  on: boolean
+}
 export type VisitorFrame =
   | OfflineFrame
   | HelloFrame
@@ -149,6 +154,7 @@ export type VisitorFrame =
   | RateFrame
   | IdentifyFrame
   | ContactFrame
+  | VisitorTypingFrame
 
 // Server → visitor
 export interface WelcomeFrame {
@@ -261,15 +267,29 @@ export interface ErrorFrame {
   message: string
   ref?: string
 }
+/**
+ * Extension: the other side of `conversation` is typing (`on`) or stopped. Operators get
+ * `visitor` (its id), visitors get `operator` (the operator's id). Best effort: never stored,
+ * never replayed; a receiver hides the indicator TYPING_SHOWN_MS after the last `on`.
+ */
+export interface TypingFrame {
+  t: 'typing'
+  conversation: string
+  on: boolean
+  visitor?: string
+  operator?: string
+}
 export type ServerToVisitorFrame =
   | WelcomeFrame
   | InviteFrame
   | MsgFrame
   | ChatFrame
   | ErrorFrame
+  | TypingFrame
   | TeamFrame
   | OfflineAckFrame
   | ContactAckFrame
+  | TypingFrame
 
 // Operator → server
 export interface AuthFrame {
@@ -311,6 +331,12 @@ export interface TransferFrame {
   conversation: string
   to: { operator: string } | { department: string }
 }
+/** Extension: the operator is typing into `conversation` (`on`) or stopped; relayed to the visitor's tabs. */
+export interface OperatorTypingFrame {
+  t: 'typing'
+  conversation: string
+  on: boolean
+}
 export type OperatorFrame =
   | AuthFrame
   | WatchFrame
@@ -319,6 +345,7 @@ export type OperatorFrame =
   | AcceptFrame
   | CloseFrame
   | TransferFrame
+  | OperatorTypingFrame
 
 /** What an operator sees of a live visitor (`visitors.list` items and `visitor` upserts). */
 export interface VisitorSummary {
@@ -413,6 +440,7 @@ export type ServerToOperatorFrame =
   | MsgFrame
   | ChatFrame
   | ErrorFrame
+  | TypingFrame
 
 /** Extension (v1.1): the sorts of `watch.view.sort.by` (docs/PROTOCOL.md, Windowed lists). */
 export const VIEW_SORTS = ['last_activity', 'time_on_site', 'pages'] as const

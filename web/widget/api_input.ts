@@ -1,5 +1,5 @@
 import type { JsonObject, UserInfo } from '../../shared/src/protocol.js'
-import { WIDGET_LIMITS } from './limits.js'
+import { MAX_CONTEXT_BYTES, MAX_CONTEXT_KEYS, MAX_CONTEXT_KEY_LENGTH, MAX_USER_FIELD } from './limits.js'
 
 /** A host page called the public API with something it cannot use. */
 export class ApiInputError extends TypeError {
@@ -22,8 +22,8 @@ function isPlainObject(input: unknown): input is Record<string, unknown> {
 export function parseContextPatch(input: unknown): JsonObject {
   if (!isPlainObject(input)) throw new ApiInputError('setContext expects a plain object')
   for (const key of Object.keys(input)) {
-    if (key.length === 0 || key.length > WIDGET_LIMITS.maxContextKeyLength) {
-      throw new ApiInputError(`context keys are 1-${WIDGET_LIMITS.maxContextKeyLength} characters`)
+    if (key.length === 0 || key.length > MAX_CONTEXT_KEY_LENGTH) {
+      throw new ApiInputError(`context keys are 1-${MAX_CONTEXT_KEY_LENGTH} characters`)
     }
   }
   let json: string
@@ -42,11 +42,11 @@ export function mergeContext(current: JsonObject, patch: JsonObject): JsonObject
     if (value === null) delete merged[key]
     else merged[key] = value
   }
-  if (Object.keys(merged).length > WIDGET_LIMITS.maxContextKeys) {
-    throw new ApiInputError(`context holds at most ${WIDGET_LIMITS.maxContextKeys} keys`)
+  if (Object.keys(merged).length > MAX_CONTEXT_KEYS) {
+    throw new ApiInputError(`context holds at most ${MAX_CONTEXT_KEYS} keys`)
   }
-  if (JSON.stringify(merged).length > WIDGET_LIMITS.maxContextBytes) {
-    throw new ApiInputError(`context holds at most ${WIDGET_LIMITS.maxContextBytes} bytes of JSON`)
+  if (JSON.stringify(merged).length > MAX_CONTEXT_BYTES) {
+    throw new ApiInputError(`context holds at most ${MAX_CONTEXT_BYTES} bytes of JSON`)
   }
   return merged
 }
@@ -54,8 +54,8 @@ export function mergeContext(current: JsonObject, patch: JsonObject): JsonObject
 function optionalField(input: Record<string, unknown>, name: 'name' | 'email'): string | undefined {
   const value = input[name]
   if (value === undefined || value === null) return undefined
-  if (typeof value !== 'string' || value.length > WIDGET_LIMITS.maxUserField) {
-    throw new ApiInputError(`identify: ${name} is a string of at most ${WIDGET_LIMITS.maxUserField} characters`)
+  if (typeof value !== 'string' || value.length > MAX_USER_FIELD) {
+    throw new ApiInputError(`identify: ${name} is a string of at most ${MAX_USER_FIELD} characters`)
   }
   return value
 }
@@ -64,8 +64,8 @@ function optionalField(input: Record<string, unknown>, name: 'name' | 'email'): 
 export function parseUser(input: unknown): UserInfo {
   if (!isPlainObject(input)) throw new ApiInputError('identify expects {id, hash, name?, email?}')
   const { id, hash } = input
-  if (typeof id !== 'string' || id.length === 0 || id.length > WIDGET_LIMITS.maxUserField) {
-    throw new ApiInputError(`identify: id is a string of 1-${WIDGET_LIMITS.maxUserField} characters`)
+  if (typeof id !== 'string' || id.length === 0 || id.length > MAX_USER_FIELD) {
+    throw new ApiInputError(`identify: id is a string of 1-${MAX_USER_FIELD} characters`)
   }
   if (typeof hash !== 'string' || !/^[0-9a-fA-F]{64}$/.test(hash)) {
     throw new ApiInputError('identify: hash is the hex HMAC-SHA256 of id with the site secret')

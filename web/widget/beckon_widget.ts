@@ -2,7 +2,6 @@ import type {
   HelloFrame,
   JsonObject,
   PageInfo,
-  ServerToVisitorFrame,
   UserInfo,
   VisitorFrame,
   WelcomeFrame,
@@ -13,6 +12,7 @@ import { Emitter, type WidgetEvents } from './emitter.js'
 import type { EmbedOptions } from './embed.js'
 import { ExitIntent } from './exit_intent.js'
 import { PageTracker } from './page_tracker.js'
+import type { WidgetFrame } from './server_frame.js'
 import { SiteStorage } from './storage.js'
 import { WidgetUi } from './widget_ui.js'
 
@@ -51,7 +51,10 @@ export class BeckonWidget {
       frame: (frame) => this.received(frame),
       status: (state) => this.ui.setConnection(state),
       dropped: (frames) => {
-        for (const frame of frames) if (frame.t === 'msg' && frame.ref) this.ui.messageFailed(frame.ref)
+        for (const frame of frames) {
+          if (frame.t === 'msg' && frame.ref) this.ui.messageFailed(frame.ref)
+          if (frame.t === 'offline') this.ui.offlineFailed('connection lost')
+        }
       },
     })
     this.pages = new PageTracker((page) => this.navigated(page))
@@ -66,6 +69,9 @@ export class BeckonWidget {
       contact: (details) => this.connection.send({ t: 'contact', ...details }),
       message: (text, ref) => this.connection.send({ t: 'msg', text, ref }),
       rate: (value) => this.connection.send({ t: 'rate', value }),
+      offline: (details) => this.connection.send({ t: 'offline', ...details }),
+      // State, not an event: a typing frame that cannot go now is stale by the time it could.
+      typing: (on) => this.connection.sendLive({ t: 'typing', on }),
     })
   }
 
@@ -130,6 +136,7 @@ export class BeckonWidget {
 
   private welcomed(frame: WelcomeFrame): void {
     this.storage.set('token', frame.token)
+    if (frame.team) this.ui.setTeam(frame.team)
     // A fresh node starts with the panel closed; tell it if it is open or was closed meanwhile.
     if (this.ui.isOpen || this.announcedOpen) {
       this.announcedOpen = this.ui.isOpen
@@ -138,7 +145,7 @@ export class BeckonWidget {
     this.events.emit('welcome', { visitor: frame.visitor, visit: frame.visit, resumed: frame.resumed })
   }
 
-  private received(frame: Exclude<ServerToVisitorFrame, WelcomeFrame>): void {
+  private received(frame: Exclude<WidgetFrame, WelcomeFrame>): void {
     switch (frame.t) {
       case 'invite':
         if (this.ui.showInvite(frame)) this.events.emit('invite', frame)
@@ -151,9 +158,22 @@ export class BeckonWidget {
         this.ui.setChat(frame)
         this.events.emit('chat', frame)
         return
+      case 'team':
+        this.ui.setTeam(frame)
+        return
+      case 'offline':
+        this.ui.offlineStored()
+        return
+      case 'contact':
+        this.ui.leadStored()
+        return
+      case 'typing':
+        this.ui.typing(frame)
+        return
       case 'error':
         // A refused chat message names its ref: the visitor sees it failed and may retry.
-        if (frame.ref) this.ui.messageFailed(frame.ref)
+        if (frame.ref === 'offline') this.ui.offlineFailed(frame.message)
+        else if (frame.ref) this.ui.messageFailed(frame.ref)
         console.warn(`beckon: ${frame.code}: ${frame.message}`)
     }
   }

@@ -2,13 +2,12 @@ import {
   CLOSE_CODE,
   SUBPROTOCOL,
   type HelloFrame,
-  type ServerToVisitorFrame,
   type VisitorFrame,
   type WelcomeFrame,
 } from '../../shared/src/protocol.js'
 import { Backoff, DRAIN_SPREAD_MS, FINAL_CLOSE_CODES, STABLE_MS } from '../../shared/src/reconnect_policy.js'
-import { WIDGET_LIMITS } from './limits.js'
-import { parseServerFrame } from './server_frame.js'
+import { MAX_QUEUED_FRAMES } from './limits.js'
+import { parseServerFrame, type WidgetFrame } from './server_frame.js'
 
 /** A reconnect further away than this is brought forward when the tab shows or the network returns. */
 const EAGER_MS = 1_000
@@ -19,7 +18,7 @@ export interface ConnectionHandlers {
   /** Builds the hello of each attempt; `reconnect` is true once this page instance was welcomed. */
   hello(reconnect: boolean): HelloFrame
   welcome(frame: WelcomeFrame): void
-  frame(frame: Exclude<ServerToVisitorFrame, WelcomeFrame>): void
+  frame(frame: Exclude<WidgetFrame, WelcomeFrame>): void
   /** Welcomed, lost and retrying, or closed for good (a final close code). */
   status(state: ConnectionState): void
   /** Queued frames that will never be sent (queue overflow, or closed for good): their messages failed. */
@@ -69,7 +68,7 @@ export class Connection {
   send(frame: VisitorFrame): void {
     if (this.stopped) return this.handlers.dropped([frame])
     if (this.queue.length === 0 && this.sendLive(frame)) return
-    if (this.queue.length >= WIDGET_LIMITS.maxQueuedFrames) this.handlers.dropped(this.queue.splice(0, 1))
+    if (this.queue.length >= MAX_QUEUED_FRAMES) this.handlers.dropped(this.queue.splice(0, 1))
     this.queue.push(frame)
     this.scheduleFlush()
   }

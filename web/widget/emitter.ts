@@ -1,10 +1,11 @@
-import type { ChatFrame, InviteFrame, MsgFrame } from '../../shared/src/protocol.js'
+import type { InviteFrame } from '../../shared/src/protocol.js'
 import type { WidgetEventName } from './api_input.js'
+import type { WidgetChatFrame, WidgetMsgFrame } from './server_frame.js'
 
 export interface WidgetEvents {
   invite: InviteFrame
-  message: MsgFrame
-  chat: ChatFrame
+  message: WidgetMsgFrame
+  chat: WidgetChatFrame
   welcome: { visitor: string; visit: number; resumed: boolean }
 }
 

@@ -1,12 +1,12 @@
 import type { PageInfo } from '../../shared/src/protocol.js'
-import { WIDGET_LIMITS } from './limits.js'
+import { MAX_TEXT_LENGTH, MAX_URL_LENGTH } from './limits.js'
 
 function pageInfo(url: string, referrer: string): PageInfo {
   const page: PageInfo = {
-    url: url.slice(0, WIDGET_LIMITS.maxUrlLength),
-    title: document.title.slice(0, WIDGET_LIMITS.maxTextLength),
+    url: url.slice(0, MAX_URL_LENGTH),
+    title: document.title.slice(0, MAX_TEXT_LENGTH),
   }
-  if (referrer) page.referrer = referrer.slice(0, WIDGET_LIMITS.maxUrlLength)
+  if (referrer) page.referrer = referrer.slice(0, MAX_URL_LENGTH)
   return page
 }
 
@@ -48,7 +48,7 @@ export class PageTracker {
     window.setTimeout(() => {
       this.pending = false
       const url = location.href
-      if (url.slice(0, WIDGET_LIMITS.maxUrlLength) === this.page.url) return
+      if (url.slice(0, MAX_URL_LENGTH) === this.page.url) return
       this.page = pageInfo(url, this.page.url)
       this.changed(this.page)
     }, 0)

@@ -1,6 +1,7 @@
 import { CLOSE_CODE, type OperatorFrame } from '../../../shared/src/protocol.js'
 import type { Site } from '../site/site.js'
 import type { ChatService } from '../chat/chat_service.js'
+import type { TypingRelay } from '../chat/typing_relay.js'
 import type { OperatorActions, OperatorSession } from './operator_session.js'
 import { presenceOf, type OperatorSettings } from './operator_settings.js'
 import type { TeamPresence } from './team_presence.js'
@@ -16,6 +17,7 @@ export class OperatorHub implements OperatorActions {
   private readonly sessions = new Map<string, Set<OperatorSession>>()
   private chat: ChatService | undefined
   private roster: TeamRoster | undefined
+  private typing: TypingRelay | undefined
 
   constructor(
     private readonly lists: VisitorWatch,
@@ -27,6 +29,10 @@ export class OperatorHub implements OperatorActions {
   useChat(chat: ChatService, roster: TeamRoster): void {
     this.chat = chat
     this.roster = roster
+  }
+
+  useTyping(typing: TypingRelay): void {
+    this.typing = typing
   }
 
   private get chatService(): ChatService {
@@ -68,6 +74,9 @@ export class OperatorHub implements OperatorActions {
         return chat.close(session, frame.conversation)
       case 'transfer':
         return chat.transfer(session, frame)
+      case 'typing':
+        if (!this.typing) throw new Error('typing relay not wired')
+        return this.typing.operatorTyping(session, frame.conversation, frame.on)
     }
   }
 

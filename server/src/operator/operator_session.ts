@@ -107,6 +107,7 @@ export class OperatorSession extends SocketSession {
         this.actions.watch(this, frame.view).catch((error: unknown) => this.refused(error, frame))
         return
       default:
+        if (frame.t === 'typing' && !this.typingAllowed()) return
         this.actions.frame(this, frame).catch((error: unknown) => this.refused(error, frame))
     }
   }

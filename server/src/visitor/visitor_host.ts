@@ -13,7 +13,7 @@ export interface VisitorFrameHandler {
   /** `contact` and `offline` have already updated the visitor's name/email when this runs. */
   handle(
     visitor: LiveVisitor,
-    frame: Extract<VisitorFrame, { t: 'inv' | 'msg' | 'offline' | 'contact' | 'rate' }>,
+    frame: Extract<VisitorFrame, { t: 'inv' | 'msg' | 'offline' | 'contact' | 'rate' | 'typing' }>,
     sink: TabSink,
   ): void
   /** Whether the site's team can take a chat now (welcome `team`). */
@@ -84,6 +84,7 @@ export class VisitorHost {
         return
       case 'inv':
       case 'msg':
+      case 'typing':
         this.handler.handle(visitor, frame, sink)
         return
       case 'contact':

@@ -89,6 +89,8 @@ export class VisitorSession extends SocketSession implements TabSink {
     const frame = this.parser.parseVisitorFrame(input)
     this.metrics.frame('in', 'visitor', frame.t)
     if (frame.t === 'hello') throw new FrameError(ERROR_CODE.badFrame, 'hello was already received', 'hello')
+    // Throttled here, where the socket is, so excess never crosses the bus to the owner.
+    if (frame.t === 'typing' && !this.typingAllowed()) return
     state.link.frame(frame)
   }
 

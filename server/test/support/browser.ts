@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Test } from 'tap'
 import { bundle } from '../../../web/build.js'
+import { startNode, type TestNode } from './test_node.js'
 
 const WEB = fileURLToPath(new URL('../../../web/', import.meta.url))
 
@@ -90,4 +92,28 @@ export async function axeViolations(page: Page, selector?: string): Promise<AxeV
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target.join(' ')) }))
   }, selector)
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+}
+
+/**
+ * What a widget browser test stands on: a static dir (built bundles), a node serving it,
+ * site `site` allowing the node's own origin (the demo pages), and headless Chromium; all
+ * removed when `t` ends.
+ */
+export async function widgetTestbed(
+  t: Test,
+  site: string,
+  env: Record<string, string> = {},
+): Promise<{ web: Awaited<ReturnType<typeof staticDir>>; node: TestNode; browser: Browser }> {
+  const web = await staticDir()
+  let node: TestNode | undefined
+  let browser: Browser | undefined
+  t.teardown(async () => {
+    await browser?.close()
+    await node?.stop()
+    await web.remove()
+  })
+  node = await startNode({ BECKON_STATIC_DIR: web.dir, ...env })
+  await node.site(site, { origins: [node.base] })
+  browser = await launchBrowser()
+  return { web, node, browser }
 }

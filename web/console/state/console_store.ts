@@ -8,6 +8,7 @@ import { SiteSettingsStore } from './site_settings_store.js'
 import { HistoryStore } from './history_store.js'
 import { StudioStore } from './studio_store.js'
 import { TeamStore } from './team_store.js'
+import { TypingStore } from './typing_store.js'
 import { visitorLabel } from './format.js'
 import { OperatorConnection, type ConnectionStatus, type OperatorAction } from './operator_connection.js'
 import { forgetToken, saveToken, takeToken, tokenClaims } from './operator_token.js'
@@ -64,6 +65,7 @@ export class ConsoleStore {
     const token = this.token.value
     return site !== undefined && token !== undefined ? { site, token } : undefined
   })
+  readonly typing = new TypingStore((action) => this.send(action))
 
   /** The window's rows, in the list's order. */
   readonly visitorList = computed(() => this.list.list.value)
@@ -237,10 +239,14 @@ export class ConsoleStore {
           this.chats.chatState(frame)
           return
         case 'msg':
+          if (frame.from === 'visitor') this.typing.visitor(frame.conversation, false)
           this.chats.message(frame)
           return
         case 'operators':
           this.team.roster(frame)
+          return
+        case 'typing':
+          this.typing.visitor(frame.conversation, frame.on)
           return
         case 'error':
           if (frame.ref === 'watch') this.list.refused()

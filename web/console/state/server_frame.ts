@@ -11,6 +11,7 @@ import {
   type PageInfo,
   type Rating,
   type ReadyFrame,
+  type TypingFrame,
   type VisitorSummary,
   type VisitorsFrame,
   type VisitorUpsertFrame,
@@ -24,6 +25,8 @@ import {
 export type ChatStateFrame = ChatFrame & { visitor: string; tags?: string[] }
 /** Operators get the visitor of a message with each msg frame (an extension of the contract). */
 export type ChatMessageFrame = MsgFrame & { visitor: string }
+/** Extension: the visitor of a chat started or stopped typing. */
+export type VisitorTypingFrame = TypingFrame & { visitor: string }
 
 export type ConsoleFrame =
   | ReadyFrame
@@ -35,6 +38,7 @@ export type ConsoleFrame =
   | ChatMessageFrame
   | ErrorFrame
   | OperatorsFrame
+  | VisitorTypingFrame
 
 /** A frame from the node that this console cannot use; it is reported and skipped. */
 export class ServerFrameError extends Error {
@@ -258,6 +262,13 @@ export function parseServerFrame(input: unknown): ConsoleFrame {
         }),
       }
     }
+    case 'typing':
+      return {
+        t,
+        conversation: string(o, 'conversation', path),
+        on: boolean(o, 'on', path),
+        visitor: string(o, 'visitor', path),
+      }
     case 'error':
       return {
         t,

@@ -159,10 +159,16 @@ export function ChatThread() {
           <p class="placeholder">{c.state === 'closed' ? 'This chat is closed.' : 'No messages yet.'}</p>
         )}
       </div>
+      {c && store.typing.visitors.value.has(c.id) && (
+        <p class="typing" data-testid="visitor-typing">
+          Visitor is typing…
+        </p>
+      )}
       <form
         class="compose"
         onSubmit={(event) => {
           event.preventDefault()
+          store.typing.stop()
           if (chats.sendText(draft.value.trim())) draft.value = ''
         }}
       >
@@ -181,7 +187,10 @@ export function ChatThread() {
           aria-label="Message"
           disabled={!live || locked}
           value={draft.value}
-          onInput={(e) => (draft.value = e.currentTarget.value)}
+          onInput={(e) => {
+            draft.value = e.currentTarget.value
+            if (c) store.typing.compose(c.id, draft.value)
+          }}
         />
         {live && !locked && <CannedPicker draft={draft} input={input} visitor={c.visitor} />}
         <button type="submit" class="primary" data-testid="chat-send" disabled={!live || locked}>
