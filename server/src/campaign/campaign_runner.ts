@@ -10,6 +10,7 @@ import type { VisitorHub, VisitorObserver } from '../visitor/visitor_hub.js'
 import type { CampaignRegistry } from './campaign_registry.js'
 import type { CampaignStats } from './campaign_stats.js'
 import { inviteContent } from './campaign_variants.js'
+import { profileMemory } from './profile_memory.js'
 
 /** One live visitor's matching state on this node. */
 interface Matching {
@@ -111,11 +112,7 @@ export class CampaignRunner implements VisitorObserver {
   private attach(visitor: LiveVisitor, engine: CampaignEngine, previous: Matching | undefined, now: number): Matching {
     if (previous) clearTimeout(previous.timer)
     const sameVisit = previous?.visit === visitor.visit.n
-    const memory = {
-      firedEver: new Set(visitor.profile.firedEver),
-      firedThisVisit: new Set(visitor.visit.firedThisVisit),
-      lastFiredAt: new Map(Object.entries(visitor.profile.lastFiredAt)),
-    }
+    const memory = profileMemory(visitor.profile, visitor.visit)
     const m: Matching = {
       engine,
       matcher: engine.attach(visitor.facts, memory, now, sameVisit ? previous.matcher : undefined),

@@ -10,7 +10,7 @@ import {
 import type { Limits } from '../config.js'
 import type { Clock, FactValue } from '../rules/facts.js'
 import type { ClientInfo } from './client_info.js'
-import type { VisitRecord, VisitorProfile } from './visitor_profile.js'
+import { EMPTY_RECORD, recordWith, type VisitRecord, type VisitorProfile } from './visitor_profile.js'
 
 /** Where a visitor's frames go: one open socket (tab). */
 export interface TabSink {
@@ -173,7 +173,7 @@ export class LiveVisitor {
       source: page.url,
       utm: utmOf(page.url),
       urlViews: new Map(),
-      context: Object.create(null),
+      context: EMPTY_RECORD,
       firedThisVisit: [],
       invitationsSent: 0,
     }
@@ -222,7 +222,16 @@ export class LiveVisitor {
   }
 
   addTab(added: Omit<Tab, 'key'>, countView: boolean): void {
-    const tab: Tab = { ...added, key: pageKey(added.page.url) }
+    // Spelled out: a spread plus a key gives every tab object a hidden class of its own (~260 B).
+    const tab: Tab = {
+      id: added.id,
+      sink: added.sink,
+      page: added.page,
+      key: pageKey(added.page.url),
+      pageSince: added.pageSince,
+      client: added.client,
+      widget: added.widget,
+    }
     this.tabs.set(tab.id, tab)
     if (countView) this.countView(tab.key, tab)
     this.syncClient(tab.client)
@@ -354,7 +363,7 @@ export class LiveVisitor {
     if (campaign === undefined) return
     if (!this.profile.firedEver.includes(campaign)) this.profile.firedEver.push(campaign)
     if (!visit.firedThisVisit.includes(campaign)) visit.firedThisVisit.push(campaign)
-    this.profile.lastFiredAt[campaign] = now
+    this.profile.lastFiredAt = recordWith(this.profile.lastFiredAt, campaign, now)
   }
 
   /** A conversation of this visitor changed state; closing one adds to `chat.history`. */
