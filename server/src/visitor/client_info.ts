@@ -50,24 +50,60 @@ export function primaryLanguage(acceptLanguage: string): string | undefined {
   return tag && /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(tag) ? tag : undefined
 }
 
+/**
+ * Values many visitors share (the same browser, city or language), kept once: each visitor's
+ * ClientInfo points at the shared, frozen copy instead of holding its own, and a user agent
+ * is parsed once, not on every connection. Bounded: past `max` keys the oldest is dropped
+ * (visitors holding it keep their copy).
+ */
+class Interned<V> {
+  private readonly values = new Map<string, V>()
+
+  constructor(private readonly max: number) {}
+
+  get(key: string, make: () => V): V {
+    let value = this.values.get(key)
+    if (value === undefined) {
+      if (this.values.size >= this.max) this.values.delete(this.values.keys().next().value as string)
+      value = make()
+      this.values.set(key, value)
+    }
+    return value
+  }
+}
+
+const devices = new Interned<ClientInfo['device']>(2000)
+const places = new Interned<ClientInfo['geo']>(5000)
+const languages = new Interned<string>(500)
+const NO_GEO: ClientInfo['geo'] = Object.freeze({})
+
+function deviceOf(ua: string): ClientInfo['device'] {
+  return devices.get(ua, () => {
+    const parsed = new UAParser(ua).getResult()
+    return Object.freeze({
+      platform: devicePlatform(parsed.device.type),
+      os: parsed.os.name,
+      browser: parsed.browser.name,
+      ua,
+    })
+  })
+}
+
+function geoOf(ip: string): ClientInfo['geo'] {
+  const geo = isIP(ip) ? geoip.lookup(ip) : null
+  if (!geo || !(geo.country || geo.region || geo.city)) return NO_GEO
+  return places.get(`${geo.country}|${geo.region}|${geo.city}`, () =>
+    Object.freeze({ country: geo.country || undefined, region: geo.region || undefined, city: geo.city || undefined }),
+  )
+}
+
 export function resolveClientInfo(
   peer: string,
   headers: { forwardedFor: string; userAgent: string; acceptLanguage: string },
   trusted: BlockList,
 ): ClientInfo {
   const ip = clientIp(peer, headers.forwardedFor, trusted)
-  const geo = isIP(ip) ? geoip.lookup(ip) : null
-  const ua = headers.userAgent.slice(0, 512)
-  const parsed = new UAParser(ua).getResult()
-  return {
-    ip,
-    geo: geo ? { country: geo.country || undefined, region: geo.region || undefined, city: geo.city || undefined } : {},
-    device: {
-      platform: devicePlatform(parsed.device.type),
-      os: parsed.os.name,
-      browser: parsed.browser.name,
-      ua,
-    },
-    language: primaryLanguage(headers.acceptLanguage),
-  }
+  const tag = primaryLanguage(headers.acceptLanguage)
+  const language = tag && languages.get(tag, () => tag)
+  return { ip, geo: geoOf(ip), device: deviceOf(headers.userAgent.slice(0, 512)), language }
 }
