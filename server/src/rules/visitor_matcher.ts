@@ -85,6 +85,7 @@ interface GateState {
 const NONE: Invitation[] = []
 const NO_PREDS: readonly number[] = []
 const NO_FACTS: Facts = new Map()
+const NO_IDS: readonly string[] = []
 
 /**
  * Matches one attached visitor against a CampaignEngine, incrementally (semantics in
@@ -197,9 +198,11 @@ export class VisitorMatcher {
   }
 
   /** Ids of the campaigns eligible as of the last call (definition order), for live stats. */
-  eligibleNow(): string[] {
+  eligibleNow(): readonly string[] {
+    // Called for every visitor of the node each stats period: no allocation for the many with no episode.
+    if (!this.st || this.st.episodes.size === 0) return NO_IDS
     const ids: string[] = []
-    for (const index of [...(this.st?.episodes.keys() ?? [])].sort((a, b) => a - b)) {
+    for (const index of [...this.st.episodes.keys()].sort((a, b) => a - b)) {
       const c = this.engine.campaigns[index] as CompiledCampaign
       if (this.eligible(c)) ids.push(c.id)
     }
