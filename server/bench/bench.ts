@@ -37,6 +37,13 @@ const INVITE_AFTER_SECONDS = 2
 /** Sockets per generator process: under its own fd limit of 20,000 with room to spare. */
 const MAX_PER_GENERATOR = 9950
 
+/** BENCH_PARTS (all): the parts to run, e.g. `c` or `b,e`, for working on one figure. */
+const ALL_PARTS = ['a', 'b', 'c', 'd', 'e', 'f']
+const PARTS = new Set((process.env.BENCH_PARTS ?? ALL_PARTS.join(',')).split(',').map((p) => p.trim()))
+const unknownParts = [...PARTS].filter((p) => !ALL_PARTS.includes(p))
+if (unknownParts.length > 0)
+  throw new Error(`BENCH_PARTS: no part ${unknownParts.join(', ')} (parts: ${ALL_PARTS.join(',')})`)
+
 /** BENCH_SCALE (1) shrinks every socket count, for developing the bench on a busy machine. */
 const SCALE = Number(process.env.BENCH_SCALE ?? 1)
 const scaled = (n: number): number => Math.max(10, Math.round(n * SCALE))
@@ -58,7 +65,7 @@ const SIZES = {
   /** c: idle sockets held while RSS is read (after a warm-up batch); median of `idleRepeats`. */
   idleSockets: scaled(5000),
   idleWarmup: scaled(500),
-  idleRepeats: 3,
+  idleRepeats: 5,
   /** c2: visitors in the heap-snapshot breakdown. */
   heapVisitors: scaled(2000),
   /** d: sockets opened against one node; the node's own fd limit is 20,000. */
@@ -138,12 +145,12 @@ async function startEcho(): Promise<EchoProcess> {
   return echo
 }
 
-/** A full GC in the process whose stderr printed an inspector URL. */
-function gcThrough(stderr: () => string): () => Promise<void> {
+/** A full GC in the process whose stderr printed an inspector URL; resolves with its JS heap in use after. */
+function gcThrough(stderr: () => string): () => Promise<number> {
   return async () => {
     const url = inspectorUrl(stderr())
     if (!url) throw new Error('the server printed no inspector URL')
-    await collectGarbage(url)
+    return collectGarbage(url)
   }
 }
 
@@ -165,37 +172,48 @@ async function rules(): Promise<string> {
 
 interface IdleResult {
   bytesPerSocket: number
+  /** JS heap in use (after a full GC) per socket: the allocator-independent part of the RSS figure. */
+  heapPerSocket: number
   connected: number
 }
 
-/** RSS (after a full GC) of `pid` per socket for idle sockets (hello answered, then silence). */
-async function idleBytes(label: string, url: string, pid: number, gc: () => Promise<void>): Promise<IdleResult> {
+/** RSS and JS heap (after a full GC) of `pid` per socket for idle sockets (hello answered, then silence). */
+async function idleBytes(label: string, url: string, pid: number, gc: () => Promise<number>): Promise<IdleResult> {
   const warm = generator('events', { url, site: SITE, count: SIZES.idleWarmup, frames: 0 })
   await warm.connected()
   await warm.close()
   await sleep(2000) // linger (1 s) passes, released visitors go
   await settle(pid, { idleRate: 0.01, maxMs: 5000 })
-  await gc()
+  const heapBefore = await gc()
   const before = rssKb(pid)
   const g = generator('events', { url, site: SITE, count: SIZES.idleSockets, frames: 0 })
   const report = await g.connected<ConnectReport>()
   await sleep(1500) // deferred profile saves
   await settle(pid, { idleRate: 0.01, maxMs: 5000 })
-  await gc()
+  const heapAfter = await gc()
   const after = rssKb(pid)
   await g.close()
   const bytesPerSocket = ((after - before) * 1024) / report.connected
+  const heapPerSocket = (heapAfter - heapBefore) / report.connected
   progress(
-    `c. ${label}: ${report.connected} idle sockets, RSS ${fmt(before / 1024)} → ${fmt(after / 1024)} MiB, ${fmt(bytesPerSocket / 1024, 2)} KiB/socket`,
+    `c. ${label}: ${report.connected} idle sockets, RSS ${fmt(before / 1024)} → ${fmt(after / 1024)} MiB, ${fmt(bytesPerSocket / 1024, 2)} KiB/socket (JS heap ${fmt(heapPerSocket, 0)} B/socket)`,
   )
-  return { bytesPerSocket, connected: report.connected }
+  return { bytesPerSocket, heapPerSocket, connected: report.connected }
 }
 
-/** The run with the median bytes per socket. */
+/** The median of each figure over the runs (each taken on its own), and the RSS readings in order. */
 function median(runs: IdleResult[]): IdleResult & { spread: string } {
-  const sorted = [...runs].sort((a, b) => a.bytesPerSocket - b.bytesPerSocket)
-  const mid = sorted[Math.floor(sorted.length / 2)] as IdleResult
-  return { ...mid, spread: sorted.map((r) => fmt(r.bytesPerSocket / 1024, 2)).join(' / ') }
+  const mid = (key: 'bytesPerSocket' | 'heapPerSocket'): number =>
+    [...runs].sort((a, b) => a[key] - b[key])[Math.floor(runs.length / 2)]?.[key] ?? Number.NaN
+  return {
+    bytesPerSocket: mid('bytesPerSocket'),
+    heapPerSocket: mid('heapPerSocket'),
+    connected: Math.min(...runs.map((r) => r.connected)),
+    spread: [...runs]
+      .sort((a, b) => a.bytesPerSocket - b.bytesPerSocket)
+      .map((r) => fmt(r.bytesPerSocket / 1024, 2))
+      .join(' / '),
+  }
 }
 
 /** visitor_heap.ts in its own process (it needs --expose-gc): total and top kinds per visitor. */
@@ -420,161 +438,187 @@ function row(metric: string, measured: string, goal: string, verdict: string): s
 
 async function main(): Promise<void> {
   const began = Date.now()
-  const rulesNote = await rules()
+  const rows: string[] = []
+  if (PARTS.has('a')) rows.push(row('a. campaign matcher', await rules(), 'see its own table', '-'))
 
-  progress('starting a bare uWS echo server and a beckon node')
+  const needEcho = PARTS.has('b') || PARTS.has('c')
+  const needEdge = needEcho || PARTS.has('d') || PARTS.has('e')
+  progress(`starting ${needEcho ? 'a bare uWS echo server and ' : ''}a beckon node`)
   // The bursts of b exceed the default per-socket rate limit (20 frames/s): lifted on this node.
   const [echo, edge] = await Promise.all([
-    startEcho(),
-    startBeckon({ ...INSPECT, BECKON_EVENTS_PER_SECOND: '100000', BECKON_EVENTS_BURST: '100000' }),
+    needEcho ? startEcho() : undefined,
+    needEdge
+      ? startBeckon({ ...INSPECT, BECKON_EVENTS_PER_SECOND: '100000', BECKON_EVENTS_BURST: '100000' })
+      : undefined,
   ])
-  const { operatorToken } = await setupLoadSite({
-    base: edge.base,
-    adminToken: ADMIN_TOKEN,
-    site: SITE,
-    secret: SECRET,
-    inviteAfterSeconds: INVITE_AFTER_SECONDS,
-  })
-  const visitorUrl = `${edge.ws}/v1/visitor?site=${SITE}`
+  const { operatorToken } = edge
+    ? await setupLoadSite({
+        base: edge.base,
+        adminToken: ADMIN_TOKEN,
+        site: SITE,
+        secret: SECRET,
+        inviteAfterSeconds: INVITE_AFTER_SECONDS,
+      })
+    : { operatorToken: '' }
+  const visitorUrl = edge ? `${edge.ws}/v1/visitor?site=${SITE}` : ''
 
-  progress(
-    `c. RSS per idle socket: ${SIZES.idleSockets} sockets each, RSS read after a full GC, median of ${SIZES.idleRepeats}`,
-  )
-  const idleEchoRuns: IdleResult[] = []
-  const idleBeckonRuns: IdleResult[] = []
-  for (let i = 0; i < SIZES.idleRepeats; i++) {
-    idleEchoRuns.push(
-      await idleBytes(
-        'echo',
-        `${echo.ws}/v1/visitor?site=${SITE}`,
-        echo.pid,
-        gcThrough(() => echo.stderr),
-      ),
-    )
-    idleBeckonRuns.push(
-      await idleBytes(
-        'beckon',
-        visitorUrl,
-        pidOf(edge),
-        gcThrough(() => edge.logs.join('\n')),
-      ),
-    )
-  }
-  const idleEcho = median(idleEchoRuns)
-  const idleBeckon = median(idleBeckonRuns)
-  progress(`c2. what an idle visitor holds: heap snapshots around ${SIZES.heapVisitors} visitors`)
-  const heap = await heapBreakdown()
-
-  /** Best of `rounds` readings per server, the two servers taking turns. */
-  const compare = async (
-    name: string,
-    stream: EventStream,
-    rounds: number,
-  ): Promise<{ echo: CpuResult; beckon: CpuResult }> => {
+  if (echo && edge && PARTS.has('c')) {
     progress(
-      `b. CPU per event, ${name}: ${stream.sockets} sockets x ${stream.frames} page frames${stream.roundMs ? `, one per ${stream.roundMs} ms` : ', back to back'}, best of ${rounds}`,
+      `c. RSS per idle socket: ${SIZES.idleSockets} sockets each, RSS read after a full GC, median of ${SIZES.idleRepeats}`,
     )
-    const best = (a: CpuResult | undefined, b: CpuResult): CpuResult =>
-      a && a.microsPerEvent <= b.microsPerEvent ? a : b
-    let echoBest: CpuResult | undefined
-    let beckonBest: CpuResult | undefined
-    for (let round = 0; round < rounds; round++) {
-      echoBest = best(echoBest, await cpuPerEvent('echo', `${echo.ws}/v1/visitor?site=${SITE}`, echo.pid, stream))
-      beckonBest = best(beckonBest, await cpuPerEvent('beckon', visitorUrl, pidOf(edge), stream))
+    const idleEchoRuns: IdleResult[] = []
+    const idleBeckonRuns: IdleResult[] = []
+    for (let i = 0; i < SIZES.idleRepeats; i++) {
+      idleEchoRuns.push(
+        await idleBytes(
+          'echo',
+          `${echo.ws}/v1/visitor?site=${SITE}`,
+          echo.pid,
+          gcThrough(() => echo.stderr),
+        ),
+      )
+      idleBeckonRuns.push(
+        await idleBytes(
+          'beckon',
+          visitorUrl,
+          pidOf(edge),
+          gcThrough(() => edge.logs.join('\n')),
+        ),
+      )
     }
-    if (!echoBest || !beckonBest) throw new Error('no CPU rounds ran')
-    return { echo: echoBest, beckon: beckonBest }
+    const idleEcho = median(idleEchoRuns)
+    const idleBeckon = median(idleBeckonRuns)
+    const beckonKb = idleBeckon.bytesPerSocket / 1024
+    const extraKb = (idleBeckon.bytesPerSocket - idleEcho.bytesPerSocket) / 1024
+    rows.push(
+      row(
+        'c. RSS per idle visitor (median)',
+        `${fmt(beckonKb, 2)} KiB absolute, ${fmt(extraKb, 2)} KiB beyond bare uWS (runs: beckon ${idleBeckon.spread}, echo ${idleEcho.spread} KiB/socket; JS heap ${fmt(idleBeckon.heapPerSocket, 0)} B beckon, ${fmt(idleEcho.heapPerSocket, 0)} B echo per socket; ${idleBeckon.connected} sockets)`,
+        `<= ${GOALS.idleKiB} KiB absolute`,
+        verdict(beckonKb, GOALS.idleKiB, false, ' KiB'),
+      ),
+    )
+    progress(`c2. what an idle visitor holds: heap snapshots around ${SIZES.heapVisitors} visitors`)
+    rows.push(row('c2. what an idle visitor holds (JS heap)', await heapBreakdown(), '-', '-'))
   }
-  const paced = await compare(
-    'visitor pace',
-    { sockets: SIZES.cpuSockets, frames: SIZES.cpuFrames, roundMs: SIZES.cpuRoundMs },
-    SIZES.cpuRounds,
-  )
-  const burst = await compare(
-    'bursts',
-    { sockets: SIZES.burstSockets, frames: SIZES.burstFrames, roundMs: 0 },
-    SIZES.burstRounds,
-  )
-  echo.child.kill('SIGKILL')
 
-  progress(`d. max sockets: opening ${SIZES.maxSockets} visitor sockets to one node`)
-  const max = await maxSockets(edge)
-  await sleep(2000)
+  if (echo && edge && PARTS.has('b')) {
+    /** Best of `rounds` readings per server, the two servers taking turns. */
+    const compare = async (
+      name: string,
+      stream: EventStream,
+      rounds: number,
+    ): Promise<{ echo: CpuResult; beckon: CpuResult }> => {
+      progress(
+        `b. CPU per event, ${name}: ${stream.sockets} sockets x ${stream.frames} page frames${stream.roundMs ? `, one per ${stream.roundMs} ms` : ', back to back'}, best of ${rounds}`,
+      )
+      const best = (a: CpuResult | undefined, b: CpuResult): CpuResult =>
+        a && a.microsPerEvent <= b.microsPerEvent ? a : b
+      let echoBest: CpuResult | undefined
+      let beckonBest: CpuResult | undefined
+      for (let round = 0; round < rounds; round++) {
+        echoBest = best(echoBest, await cpuPerEvent('echo', `${echo.ws}/v1/visitor?site=${SITE}`, echo.pid, stream))
+        beckonBest = best(beckonBest, await cpuPerEvent('beckon', visitorUrl, pidOf(edge), stream))
+      }
+      if (!echoBest || !beckonBest) throw new Error('no CPU rounds ran')
+      return { echo: echoBest, beckon: beckonBest }
+    }
+    const paced = await compare(
+      'visitor pace',
+      { sockets: SIZES.cpuSockets, frames: SIZES.cpuFrames, roundMs: SIZES.cpuRoundMs },
+      SIZES.cpuRounds,
+    )
+    const burst = await compare(
+      'bursts',
+      { sockets: SIZES.burstSockets, frames: SIZES.burstFrames, roundMs: 0 },
+      SIZES.burstRounds,
+    )
+    const cpuRatio = paced.echo.microsPerEvent / paced.beckon.microsPerEvent
+    const burstRatio = burst.echo.microsPerEvent / burst.beckon.microsPerEvent
+    rows.push(
+      row(
+        'b. CPU per event, echo ÷ beckon (1 frame/s per visitor)',
+        `${fmt(cpuRatio, 2)} (echo ${fmt(paced.echo.microsPerEvent, 2)} µs, beckon ${fmt(paced.beckon.microsPerEvent, 2)} µs per page frame; ${paced.beckon.events} events at visitor pace)`,
+        `>= ${GOALS.cpuRatio}`,
+        verdict(cpuRatio, GOALS.cpuRatio, true),
+      ),
+      row(
+        'b. same, in bursts',
+        `${fmt(burstRatio, 2)} (echo ${fmt(burst.echo.microsPerEvent, 2)} µs, beckon ${fmt(burst.beckon.microsPerEvent, 2)} µs; ${burst.beckon.events} events)`,
+        `>= ${GOALS.cpuRatio}`,
+        verdict(burstRatio, GOALS.cpuRatio, true),
+      ),
+    )
+  }
+  echo?.child.kill('SIGKILL')
 
-  progress(
-    `e. invitation latency: ${SIZES.inviteVisitors} visitors on kb pages, campaign page.seconds >= ${INVITE_AFTER_SECONDS}`,
-  )
-  const invite = await inviteLatency(edge, operatorToken)
-  progress(
-    `e. ${invite.received}/${invite.expected} invitations, ${invite.missed} missed; operator snapshot of ${fmt(invite.snapshotSize, 0)} visitors in ${ms(invite.snapshot, 'p50')}`,
-  )
-  await edge.kill()
+  if (edge && PARTS.has('d')) {
+    progress(`d. max sockets: opening ${SIZES.maxSockets} visitor sockets to one node`)
+    const max = await maxSockets(edge)
+    await sleep(2000)
+    const stopReason =
+      Object.keys(max.failures).length > 0
+        ? `refused: ${Object.entries(max.failures)
+            .map(([r, n]) => `${n}x ${r}`)
+            .join(', ')}`
+        : `bench cap (server fds ${max.serverFds}/${max.serverFdLimit})`
+    rows.push(
+      row(
+        'd. max sockets per process',
+        `${max.connected} of ${SIZES.maxSockets} tried; stopped by ${stopReason}; RSS ${fmt(max.rssMiB, 0)} MiB${max.alive ? '' : '; NODE DIED'}`,
+        `fd limit ${max.serverFdLimit}`,
+        max.alive && max.connected >= SIZES.maxSockets ? 'met' : 'MISSED',
+      ),
+    )
+  }
 
-  progress(`f. cross-node: nats-server + 2 nodes, ${SIZES.chatMessages} messages each way`)
-  const chat = await crossNode()
-  progress(`f. invite ${fmt(chat.invite)} ms, ${chat.lost} lost`)
+  if (edge && PARTS.has('e')) {
+    progress(
+      `e. invitation latency: ${SIZES.inviteVisitors} visitors on kb pages, campaign page.seconds >= ${INVITE_AFTER_SECONDS}`,
+    )
+    const invite = await inviteLatency(edge, operatorToken)
+    progress(
+      `e. ${invite.received}/${invite.expected} invitations, ${invite.missed} missed; operator snapshot of ${fmt(invite.snapshotSize, 0)} visitors in ${ms(invite.snapshot, 'p50')}`,
+    )
+    rows.push(
+      row(
+        `e. invitation latency at ${fmt(invite.connected, 0)} visitors`,
+        `p50 ${ms(invite.latency, 'p50')}, p99 ${ms(invite.latency, 'p99')} (${invite.received}/${invite.expected} received, ${invite.missed} missed)`,
+        `p99 <= ${GOALS.inviteP99Ms} ms`,
+        invite.missed > 0
+          ? `MISSED ${invite.missed} INVITES`
+          : verdict(invite.latency?.p99 ?? Number.POSITIVE_INFINITY, GOALS.inviteP99Ms, false, ' ms'),
+      ),
+      row(
+        'e. operator snapshot with them online',
+        `${ms(invite.snapshot, 'p50')} for ${fmt(invite.snapshotSize, 0)} visitors`,
+        '-',
+        '-',
+      ),
+    )
+  }
+  await edge?.kill()
 
-  const cpuRatio = paced.echo.microsPerEvent / paced.beckon.microsPerEvent
-  const burstRatio = burst.echo.microsPerEvent / burst.beckon.microsPerEvent
-  const extraKb = (idleBeckon.bytesPerSocket - idleEcho.bytesPerSocket) / 1024
-  const beckonKb = idleBeckon.bytesPerSocket / 1024
-  const stopReason =
-    Object.keys(max.failures).length > 0
-      ? `refused: ${Object.entries(max.failures)
-          .map(([r, n]) => `${n}x ${r}`)
-          .join(', ')}`
-      : `bench cap (server fds ${max.serverFds}/${max.serverFdLimit})`
+  if (PARTS.has('f')) {
+    progress(`f. cross-node: nats-server + 2 nodes, ${SIZES.chatMessages} messages each way`)
+    const chat = await crossNode()
+    progress(`f. invite ${fmt(chat.invite)} ms, ${chat.lost} lost`)
+    rows.push(
+      row(
+        'f. cross-node message latency',
+        `operator→visitor p50 ${ms(chat.operatorToVisitor, 'p50')}, p99 ${ms(chat.operatorToVisitor, 'p99')}; visitor→operator p50 ${ms(chat.visitorToOperator, 'p50')}, p99 ${ms(chat.visitorToOperator, 'p99')} (${SIZES.chatMessages} each way, ${chat.lost} lost)`,
+        'one way, node A ↔ node B',
+        chat.lost === 0 ? 'measured' : `LOST (errors ${JSON.stringify(chat.errors)})`,
+      ),
+    )
+  }
+
   const lines = [
     '',
-    `beckon bench: ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${(await import('node:os')).cpus().length} cores; everything on loopback`,
+    `beckon bench: ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${(await import('node:os')).cpus().length} cores; everything on loopback${PARTS.size < ALL_PARTS.length ? `; parts ${[...PARTS].join(',')} only` : ''}`,
     row('metric', 'measured', 'goal', 'verdict'),
     row('---', '---', '---', '---'),
-    row('a. campaign matcher', rulesNote, 'see its own table', '-'),
-    row(
-      'b. CPU per event, echo ÷ beckon (1 frame/s per visitor)',
-      `${fmt(cpuRatio, 2)} (echo ${fmt(paced.echo.microsPerEvent, 2)} µs, beckon ${fmt(paced.beckon.microsPerEvent, 2)} µs per page frame; ${paced.beckon.events} events at visitor pace)`,
-      `>= ${GOALS.cpuRatio}`,
-      verdict(cpuRatio, GOALS.cpuRatio, true),
-    ),
-    row(
-      'b. same, in bursts',
-      `${fmt(burstRatio, 2)} (echo ${fmt(burst.echo.microsPerEvent, 2)} µs, beckon ${fmt(burst.beckon.microsPerEvent, 2)} µs; ${burst.beckon.events} events)`,
-      `>= ${GOALS.cpuRatio}`,
-      verdict(burstRatio, GOALS.cpuRatio, true),
-    ),
-    row(
-      'c. RSS per idle visitor (median)',
-      `${fmt(beckonKb, 2)} KiB absolute, ${fmt(extraKb, 2)} KiB beyond bare uWS (runs: beckon ${idleBeckon.spread}, echo ${idleEcho.spread} KiB/socket; ${idleBeckon.connected} sockets)`,
-      `<= ${GOALS.idleKiB} KiB absolute`,
-      verdict(beckonKb, GOALS.idleKiB, false, ' KiB'),
-    ),
-    row('c2. what an idle visitor holds (JS heap)', heap, '-', '-'),
-    row(
-      'd. max sockets per process',
-      `${max.connected} of ${SIZES.maxSockets} tried; stopped by ${stopReason}; RSS ${fmt(max.rssMiB, 0)} MiB${max.alive ? '' : '; NODE DIED'}`,
-      `fd limit ${max.serverFdLimit}`,
-      max.alive && max.connected >= SIZES.maxSockets ? 'met' : 'MISSED',
-    ),
-    row(
-      `e. invitation latency at ${fmt(invite.connected, 0)} visitors`,
-      `p50 ${ms(invite.latency, 'p50')}, p99 ${ms(invite.latency, 'p99')} (${invite.received}/${invite.expected} received, ${invite.missed} missed)`,
-      `p99 <= ${GOALS.inviteP99Ms} ms`,
-      invite.missed > 0
-        ? `MISSED ${invite.missed} INVITES`
-        : verdict(invite.latency?.p99 ?? Number.POSITIVE_INFINITY, GOALS.inviteP99Ms, false, ' ms'),
-    ),
-    row(
-      'e. operator snapshot with them online',
-      `${ms(invite.snapshot, 'p50')} for ${fmt(invite.snapshotSize, 0)} visitors`,
-      '-',
-      '-',
-    ),
-    row(
-      'f. cross-node message latency',
-      `operator→visitor p50 ${ms(chat.operatorToVisitor, 'p50')}, p99 ${ms(chat.operatorToVisitor, 'p99')}; visitor→operator p50 ${ms(chat.visitorToOperator, 'p50')}, p99 ${ms(chat.visitorToOperator, 'p99')} (${SIZES.chatMessages} each way, ${chat.lost} lost)`,
-      'one way, node A ↔ node B',
-      chat.lost === 0 ? 'measured' : `LOST (errors ${JSON.stringify(chat.errors)})`,
-    ),
+    ...rows,
     '',
     `(${fmt((Date.now() - began) / 1000, 0)} s; bench nodes: BECKON_MAX_CONNECTIONS_PER_IP and BECKON_NEW_VISITORS_PER_IP_PER_MINUTE lifted, BECKON_LINGER_SECONDS=1; the single node's per-socket rate limit lifted for the bursts; other limits default)`,
   ]

@@ -1,5 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
+type FrameCounts = Map<string, { labels: { role: string; type: string }; n: number }>
+
 /** The node's Prometheus metrics; one registry per node so several nodes can share a process in tests. */
 export class Metrics {
   readonly registry = new Registry()
@@ -14,17 +16,19 @@ export class Metrics {
     help: 'Visitors with at least one tab on this node',
     registers: [this.registry],
   })
-  readonly framesIn = new Counter({
+  readonly framesIn: Counter<'role' | 'type'> = new Counter({
     name: 'beckon_frames_in_total',
     help: 'Frames received by role and type',
     labelNames: ['role', 'type'] as const,
     registers: [this.registry],
+    collect: () => this.collectFrames(this.framesIn, this.frameCounts.in),
   })
-  readonly framesOut = new Counter({
+  readonly framesOut: Counter<'role' | 'type'> = new Counter({
     name: 'beckon_frames_out_total',
     help: 'Frames sent by role and type',
     labelNames: ['role', 'type'] as const,
     registers: [this.registry],
+    collect: () => this.collectFrames(this.framesOut, this.frameCounts.out),
   })
   readonly errors = new Counter({
     name: 'beckon_error_frames_total',
@@ -73,17 +77,25 @@ export class Metrics {
     registers: [this.registry],
   })
 
-  private readonly frameCounters = new Map<string, { inc(): void }>()
+  /**
+   * Frames counted here (direction → role → type) and handed to prom-client at each scrape:
+   * its inc() hashes the labels on every call, a cost paid twice per event on the hot path.
+   */
+  private readonly frameCounts = { in: new Map<string, FrameCounts>(), out: new Map<string, FrameCounts>() }
 
-  /** Counts a frame; children are cached since label lookup costs more than the increment (hot path). */
+  /** Counts a frame. */
   frame(direction: 'in' | 'out', role: string, type: string): void {
-    const key = `${direction}.${role}.${type}`
-    let counter = this.frameCounters.get(key)
-    if (!counter) {
-      counter = (direction === 'in' ? this.framesIn : this.framesOut).labels({ role, type })
-      this.frameCounters.set(key, counter)
-    }
-    counter.inc()
+    const byRole = this.frameCounts[direction]
+    let byType = byRole.get(role)
+    if (!byType) byRole.set(role, (byType = new Map()))
+    const count = byType.get(type)
+    if (count) count.n += 1
+    else byType.set(type, { labels: { role, type }, n: 1 })
+  }
+
+  private collectFrames(counter: Counter<'role' | 'type'>, counts: Map<string, FrameCounts>): void {
+    counter.reset()
+    for (const byType of counts.values()) for (const { labels, n } of byType.values()) counter.inc(labels, n)
   }
 
   constructor(nodeId: string) {

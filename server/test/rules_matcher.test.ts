@@ -7,7 +7,11 @@ import { ScheduleWindow } from '../src/rules/schedule_window.js'
 type Fact = FactValue | Clock
 const T = Date.UTC(2025, 2, 24, 12, 0, 0) // Monday 2025-03-24 12:00Z
 
-const memory = (): CampaignMemory => ({ firedEver: new Set(), firedThisVisit: new Set(), lastFiredAt: new Map() })
+const memory = () => ({
+  firedEver: new Set<string>(),
+  firedThisVisit: new Set<string>(),
+  lastFiredAt: new Map<string, number>(),
+})
 const facts = (entries: Record<string, Fact>) => new Map(Object.entries(entries))
 const def = (id: string, extra: Record<string, unknown> = {}): Campaign =>
   parseCampaign({ id, message: { text: `from ${id}` }, ...extra })

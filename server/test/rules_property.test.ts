@@ -13,7 +13,7 @@ import {
   type LeafCondition,
   type Schedule,
 } from '../src/rules/campaign.js'
-import { CampaignEngine, type CampaignMemory } from '../src/rules/campaign_engine.js'
+import { CampaignEngine } from '../src/rules/campaign_engine.js'
 import type { Clock, FactValue, Scalar } from '../src/rules/facts.js'
 import { fieldSpec } from '../src/rules/fields.js'
 import { mulberry32, pick, type Rand } from './support/random.js'
@@ -267,7 +267,11 @@ function naiveOpen(s: Schedule | undefined, now: number): boolean {
 
 class Reference {
   readonly facts = new Map<string, Fact>()
-  readonly memory: CampaignMemory = { firedEver: new Set(), firedThisVisit: new Set(), lastFiredAt: new Map() }
+  readonly memory = {
+    firedEver: new Set<string>(),
+    firedThisVisit: new Set<string>(),
+    lastFiredAt: new Map<string, number>(),
+  }
   private readonly firedInEpisode = new Set<string>()
   slot = false
   private readonly enabled: Campaign[]
@@ -328,7 +332,11 @@ t.test('the incremental matcher agrees with full re-evaluation', async (t) => {
     const defs = campaigns(r, 30, start)
     const engine = CampaignEngine.compile(defs)
     const ref = new Reference(defs)
-    const memory: CampaignMemory = { firedEver: new Set(), firedThisVisit: new Set(), lastFiredAt: new Map() }
+    const memory = {
+      firedEver: new Set<string>(),
+      firedThisVisit: new Set<string>(),
+      lastFiredAt: new Map<string, number>(),
+    }
     const initial = new Map<string, Fact>()
     for (const field of FIELDS) if (r() < 0.6) initial.set(field, factValue(r, field, start))
     for (const [k, v] of initial) ref.facts.set(k, v)

@@ -8,7 +8,7 @@ import { TestClient } from './support/test_client.js'
 const IPHONE_UA =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1'
 
-function facts(n: TestNode, visitor: string): Map<string, unknown> {
+function facts(n: TestNode, visitor: string): ReadonlyMap<string, unknown> {
   const live = n.node.hub.get('shop', visitor)
   if (!live) throw new Error(`visitor ${visitor} not live`)
   return live.facts

@@ -1,5 +1,5 @@
 import type { Campaign } from './campaign.js'
-import { CompiledCampaign, normalize, type Leaf, type Norm } from './compiled_campaign.js'
+import { CompiledCampaign, normalize, type Leaf, type Norm, type NormLookup } from './compiled_campaign.js'
 import type { Facts } from './facts.js'
 import { FieldIndex } from './field_index.js'
 import { fieldSpec } from './fields.js'
@@ -11,12 +11,12 @@ export type { CampaignMemory, Invitation } from './visitor_matcher.js'
 /** Why a campaign whose `when` holds does not fire for a visitor now (preview `heldBy`). */
 export type HeldReason = 'disabled' | 'audience' | 'team' | 'schedule' | 'frequency' | 'cooldown' | 'showing' | 'widget'
 
-const lookupIn =
-  (facts: Facts) =>
-  (field: string): Norm | undefined => {
+const lookupIn = (facts: Facts): NormLookup => ({
+  get(field: string): Norm | undefined {
     const spec = fieldSpec(field)
     return spec && normalize(spec, facts.get(field))
-  }
+  },
+})
 
 /**
  * A site's campaigns compiled for incremental matching. Immutable: recompile when a campaign
@@ -141,10 +141,10 @@ export class CampaignEngine {
   static heldBy(campaign: Campaign, facts: Facts, now: number, memory?: CampaignMemory): HeldReason[] {
     const c = new CompiledCampaign(campaign, 0)
     const lookup = lookupIn(facts)
-    const authenticated = lookup('user.authenticated') === true
+    const authenticated = lookup.get('user.authenticated') === true
     const held: HeldReason[] = []
     if (!campaign.enabled) held.push('disabled')
-    const teamOnline = lookup('team.online') === true
+    const teamOnline = lookup.get('team.online') === true
     // admits() checks audience and team together: vary one to tell which holds it back.
     if (!c.admits(authenticated, campaign.team !== 'offline')) held.push('audience')
     if (!c.admits(campaign.audience === 'users', teamOnline)) held.push('team')

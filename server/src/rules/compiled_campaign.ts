@@ -175,7 +175,10 @@ export function holds(leaf: Leaf, v: Norm | undefined, now: number): boolean {
 type Node = { kind: 'leaf'; leaf: number } | { kind: 'all' | 'any'; children: Node[] } | { kind: 'not'; child: Node }
 
 /** Looks up a normalized fact by field name. */
-export type NormLookup = (field: string) => Norm | undefined
+/** Normalized facts by field (a Map of them will do). */
+export interface NormLookup {
+  get(field: string): Norm | undefined
+}
 
 /**
  * One campaign compiled for matching: leaves numbered in definition order, the condition
@@ -288,7 +291,7 @@ export class CompiledCampaign {
   fill(truth: Uint8Array, facts: NormLookup, now: number): void {
     for (let i = 0; i < this.leaves.length; i++) {
       const leaf = this.leaves[i] as Leaf
-      truth[i] = holds(leaf, facts(leaf.field), now) ? 1 : 0
+      truth[i] = holds(leaf, facts.get(leaf.field), now) ? 1 : 0
     }
   }
 
@@ -297,7 +300,7 @@ export class CompiledCampaign {
     let next = Infinity
     for (const i of this.clockLeaves) {
       const leaf = this.leaves[i] as Leaf
-      const v = facts(leaf.field)
+      const v = facts.get(leaf.field)
       if (!isClock(v)) continue
       const at = v.since + leaf.reachMs
       if (at > now && at < next) next = at

@@ -13,9 +13,21 @@ import { renderTemplate } from './template.js'
  * adds to all three when a campaign fires.
  */
 export interface CampaignMemory {
-  firedEver: Set<string>
-  firedThisVisit: Set<string>
-  lastFiredAt: Map<string, number>
+  firedEver: IdSet
+  firedThisVisit: IdSet
+  lastFiredAt: FiredTimes
+}
+
+/** What the matcher uses of a set of campaign ids (a Set will do). */
+export interface IdSet {
+  has(id: string): boolean
+  add(id: string): unknown
+}
+
+/** What the matcher uses of campaign id → last fired (epoch ms) (a Map will do). */
+export interface FiredTimes {
+  get(id: string): number | undefined
+  set(id: string, at: number): unknown
 }
 
 /** A campaign invitation to show, message rendered for the visitor (plain text). */
@@ -72,6 +84,8 @@ interface GateState {
 
 const NONE: Invitation[] = []
 const NO_PREDS: readonly number[] = []
+const NO_FACTS: Facts = new Map()
+const NO_IDS: readonly string[] = []
 
 /**
  * Matches one attached visitor against a CampaignEngine, incrementally (semantics in
@@ -92,7 +106,8 @@ export class VisitorMatcher {
   nextWakeAt: number | undefined
   private now: number
   private slotTaken = false
-  private readonly raw = new Map<string, FactValue | Clock>()
+  /** Made when a printed field is first set (most sites' templates print none). */
+  private raw: Map<string, FactValue | Clock> | undefined
   private readonly norm = new Map<string, Norm>()
   /** Made when a gate predicate first holds: a visitor no campaign concerns keeps none. */
   private st: MatchState | undefined
@@ -102,7 +117,6 @@ export class VisitorMatcher {
   private readonly changed: string[]
   private readonly falls: number[]
   private readonly found: number[]
-  private readonly lookup = (field: string) => this.norm.get(field)
 
   /** Use CampaignEngine.attach(). */
   constructor(
@@ -184,9 +198,11 @@ export class VisitorMatcher {
   }
 
   /** Ids of the campaigns eligible as of the last call (definition order), for live stats. */
-  eligibleNow(): string[] {
+  eligibleNow(): readonly string[] {
+    // Called for every visitor of the node each stats period: no allocation for the many with no episode.
+    if (!this.st || this.st.episodes.size === 0) return NO_IDS
     const ids: string[] = []
-    for (const index of [...(this.st?.episodes.keys() ?? [])].sort((a, b) => a - b)) {
+    for (const index of [...this.st.episodes.keys()].sort((a, b) => a - b)) {
       const c = this.engine.campaigns[index] as CompiledCampaign
       if (this.eligible(c)) ids.push(c.id)
     }
@@ -211,10 +227,10 @@ export class VisitorMatcher {
       if (!spec) continue
       const v = normalize(spec, value)
       if (v === undefined) {
-        if (printed) this.raw.delete(field)
+        if (printed) this.raw?.delete(field)
         if (!this.norm.delete(field)) continue
       } else {
-        if (printed) this.raw.set(field, value as FactValue | Clock)
+        if (printed) (this.raw ??= new Map()).set(field, value as FactValue | Clock)
         if (sameNorm(this.norm.get(field), v)) continue
         this.norm.set(field, v)
       }
@@ -364,9 +380,9 @@ export class VisitorMatcher {
       if (this.st?.active.get(a.campaign.index) !== a) continue
       if (a.fresh) {
         a.fresh = false
-        a.campaign.fill(a.truth, this.lookup, this.now)
+        a.campaign.fill(a.truth, this.norm, this.now)
       }
-      if (a.campaign.clockLeaves.length > 0) a.nextClock = a.campaign.nextClockChange(this.lookup, this.now)
+      if (a.campaign.clockLeaves.length > 0) a.nextClock = a.campaign.nextClockChange(this.norm, this.now)
       const root = a.campaign.evaluate(a.truth)
       if (root === a.root) continue
       a.root = root
@@ -422,12 +438,12 @@ export class VisitorMatcher {
     const m = c.message
     const invitation: Invitation = {
       campaign: c.id,
-      text: renderTemplate(m.text, this.raw, this.now),
+      text: renderTemplate(m.text, this.raw ?? NO_FACTS, this.now),
       startChat: m.startChat,
       priority: c.priority,
       limited: c.frequency !== 'every_time' || c.cooldownMs > 0,
     }
-    const followUp = m.followUp && renderTemplate(m.followUp, this.raw, this.now)
+    const followUp = m.followUp && renderTemplate(m.followUp, this.raw ?? NO_FACTS, this.now)
     if (followUp) invitation.followUp = followUp
     if (m.collect && m.collect.length > 0) invitation.collect = [...m.collect]
     return [invitation]

@@ -50,38 +50,59 @@ export function primaryLanguage(acceptLanguage: string): string | undefined {
   return tag && /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(tag) ? tag : undefined
 }
 
-type ParsedDevice = Omit<ClientInfo['device'], 'ua'>
-
-/** Distinct User-Agent strings whose parse is kept (a site's traffic repeats a few hundred). */
-const UA_CACHE_ENTRIES = 1024
-
 /**
- * ua-parser-js runs a few hundred regexes per string (about 0.2 ms, most of an upgrade's CPU);
- * real traffic repeats the same strings, so parses are kept, least recently used evicted.
+ * Values many visitors share (the same browser, city or language), kept once: each visitor's
+ * ClientInfo points at the shared, frozen copy instead of holding its own, and a user agent
+ * is parsed once, not on every connection. Bounded: past `max` keys the oldest is dropped
+ * (visitors holding it keep their copy).
  */
-const parsedAgents = new Map<string, ParsedDevice>()
+class Interned<V> {
+  private readonly values = new Map<string, V>()
 
-/** The device a User-Agent names, parsed once per distinct string while it stays in use. */
-export function parseUserAgent(ua: string): ParsedDevice {
-  const cached = parsedAgents.get(ua)
-  if (cached) {
-    parsedAgents.delete(ua) // re-inserted: Map order is recency
-    parsedAgents.set(ua, cached)
-    return cached
+  constructor(private readonly max: number) {}
+
+  get(key: string, make: () => V): V {
+    let value = this.values.get(key)
+    if (value === undefined) {
+      if (this.values.size >= this.max) this.values.delete(this.values.keys().next().value as string)
+      value = make()
+      this.values.set(key, value)
+    }
+    return value
   }
-  const parsed = new UAParser(ua).getResult()
-  const device: ParsedDevice = {
-    platform: devicePlatform(parsed.device.type),
-    os: parsed.os.name,
-    browser: parsed.browser.name,
+
+  get size(): number {
+    return this.values.size
   }
-  parsedAgents.set(ua, device)
-  if (parsedAgents.size > UA_CACHE_ENTRIES) parsedAgents.delete(parsedAgents.keys().next().value as string)
-  return device
 }
 
-/** How many parses are kept (tests: the cache stays bounded). */
-export const parsedAgentCount = (): number => parsedAgents.size
+const devices = new Interned<ClientInfo['device']>(2000)
+const places = new Interned<ClientInfo['geo']>(5000)
+const languages = new Interned<string>(500)
+const NO_GEO: ClientInfo['geo'] = Object.freeze({})
+
+/** How many parsed User-Agents are kept (tests: the cache stays bounded). */
+export const parsedAgentCount = (): number => devices.size
+
+function deviceOf(ua: string): ClientInfo['device'] {
+  return devices.get(ua, () => {
+    const parsed = new UAParser(ua).getResult()
+    return Object.freeze({
+      platform: devicePlatform(parsed.device.type),
+      os: parsed.os.name,
+      browser: parsed.browser.name,
+      ua,
+    })
+  })
+}
+
+function geoOf(ip: string): ClientInfo['geo'] {
+  const geo = isIP(ip) ? geoip.lookup(ip) : null
+  if (!geo || !(geo.country || geo.region || geo.city)) return NO_GEO
+  return places.get(`${geo.country}|${geo.region}|${geo.city}`, () =>
+    Object.freeze({ country: geo.country || undefined, region: geo.region || undefined, city: geo.city || undefined }),
+  )
+}
 
 export function resolveClientInfo(
   peer: string,
@@ -89,12 +110,7 @@ export function resolveClientInfo(
   trusted: BlockList,
 ): ClientInfo {
   const ip = clientIp(peer, headers.forwardedFor, trusted)
-  const geo = isIP(ip) ? geoip.lookup(ip) : null
-  const ua = headers.userAgent.slice(0, 512)
-  return {
-    ip,
-    geo: geo ? { country: geo.country || undefined, region: geo.region || undefined, city: geo.city || undefined } : {},
-    device: { ...parseUserAgent(ua), ua },
-    language: primaryLanguage(headers.acceptLanguage),
-  }
+  const tag = primaryLanguage(headers.acceptLanguage)
+  const language = tag && languages.get(tag, () => tag)
+  return { ip, geo: geoOf(ip), device: deviceOf(headers.userAgent.slice(0, 512)), language }
 }

@@ -8,9 +8,10 @@ import {
   type VisitorSummary,
 } from '../../../shared/src/protocol.js'
 import type { Limits } from '../config.js'
+import { FactTable } from '../rules/fact_table.js'
 import type { Clock, FactValue } from '../rules/facts.js'
 import type { ClientInfo } from './client_info.js'
-import type { VisitRecord, VisitorProfile } from './visitor_profile.js'
+import { EMPTY_RECORD, recordWith, type VisitRecord, type VisitorProfile } from './visitor_profile.js'
 
 /** Where a visitor's frames go: one open socket (tab). */
 export interface TabSink {
@@ -65,21 +66,26 @@ export function pageKey(url: string): string {
   return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36)
 }
 
-export function utmOf(url: string): Partial<Record<(typeof UTM_KEYS)[number], string>> {
-  const utm: Partial<Record<(typeof UTM_KEYS)[number], string>> = {}
+type Utm = Partial<Record<(typeof UTM_KEYS)[number], string>>
+
+/** What most visits carry: one frozen object, not an empty one per visitor. */
+const NO_UTM: Utm = Object.freeze({})
+
+export function utmOf(url: string): Utm {
   // Most page views carry no UTM parameters: skip parsing the URL for them.
-  if (!url.includes('utm_')) return utm
+  if (!url.includes('utm_')) return NO_UTM
   let params: URLSearchParams
   try {
     params = new URL(url).searchParams
   } catch {
-    return utm
+    return NO_UTM
   }
+  const utm: Utm = {}
   for (const key of UTM_KEYS) {
     const value = params.get(`utm_${key}`)
     if (value) utm[key] = value.slice(0, 256)
   }
-  return utm
+  return Object.keys(utm).length > 0 ? utm : NO_UTM
 }
 
 function contextFact(value: unknown): FactValue {
@@ -103,7 +109,7 @@ export class LiveVisitor {
   ephemeral = false
   readonly tabs = new Map<number, Tab>()
   /** Present facts by field; an absent one has no entry. */
-  readonly facts = new Map<string, Fact>()
+  readonly facts = new FactTable()
   /** Facts changed since takeChanges(); made on the first change (idle visitors hold none). */
   private changes: Map<string, Fact> | undefined
   widgetOpen = false
@@ -173,7 +179,7 @@ export class LiveVisitor {
       source: page.url,
       utm: utmOf(page.url),
       urlViews: new Map(),
-      context: Object.create(null),
+      context: EMPTY_RECORD,
       firedThisVisit: [],
       invitationsSent: 0,
     }
@@ -222,7 +228,16 @@ export class LiveVisitor {
   }
 
   addTab(added: Omit<Tab, 'key'>, countView: boolean): void {
-    const tab: Tab = { ...added, key: pageKey(added.page.url) }
+    // Spelled out: a spread plus a key gives every tab object a hidden class of its own (~260 B).
+    const tab: Tab = {
+      id: added.id,
+      sink: added.sink,
+      page: added.page,
+      key: pageKey(added.page.url),
+      pageSince: added.pageSince,
+      client: added.client,
+      widget: added.widget,
+    }
     this.tabs.set(tab.id, tab)
     if (countView) this.countView(tab.key, tab)
     this.syncClient(tab.client)
@@ -354,7 +369,7 @@ export class LiveVisitor {
     if (campaign === undefined) return
     if (!this.profile.firedEver.includes(campaign)) this.profile.firedEver.push(campaign)
     if (!visit.firedThisVisit.includes(campaign)) visit.firedThisVisit.push(campaign)
-    this.profile.lastFiredAt[campaign] = now
+    this.profile.lastFiredAt = recordWith(this.profile.lastFiredAt, campaign, now)
   }
 
   /** A conversation of this visitor changed state; closing one adds to `chat.history`. */

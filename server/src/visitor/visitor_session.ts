@@ -37,17 +37,20 @@ export interface VisitorRouter {
 
 const HELLO_TIMEOUT = { code: CLOSE_CODE.helloTimeout, reason: 'no hello in time' }
 
-type State =
-  | { name: 'awaiting_hello' }
-  | { name: 'attaching'; queue: unknown[]; outbox: ServerToVisitorFrame[] }
-  | { name: 'attached'; link: TabLink }
+/** While the visitor's profile loads: frames from the tab, and frames for it other than `welcome`. */
+interface Attaching {
+  queue: unknown[]
+  outbox: ServerToVisitorFrame[]
+}
 
 /**
  * One widget socket (a tab). The first frame must be `hello`; frames that arrive while the
  * visitor's profile loads are queued and applied, in order, right after `welcome`.
  */
 export class VisitorSession extends SocketSession implements TabSink {
-  private state: State
+  /** Set from `hello` until attached (awaiting hello: neither this nor `link`). */
+  private attaching: Attaching | undefined
+  private link: TabLink | undefined
   protected get firstFrameTimeout() {
     return HELLO_TIMEOUT
   }
@@ -63,26 +66,25 @@ export class VisitorSession extends SocketSession implements TabSink {
     private readonly log: Logger,
   ) {
     super('visitor', client.ip, codec, config.limits, metrics)
-    this.state = { name: 'awaiting_hello' }
   }
 
   /** Frames for the visitor that are ready before `welcome` went out wait behind it. */
   override send(frame: ServerToVisitorFrame): void {
-    if (this.state.name === 'attaching' && frame.t !== 'welcome' && frame.t !== 'error') this.state.outbox.push(frame)
+    if (this.attaching && frame.t !== 'welcome' && frame.t !== 'error') this.attaching.outbox.push(frame)
     else super.send(frame)
   }
 
   protected onFrame(input: unknown): void {
-    const state = this.state
-    if (state.name === 'attaching') {
-      // Bounded by the rate limiter's burst: a client cannot queue more than that before welcome.
-      state.queue.push(input)
-      return
-    }
-    if (state.name === 'awaiting_hello') {
+    const link = this.link
+    if (!link) {
+      if (this.attaching) {
+        // Bounded by the rate limiter's burst: a client cannot queue more than that before welcome.
+        this.attaching.queue.push(input)
+        return
+      }
       const hello = this.firstFrame(this.parser.parseVisitorFrame, input, 'hello')
       if (!hello) return
-      this.state = { name: 'attaching', queue: [], outbox: [] }
+      this.attaching = { queue: [], outbox: [] }
       void this.hello(hello)
       return
     }
@@ -91,7 +93,7 @@ export class VisitorSession extends SocketSession implements TabSink {
     if (frame.t === 'hello') throw new FrameError(ERROR_CODE.badFrame, 'hello was already received', 'hello')
     // Throttled here, where the socket is, so excess never crosses the bus to the owner.
     if (frame.t === 'typing' && !this.typingAllowed()) return
-    state.link.frame(frame)
+    link.frame(frame)
   }
 
   private async hello(hello: HelloFrame): Promise<void> {
@@ -118,8 +120,9 @@ export class VisitorSession extends SocketSession implements TabSink {
       link.detach()
       return
     }
-    const { queue, outbox } = this.state.name === 'attaching' ? this.state : { queue: [], outbox: [] }
-    this.state = { name: 'attached', link }
+    const { queue, outbox } = this.attaching ?? { queue: [], outbox: [] }
+    this.attaching = undefined
+    this.link = link
     for (const frame of outbox) this.send(frame)
     for (const input of queue) {
       if (this.closed) return
@@ -132,6 +135,6 @@ export class VisitorSession extends SocketSession implements TabSink {
   }
 
   protected onClose(): void {
-    if (this.state.name === 'attached') this.state.link.detach()
+    this.link?.detach()
   }
 }
