@@ -36,7 +36,7 @@ t.test('operator settings and transfer in the console, in a real browser against
     t.equal(await page.getByTestId('settings-max-chats').inputValue(), '5', 'the node’s default')
     await page.getByTestId('settings-name').fill('Anna Berg')
     await page.getByTestId('settings-avatar').fill('javascript:alert(1)')
-    await page.getByTestId('settings-save').click()
+    await page.getByTestId('operator-settings-save').click()
     t.match(
       await page.getByTestId('settings-error-avatar').textContent(),
       /https:\/\/ URL or a site-relative/,
@@ -45,7 +45,7 @@ t.test('operator settings and transfer in the console, in a real browser against
     await page.getByTestId('settings-avatar').fill('')
     await page.getByTestId('settings-max-chats').fill('2')
     await page.getByTestId('settings-auto-accept').check()
-    await page.getByTestId('settings-save').click()
+    await page.getByTestId('operator-settings-save').click()
     await page.getByTestId('settings-status').filter({ hasText: 'Saved.' }).waitFor()
     t.equal(await dialog.getByTestId('operator-avatar').textContent(), 'AB', 'no avatar: initials')
     await screenshot(page, 'operator-settings-1024', { fullPage: false })

@@ -335,7 +335,7 @@ export class ChatService {
         accepted: true,
         declined: [],
         createdAt: now,
-        invitation: { text: frame.text, at: now, operator: op.id },
+        // No `invitation`: its text is the thread's first operator message (appended below).
         ...knownAs(this.hub.get(op.site, frame.visitor)?.profile ?? summary),
       }
       if (

@@ -28,8 +28,8 @@ function typing(target: EventTarget | null): boolean {
 
 /**
  * Runs the shortcut for a keydown on the live view, if it is one; true when handled. Keys
- * with Ctrl, Alt or Meta belong to the browser, and keys typed into a field to the field
- * (Esc there only leaves the field).
+ * with Ctrl, Alt or Meta belong to the browser, keys in a dialog to the dialog, and keys typed
+ * into a field to the field (Esc there only leaves the field).
  */
 export function runShortcut(
   event: KeyboardEvent,
@@ -37,6 +37,8 @@ export function runShortcut(
   help: { toggle(): void; hide(): void },
 ): boolean {
   if (event.ctrlKey || event.altKey || event.metaKey || event.isComposing) return false
+  // An open dialog owns the keys (Esc closes it), wherever the focus is.
+  if (document.querySelector('dialog[open]') !== null) return false
   if (typing(event.target)) {
     if (event.key !== 'Escape' || !(event.target instanceof HTMLElement)) return false
     event.target.blur()

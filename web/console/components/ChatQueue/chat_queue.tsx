@@ -99,12 +99,15 @@ export function ChatQueue() {
           </button>
         ))}
       </div>
-      <ul class="conversations" data-testid="conversations" role="tabpanel" aria-label={QUEUE_LABELS[queue]}>
-        {list.length === 0 && <li class="placeholder">{EMPTY[queue]}</li>}
-        {list.map((c) => (
-          <Row key={c.id} c={c} queue={queue} />
-        ))}
-      </ul>
+      {/* The tab panel wraps the list: a role on the <ul> itself would take away its list semantics. */}
+      <div class="queue-panel" role="tabpanel" aria-label={QUEUE_LABELS[queue]}>
+        <ul class="conversations" data-testid="conversations">
+          {list.length === 0 && <li class="placeholder">{EMPTY[queue]}</li>}
+          {list.map((c) => (
+            <Row key={c.id} c={c} queue={queue} />
+          ))}
+        </ul>
+      </div>
     </div>
   )
 }

@@ -149,7 +149,12 @@ export function OperatorSettings() {
           <button type="button" data-testid="settings-close" onClick={() => (store.settingsOpen.value = false)}>
             Close
           </button>
-          <button type="submit" class="primary" data-testid="settings-save" disabled={!own || save.state === 'saving'}>
+          <button
+            type="submit"
+            class="primary"
+            data-testid="operator-settings-save"
+            disabled={!own || save.state === 'saving'}
+          >
             Save
           </button>
         </div>

@@ -80,18 +80,18 @@ function VisitorRow({ v, index, now, selected }: { v: VisitorSummary; index: num
       <td class="num" data-testid="time-on-page">
         {duration(now - v.pageSince)}
       </td>
-      <td class="num">
+      <td class="num" title={`visit ${v.visits}, ${v.visits > 1 ? 'returning' : 'new'}`}>
         {`#${v.visits}`}
         <Sub text={v.visits > 1 ? 'returning' : 'new'} />
       </td>
       <td class="num" data-testid="visitor-pages">
         {String(v.pageViews)}
       </td>
-      <td>
+      <td title={joined([v.geo.city, v.geo.region, v.geo.country], ', ')}>
         {v.geo.country ?? '—'}
         {v.geo.city && <Sub text={v.geo.city} />}
       </td>
-      <td>
+      <td title={joined([v.device.os, v.device.browser, v.device.platform], ' · ')}>
         {joined([v.device.os, v.device.browser], ' · ')}
         <Sub text={v.device.platform} />
       </td>
