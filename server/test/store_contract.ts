@@ -295,6 +295,20 @@ export function storeContract(t: Test, name: string, factory: () => Promise<Stor
     t.pass('deleting a missing log is fine')
   })
 
+  check('a read racing with deleteLog returns what was there or nothing, never hangs', async (t, { store }) => {
+    for (let round = 0; round < 6; round++) {
+      const log = `race.${round}`
+      await store.append(log, 'gone soon')
+      const reads = Array.from({ length: 5 }, () => store.read(log, 0))
+      await store.deleteLog(log)
+      const results = await Promise.all(reads)
+      t.ok(
+        results.every((r) => r.length === 0 || (r.length === 1 && r[0]?.value === 'gone soon')),
+        `round ${round}`,
+      )
+    }
+  })
+
   check('bytes() measures the stored data', async (t, { store }) => {
     const before = await store.bytes()
     t.ok(Number.isSafeInteger(before) && before >= 0)

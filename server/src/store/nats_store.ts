@@ -49,6 +49,8 @@ const MAX_ATTEMPTS = 50
 const MAX_BACKOFF_MS = 50
 /** Messages pulled per batch when reading a log. */
 const READ_BATCH = 256
+/** How long one read batch waits for records that the stream said are there (expired meanwhile). */
+const READ_WAIT_MS = 1_000
 
 const PREFIX = /^[A-Za-z0-9_-]+$/
 
@@ -288,11 +290,20 @@ export class NatsStore implements Store {
     })
     const records: Array<LogRecord<T>> = []
     try {
-      const messages = await consumer.consume({ max_messages: Math.min(READ_BATCH, lastSeq) })
-      for await (const m of messages) {
-        const seq = logSeqOf(m.headers)
-        if (seq > afterSeq) records.push({ seq, value: decodeValue(m.data) as T })
-        if (seq >= lastSeq) break
+      // Batches that end on their own, not an endless consume(): records can expire or be purged
+      // between `last` above and now, and a reader waiting for `lastSeq` would then wait forever.
+      let reached = false
+      for (let received = READ_BATCH; !reached && received === READ_BATCH; ) {
+        received = 0
+        for await (const m of await consumer.fetch({ max_messages: READ_BATCH, expires: READ_WAIT_MS })) {
+          received++
+          const seq = logSeqOf(m.headers)
+          if (seq > afterSeq) records.push({ seq, value: decodeValue(m.data) as T })
+          if (seq >= lastSeq) {
+            reached = true
+            break
+          }
+        }
       }
     } finally {
       // The server also removes an idle ordered consumer by itself; nothing to do if this fails.

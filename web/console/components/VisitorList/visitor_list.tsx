@@ -103,7 +103,10 @@ function VisitorRow({ v, index, now, selected }: { v: VisitorSummary; index: num
         {referrer ? host(referrer).replace(/^www\./, '') : 'direct'}
       </td>
       <td class={v.widgetOpen ? 'on' : undefined}>{v.widgetOpen ? 'open' : '—'}</td>
-      <td data-testid="visitor-chat">
+      <td
+        data-testid="visitor-chat"
+        title={chat ? joined([chat.state, chat.operator && store.operatorLabel(chat.operator)], ' · ') : ''}
+      >
         {chat ? (
           <>
             <span class={`pill chat-${chat.state}`}>{chat.state}</span>
