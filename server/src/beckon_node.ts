@@ -12,6 +12,7 @@ import { Reply, copyRequest, statusLine, type RequestInfo } from './http/http_io
 import { StaticFiles } from './http/static_files.js'
 import { IpQuota } from './http/ip_quota.js'
 import { registerPrivacyRoutes } from './http/privacy_routes.js'
+import { registerTimelineRoutes } from './http/timeline_routes.js'
 import { registerSiteSettingsRoutes } from './http/site_settings_routes.js'
 import { registerCannedRoutes } from './http/canned_routes.js'
 import { CannedResponses } from './site/canned_responses.js'
@@ -98,7 +99,7 @@ function announcedLength(info: RequestInfo): number | undefined {
 
 const DAY_MS = 86_400_000
 
-/** Store retention from BECKON_PROFILE_RETENTION_DAYS and BECKON_CONVERSATION_RETENTION_DAYS (0: none). */
+/** Store retention from BECKON_PROFILE_RETENTION_DAYS, BECKON_CONVERSATION_RETENTION_DAYS and BECKON_TIMELINE_RETENTION_DAYS (0: none). */
 function retentionOf(config: Config): StoreOptions['maxAgeMs'] {
   const maxAge: NonNullable<StoreOptions['maxAgeMs']> = {}
   if (config.profileRetentionDays > 0) maxAge.profiles = config.profileRetentionDays * DAY_MS
@@ -106,6 +107,7 @@ function retentionOf(config: Config): StoreOptions['maxAgeMs'] {
     maxAge.conversations = config.conversationRetentionDays * DAY_MS
     maxAge.logs = maxAge.conversations
   }
+  if (config.timeline.retentionDays > 0) maxAge.timeline = config.timeline.retentionDays * DAY_MS
   return maxAge
 }
 
@@ -382,6 +384,7 @@ export class BeckonNode {
     )
     this.privacy = new VisitorPrivacy(store, bus, this.hub, log, (site, visitor) => this.history.erase(site, visitor))
     registerPrivacyRoutes(this.admin, this.sites, this.privacy)
+    registerTimelineRoutes(this.admin, { sites: this.sites, store, hub: this.hub })
     registerConversationRoutes(this.admin, { sites: this.sites, store, search: this.history, config: config.history })
     registerSiteSettingsRoutes(this.admin, this.sites)
     const cannedLimits = {
@@ -419,6 +422,7 @@ export class BeckonNode {
   /** A manual invitation reached a visitor of this node. */
   private invited(visitor: LiveVisitor, frame: InviteFrame): void {
     visitor.invited(undefined, frame.at)
+    this.hub.timeline.invited(visitor, frame)
     visitor.broadcast(frame)
     this.runner.operatorInvited(visitor, frame)
     this.hub.emit(visitor)

@@ -130,6 +130,18 @@ export interface HistoryConfig {
   maxPageSize: number
 }
 
+/** The visitor timeline (server/src/visitor/visitor_timeline.ts): what it keeps per visitor. */
+export interface TimelineConfig {
+  /** BECKON_TIMELINE_VISITS (20): a visitor's latest visits kept in its timeline (older ones are deleted). */
+  visits: number
+  /** BECKON_TIMELINE_PAGES_PER_VISIT (200): page views listed per visit; later ones are only counted. */
+  pagesPerVisit: number
+  /** BECKON_TIMELINE_INVITATIONS_PER_VISIT (50): invitations listed per visit; later ones are only counted. */
+  invitationsPerVisit: number
+  /** BECKON_TIMELINE_RETENTION_DAYS (90; 0 keeps forever): a visit not written for this long is deleted. */
+  retentionDays: number
+}
+
 export interface Config {
   /** BECKON_HOST (0.0.0.0). */
   host: string
@@ -198,6 +210,8 @@ export interface Config {
   statsFlushMs: number
   /** Conversation history (server/src/chat/conversation_search.ts). */
   history: HistoryConfig
+  /** Visitor timeline. */
+  timeline: TimelineConfig
   /**
    * BECKON_FD_RESERVE (128): file descriptors kept free of visitor sockets for HTTP (health,
    * metrics, admin), store files, NATS and logs; operator sockets may use half of it.
@@ -383,6 +397,12 @@ export function parseConfig(env: Env = process.env, openFiles = openFileLimit())
     maxCannedResponses: int(env, 'BECKON_MAX_CANNED_RESPONSES', 500, 1, 100_000),
     maxCannedTitleLength: int(env, 'BECKON_MAX_CANNED_TITLE_LENGTH', 120, 1, 1000),
     history: parseHistoryConfig(env),
+    timeline: {
+      visits: int(env, 'BECKON_TIMELINE_VISITS', 20, 1, 1000),
+      pagesPerVisit: int(env, 'BECKON_TIMELINE_PAGES_PER_VISIT', 200, 1, 10_000),
+      invitationsPerVisit: int(env, 'BECKON_TIMELINE_INVITATIONS_PER_VISIT', 50, 1, 1000),
+      retentionDays: int(env, 'BECKON_TIMELINE_RETENTION_DAYS', 90, 0, 36_500),
+    },
   }
 }
 

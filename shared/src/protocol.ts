@@ -261,6 +261,38 @@ export interface ChatInvitation {
   campaignName?: string
   operator?: string
 }
+/** Extension: an invitation a visit was shown, as the visitor timeline lists it. */
+export interface TimelineInvitation extends ChatInvitation {
+  id: string
+}
+/** Extension: one page view of a visit in the visitor timeline. */
+export interface TimelinePage {
+  url: string
+  title?: string
+  /** When the page was viewed (epoch ms). */
+  at: number
+  /** Time on the page, once its tab navigated away or closed (a reconnect to the page extends it). */
+  ms?: number
+}
+/** Extension: one visit of `GET /v1/sites/SITE/visitors/VISITOR/timeline`. */
+export interface TimelineVisit {
+  /** The visit's number (`visitor.visits` when it was current). */
+  n: number
+  startedAt: number
+  /** The last moment a tab of the visit was seen, as of the visit's last write. */
+  endedAt: number
+  referrer?: string
+  /** The first page of the visit. */
+  landing?: string
+  /** Every page view of the visit, listed or not. */
+  pageViews: number
+  /** The first BECKON_TIMELINE_PAGES_PER_VISIT page views, in order. */
+  pages: TimelinePage[]
+  /** Every invitation the visit was shown, listed or not. */
+  invitationCount: number
+  /** The first BECKON_TIMELINE_INVITATIONS_PER_VISIT invitations, in order. */
+  invitations: TimelineInvitation[]
+}
 export interface ErrorFrame {
   t: 'error'
   code: ErrorCode

@@ -187,13 +187,8 @@ export class CampaignRunner implements VisitorObserver {
 
   private deliver(visitor: LiveVisitor, m: Matching, invitation: Invitation): void {
     const now = Date.now()
-    const content = inviteContent(
-      this.registry.get(visitor.site, invitation.campaign),
-      invitation,
-      visitor.id,
-      visitor.facts,
-      now,
-    )
+    const campaign = this.registry.get(visitor.site, invitation.campaign)
+    const content = inviteContent(campaign, invitation, visitor.id, visitor.facts, now)
     const frame: InviteFrame = {
       t: 'invite',
       id: newInvitationId(),
@@ -214,6 +209,7 @@ export class CampaignRunner implements VisitorObserver {
     m.pending = pending
     m.awaitingReply = frame.id
     visitor.invited(invitation.campaign, now)
+    this.hub.timeline.invited(visitor, frame, campaign?.name)
     // Written with the fired-record: a profile that says it fired also knows it is pending.
     visitor.visit.pendingInvitation = { frame, counted: 0 }
     void this.release(visitor, pending, invitation.campaign, invitation.limited, content.variant)

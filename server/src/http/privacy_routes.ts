@@ -6,7 +6,8 @@ import type { AdminApi } from './admin_api.js'
 
 const VISITOR_ID = /^[A-Za-z0-9_-]{1,64}$/
 
-function parseVisitorId(id: string | undefined): string {
+/** A visitor id from a route parameter; InputError `invalid_visitor` otherwise. */
+export function parseVisitorId(id: string | undefined): string {
   if (id === undefined || !VISITOR_ID.test(id)) {
     throw new InputError('invalid_visitor', 'visitor ids are 1-64 letters, digits, - or _', 'visitor')
   }

@@ -44,11 +44,15 @@ export const snapshotAnswers = (node: string): string => `beckon.node.${node}.di
  */
 const SUMMARIES_PER_MESSAGE = 50
 
-/** The departments a visitor belongs to: `context.department` (string or list) known to its site. */
-export function visitorDepartments(visitor: LiveVisitor, siteDepartments: string[]): string[] {
-  const raw = visitor.facts.get('context.department')
+/** The departments a `context.department` value (string or list) names that its site knows. */
+export function contextDepartments(raw: unknown, siteDepartments: readonly string[]): string[] {
   const named = Array.isArray(raw) ? raw.map(String) : typeof raw === 'string' ? [raw] : []
   return named.filter((d) => siteDepartments.includes(d))
+}
+
+/** The departments a visitor belongs to: `context.department` (string or list) known to its site. */
+export function visitorDepartments(visitor: LiveVisitor, siteDepartments: string[]): string[] {
+  return contextDepartments(visitor.facts.get('context.department'), siteDepartments)
 }
 
 /** This node's own operators' watched sites, fed directly rather than over the bus. */

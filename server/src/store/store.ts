@@ -34,6 +34,7 @@ export const BUCKETS = [
   'canned',
   'operators',
   'search',
+  'timeline',
 ] as const
 export type Bucket = (typeof BUCKETS)[number]
 

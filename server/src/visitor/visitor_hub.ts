@@ -8,6 +8,7 @@ import type { ClientInfo } from './client_info.js'
 import { DEFAULT_WIDGET, LiveVisitor, type TabSink } from './live_visitor.js'
 import { NewVisitorQuota } from './new_visitor_quota.js'
 import { newProfile, parseProfile, profileKey, type VisitorProfile } from './visitor_profile.js'
+import { VisitorTimeline } from './visitor_timeline.js'
 
 /** Told about every visitor whose state changed, after each applied event. */
 export interface VisitorObserver {
@@ -29,7 +30,8 @@ const SAVE_AT_ONCE: ReadonlySet<VisitorFrame['t']> = new Set(['identify', 'conta
 
 /**
  * All live visitors of this node. Owns visit boundaries (BECKON_VISIT_GAP_SECONDS), tab
- * bookkeeping and profile persistence; observers (matcher, operator feed) react to changes.
+ * bookkeeping, profile persistence and what the visitor timeline records of visits and pages;
+ * observers (matcher, operator feed) react to changes.
  * Guarantee: events of one visitor are applied in arrival order, each exactly once, and a
  * visitor's profile writes reach the Store in the order they were made.
  */
@@ -44,6 +46,7 @@ export class VisitorHub {
   private readonly observers: VisitorObserver[] = []
   private nextTabId = 1
   private readonly newVisitors: NewVisitorQuota
+  readonly timeline: VisitorTimeline
 
   constructor(
     private readonly store: Store,
@@ -52,6 +55,7 @@ export class VisitorHub {
     private readonly metrics: Metrics,
   ) {
     this.newVisitors = new NewVisitorQuota(config.newVisitorsPerIpPerMinute)
+    this.timeline = new VisitorTimeline(store, config.timeline, config.saveDelaySeconds * 1000, log)
   }
 
   observe(observer: VisitorObserver): void {
@@ -99,8 +103,10 @@ export class VisitorHub {
     const gapMs = this.config.visitGapSeconds * 1000
     const idle = visitor.tabs.size === 0
     const newVisit = !visitor.profile.visit || (idle && now - visitor.profile.lastSeenAt > gapMs)
-    if (newVisit) visitor.startVisit(hello.page, now)
-    else if (idle) visitor.continueVisit()
+    if (newVisit) {
+      visitor.startVisit(hello.page, now)
+      this.timeline.visitStarted(visitor, now)
+    } else if (idle) visitor.continueVisit()
 
     const sameInstance = hello.reconnect === true && !newVisit
     const pageSince = (sameInstance && visitor.viewedAt(hello.page.url)) || now
@@ -108,6 +114,7 @@ export class VisitorHub {
     if (visitor.tabs.size >= this.config.limits.maxTabsPerVisitor) {
       const oldest = visitor.tabs.values().next().value
       if (oldest) {
+        this.timeline.pageLeft(visitor, oldest.pageSince, now)
         visitor.removeTab(oldest.id)
         oldest.sink.close(CLOSE_CODE.replaced, 'replaced by a newer tab')
       }
@@ -116,6 +123,7 @@ export class VisitorHub {
       { id: tabId, sink, page: hello.page, pageSince, client, widget: hello.widget ?? DEFAULT_WIDGET },
       !sameInstance,
     )
+    if (!sameInstance) this.timeline.pageViewed(visitor, now, hello.page)
     visitor.applyHello(hello, userValid)
     visitor.profile.lastSeenAt = now
     if (newVisit) void this.saveNow(visitor)
@@ -153,9 +161,15 @@ export class VisitorHub {
     const now = Date.now()
     let accepted = true
     switch (frame.t) {
-      case 'page':
+      case 'page': {
+        const left = visitor.tabs.get(tabId)
+        if (left) {
+          this.timeline.pageLeft(visitor, left.pageSince, now)
+          this.timeline.pageViewed(visitor, now, frame)
+        }
         visitor.page(tabId, { url: frame.url, title: frame.title, referrer: frame.referrer }, now)
         break
+      }
       case 'exit':
         visitor.exit(tabId, now)
         break
@@ -202,8 +216,10 @@ export class VisitorHub {
   }
 
   detach(visitor: LiveVisitor, tabId: number): void {
-    if (!visitor.tabs.has(tabId)) return
+    const tab = visitor.tabs.get(tabId)
+    if (!tab) return
     const now = Date.now()
+    this.timeline.pageLeft(visitor, tab.pageSince, now)
     visitor.removeTab(tabId)
     visitor.profile.lastSeenAt = now
     this.emit(visitor, now)
@@ -303,6 +319,6 @@ export class VisitorHub {
     clearTimeout(this.saveTimer)
     this.saveTimer = undefined
     await Promise.all([...this.live.values()].map((v) => this.saveNow(v)))
-    await Promise.all(this.writes.values())
+    await Promise.all([...this.writes.values(), this.timeline.flush()])
   }
 }

@@ -18,14 +18,16 @@ export interface VisitorExport {
   visitor: string
   /** The stored profile (as of its last save), with the current visit; null when none. */
   profile: unknown
+  /** The visitor's timeline: its latest visits, newest first. */
+  visits: unknown[]
   conversations: Array<{ conversation: unknown; messages: unknown[] }>
 }
 
 /**
  * Privacy requests a site must honour for a visitor: export everything stored about it, and
  * erase it everywhere. Erasure is cluster-wide: every node (bus subject `beckon.erase`) closes
- * the visitor's tabs and forgets its live state without saving, then deletes the profile
- * again, so a save that was under way on any node cannot bring it back.
+ * the visitor's tabs and forgets its live state without saving, then deletes the profile and
+ * timeline again, so a save that was under way on any node cannot bring them back.
  */
 export class VisitorPrivacy {
   private readonly subscription: Subscription
@@ -49,6 +51,7 @@ export class VisitorPrivacy {
   private async forget(site: string, visitor: string): Promise<void> {
     await this.hub.forget(site, visitor)
     await this.store.delete('profiles', profileKey(site, visitor))
+    await this.hub.timeline.forget(site, visitor)
   }
 
   /**
@@ -63,11 +66,13 @@ export class VisitorPrivacy {
   async export(site: string, visitor: string): Promise<VisitorExport | undefined> {
     const profile = (await this.store.get<unknown>('profiles', profileKey(site, visitor)))?.value
     const conversations = await this.conversationsOf(site, visitor)
-    if (profile === undefined && conversations.length === 0) return undefined
+    const visits = await this.hub.timeline.visits(site, visitor)
+    if (profile === undefined && conversations.length === 0 && visits.length === 0) return undefined
     return {
       site,
       visitor,
       profile: profile ?? null,
+      visits,
       conversations: await Promise.all(
         conversations.map(async (conversation) => ({
           conversation,

@@ -6,7 +6,7 @@ export async function operatorRequest(
   n: TestNode,
   method: string,
   path: string,
-  claims: { id: string; perms?: string[]; site?: string },
+  claims: { id: string; perms?: string[]; departments?: string[]; site?: string },
   body?: unknown,
 ): Promise<{ status: number; body: any }> {
   const site = n.node.sites.get(claims.site ?? 'shop')
