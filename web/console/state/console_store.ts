@@ -8,6 +8,7 @@ import { SiteSettingsStore } from './site_settings_store.js'
 import { HistoryStore } from './history_store.js'
 import { StudioStore } from './studio_store.js'
 import { TeamStore } from './team_store.js'
+import { TimelineStore } from './timeline_store.js'
 import { TypingStore } from './typing_store.js'
 import { visitorLabel } from './format.js'
 import { OperatorConnection, type ConnectionStatus, type OperatorAction } from './operator_connection.js'
@@ -60,11 +61,8 @@ export class ConsoleStore {
   readonly team = new TeamStore()
   /** The operator settings dialog is open. */
   readonly settingsOpen = signal(false)
-  readonly history = new HistoryStore(() => {
-    const site = this.ready.value?.site
-    const token = this.token.value
-    return site !== undefined && token !== undefined ? { site, token } : undefined
-  })
+  readonly history = new HistoryStore(() => this.siteAuth())
+  readonly timeline = new TimelineStore(() => this.siteAuth())
   readonly typing = new TypingStore((action) => this.send(action))
 
   /** The window's rows, in the list's order. */
@@ -152,6 +150,13 @@ export class ConsoleStore {
   }
 
   /** An operator as the console shows it: its display name, else its id. */
+  /** The site and token routes of the site are called with, once connected. */
+  private siteAuth(): { site: string; token: string } | undefined {
+    const site = this.ready.value?.site
+    const token = this.token.value
+    return site !== undefined && token !== undefined ? { site, token } : undefined
+  }
+
   operatorLabel(id: string): string {
     return this.team.label(id)
   }

@@ -17,6 +17,11 @@ export function clock(at: number): string {
   return `${pad(d.getHours())}:${pad(d.getMinutes())}`
 }
 
+/** Date and time of an epoch-ms instant in the operator's locale (`Dec 8, 2026, 2:05 PM`). */
+export function dateTime(at: number): string {
+  return new Date(at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+}
+
 /** A visitor as operators name it: its name, else `#` and the start of its id. */
 export function visitorLabel(v: Pick<VisitorSummary, 'id' | 'name'> | undefined, id: string): string {
   return v?.name || `#${id.slice(0, 6)}`

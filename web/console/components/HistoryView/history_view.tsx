@@ -2,6 +2,7 @@ import './history_view.css'
 import type { ChatInvitation } from '../../../../shared/src/protocol.js'
 import type { HistoryFilters, HistoryItem, Transcript } from '../../history/history_api.js'
 import { useConsole } from '../../state/console_context.js'
+import { dateTime } from '../../state/format.js'
 import { InvitationEntry } from '../ChatThread/chat_thread.js'
 
 const FIELDS: Array<[keyof HistoryFilters, string, string]> = [
@@ -11,8 +12,6 @@ const FIELDS: Array<[keyof HistoryFilters, string, string]> = [
   ['from', 'From', ''],
   ['to', 'To', ''],
 ]
-
-const when = (at: number): string => new Date(at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
 
 const who = (c: Pick<HistoryItem, 'name' | 'email' | 'visitor'>): string =>
   c.name ?? c.email ?? `#${c.visitor.slice(0, 6)}`
@@ -113,7 +112,7 @@ function ResultTable() {
                 if (e.key === 'Enter') void history.open(c.id)
               }}
             >
-              <td>{when(c.closedAt)}</td>
+              <td>{dateTime(c.closedAt)}</td>
               <td title={c.email}>{who(c)}</td>
               <td>{c.operator ?? '—'}</td>
               <td>{origin(c.invitation)}</td>
@@ -154,7 +153,12 @@ function TranscriptPanel({ transcript }: { transcript: Transcript }) {
         </button>
       </div>
       <p class="transcript-meta">
-        {[c.email, `started ${when(c.createdAt)}`, `closed ${when(c.closedAt)}`, c.operator && `with ${c.operator}`]
+        {[
+          c.email,
+          `started ${dateTime(c.createdAt)}`,
+          `closed ${dateTime(c.closedAt)}`,
+          c.operator && `with ${c.operator}`,
+        ]
           .filter(Boolean)
           .join(' · ')}
       </p>
@@ -162,7 +166,7 @@ function TranscriptPanel({ transcript }: { transcript: Transcript }) {
         {c.invitation && <InvitationEntry invitation={c.invitation} />}
         {transcript.messages.map((m) => (
           <div key={m.id} class={`message from-${m.from}`} data-testid="transcript-message" data-from={m.from}>
-            <span class="meta">{`${m.from === 'visitor' ? who(c) : (m.operator ?? m.from)} · ${when(m.at)}`}</span>
+            <span class="meta">{`${m.from === 'visitor' ? who(c) : (m.operator ?? m.from)} · ${dateTime(m.at)}`}</span>
             <span class="text">{m.text}</span>
           </div>
         ))}

@@ -103,7 +103,7 @@ function InviteForm({ visitor, left }: { visitor: VisitorSummary; left: boolean 
   )
 }
 
-/** The selected visitor: every field of its summary, live, and the manual invitation form. */
+/** The selected visitor: every field of its summary, live, the manual invitation form and its timeline. */
 export function VisitorDetail() {
   const store = useConsole()
   const selected = store.selected.value
@@ -138,9 +138,9 @@ export function VisitorDetail() {
               Open chat
             </button>
           )}
-          <VisitorTimeline visitor={v.id} />
         </div>
       </div>
+      <VisitorTimeline visitor={v} left={left} />
     </section>
   )
 }

@@ -1,43 +1,34 @@
 import './visitor_timeline.css'
 import { useEffect } from 'preact/hooks'
+import type { VisitorSummary } from '../../../../shared/src/protocol.js'
 import { useConsole } from '../../state/console_context.js'
+import { CampaignsFired } from '../CampaignsFired/campaigns_fired.js'
+import { PreviousChats } from '../PreviousChats/previous_chats.js'
+import { VisitList } from '../VisitList/visit_list.js'
 
-const when = (at: number): string => new Date(at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
-
-/** The visitor's previous chats (from History), newest first; one opens its transcript in the History view. */
-export function VisitorTimeline({ visitor }: { visitor: string }) {
+/**
+ * What the selected visitor did before now: its visits with their pages, the campaigns that
+ * fired for it and its previous chats. Reloaded when it views a page, is invited or leaves.
+ */
+export function VisitorTimeline({ visitor, left }: { visitor: VisitorSummary; left: boolean }) {
   const store = useConsole()
-  const history = store.history
+  const timeline = store.timeline
   useEffect(() => {
-    void history.loadVisitorChats(visitor)
-  }, [visitor])
-  const loaded = history.visitorChats.value
-  const chats = loaded?.visitor === visitor ? loaded.chats : []
+    void timeline.load(visitor.id)
+  }, [visitor.id, visitor.visits, visitor.pageViews, visitor.invitations, visitor.tabs, left])
+  const loaded = timeline.timeline.value
+  const mine = loaded?.visitor === visitor.id ? loaded : undefined
+  const visits = mine?.visits ?? []
   return (
     <div class="visitor-timeline" data-testid="visitor-timeline">
-      <h3>Previous chats</h3>
-      {chats.length === 0 ? (
-        <p class="placeholder">None closed yet.</p>
-      ) : (
-        <ol>
-          {chats.map((c) => (
-            <li key={c.id} data-testid="previous-chat">
-              <button
-                type="button"
-                onClick={() => {
-                  store.show('history')
-                  void history.open(c.id)
-                }}
-              >
-                <span class="meta">
-                  {[when(c.closedAt), c.operator, c.rating && `rated ${c.rating}`].filter(Boolean).join(' · ')}
-                </span>
-                <span class="text">{c.preview || '(no message)'}</span>
-              </button>
-            </li>
-          ))}
-        </ol>
+      {mine?.error && (
+        <p class="error" role="alert" data-testid="timeline-error">
+          {mine.error}
+        </p>
       )}
+      <VisitList visits={visits} current={left ? undefined : visitor.visits} />
+      <CampaignsFired visits={visits} />
+      <PreviousChats visitor={visitor.id} />
     </div>
   )
 }
