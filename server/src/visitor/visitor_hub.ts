@@ -124,6 +124,7 @@ export class VisitorHub {
       !sameInstance,
     )
     if (!sameInstance) this.timeline.pageViewed(visitor, now, hello.page)
+    if (newVisit) this.timeline.writeNow(visitor)
     visitor.applyHello(hello, userValid)
     visitor.profile.lastSeenAt = now
     if (newVisit) void this.saveNow(visitor)

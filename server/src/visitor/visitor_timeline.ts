@@ -117,8 +117,9 @@ const MAX_ATTEMPTS = 5
 /**
  * A visitor's visits as operators read them: each visit's pages (URL, title, time on page),
  * referrer and landing page, and the invitations it was shown. Nothing of it stays in live
- * memory: what happens is buffered until the next write (every BECKON_SAVE_DELAY_SECONDS, as
- * the profile's navigation) and then merged into the visit's stored record.
+ * memory: a new visit is written at once, what happens later is buffered until the next write
+ * (every BECKON_SAVE_DELAY_SECONDS, as the profile's navigation) and merged into the visit's
+ * stored record.
  *
  * Guarantees: writes of one visit are applied in order; a retried or concurrent write never
  * lists a page view or invitation twice. A node killed -9 loses at most the buffered delay,
@@ -180,6 +181,16 @@ export class VisitorTimeline {
     if (campaignName !== undefined) h.campaignName = campaignName
     if (frame.operator !== undefined) h.operator = frame.operator
     this.add(visitor, h)
+  }
+
+  /** Writes what is buffered of the visitor's current visit now (a new visit: an idle visitor then holds nothing here). */
+  writeNow(visitor: Subject): void {
+    if (visitor.ephemeral) return
+    const key = visitKey(visitor.site, visitor.id, visitor.visit.n)
+    const p = this.pending.get(key)
+    if (!p) return
+    this.pending.delete(key)
+    void this.write(key, p)
   }
 
   /** Writes everything buffered; resolves once it is stored (or its failure logged). */
