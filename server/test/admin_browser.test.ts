@@ -257,6 +257,7 @@ t.test('site settings, embed code, canned responses and layout', async (t) => {
     t.match(await ada.client.next('msg'), { from: 'operator', text: 'Hi Ada Lovelace, how can I help?' })
 
     await input.fill('Sure! /refund')
+    await lead.locator('[data-testid=canned-option][aria-selected=true][data-id=refund-policy]').waitFor()
     await input.press('Tab')
     t.equal(await input.inputValue(), 'Sure! Refunds take 5 days.', 'inserted after text already typed')
     await input.fill('/zzz')

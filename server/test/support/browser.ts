@@ -84,6 +84,8 @@ export interface AxeViolation {
 /** Runs axe-core in the page (on the elements `selector` matches, else the whole page); returns its serious and critical violations. */
 export async function axeViolations(page: Page, selector?: string): Promise<AxeViolation[]> {
   const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
+  // Contrast is checked on final colours, not mid-animation (the widget's panel rises in with a fade).
+  await page.emulateMedia({ reducedMotion: 'reduce' })
   await page.addScriptTag({ content: await readFile(axePath, 'utf8') })
   const violations = await page.evaluate(async (context) => {
     type Result = { violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }
