@@ -1,7 +1,7 @@
 import './canned_picker.css'
 import { type Signal, useSignal } from '@preact/signals'
 import type { RefObject } from 'preact'
-import { useEffect } from 'preact/hooks'
+import { useEffect, useLayoutEffect } from 'preact/hooks'
 import type { Facts } from '../../../../server/src/rules/facts.js'
 import { renderTemplate } from '../../../../server/src/rules/template.js'
 import { summaryFacts } from '../../campaign/template_facts.js'
@@ -28,21 +28,19 @@ export function CannedPicker({
 }) {
   const store = useConsole()
   const canned = store.canned
-  const active = useSignal(0)
+  /** The option chosen with up/down, for the query it was chosen in: a new query starts at the top. */
+  const active = useSignal({ query: '', index: 0 })
   /** The draft at which Escape closed the list; it stays closed until the draft changes. */
   const dismissed = useSignal<string | undefined>(undefined)
   const match = SLASH.exec(draft.value)
   const query = match?.[2] ?? ''
   const open = match !== null && dismissed.value !== draft.value
   const found = open ? searchCanned(canned.list.value, query).slice(0, SHOWN) : []
-  const index = Math.min(active.value, Math.max(0, found.length - 1))
+  const index = Math.min(active.value.query === query ? active.value.index : 0, Math.max(0, found.length - 1))
 
   useEffect(() => {
     if (open) void canned.load()
   }, [open])
-  useEffect(() => {
-    active.value = 0
-  }, [query])
 
   const summary = visitor ? store.visitors.value.get(visitor) : undefined
   /** A reply as it will be sent to this chat's visitor (fallbacks where the console lacks a value). */
@@ -58,15 +56,16 @@ export function CannedPicker({
     input.current?.focus()
   }
 
-  useEffect(() => {
+  // A layout effect: bound before the next key press can arrive, so no key meets an older render's list.
+  useLayoutEffect(() => {
     const el = input.current
     if (!el) return
     const keys = (event: KeyboardEvent) => {
       if (!open) return
       if (event.key === 'Escape') dismissed.value = draft.value
       else if (found.length === 0) return
-      else if (event.key === 'ArrowDown') active.value = (index + 1) % found.length
-      else if (event.key === 'ArrowUp') active.value = (index - 1 + found.length) % found.length
+      else if (event.key === 'ArrowDown') active.value = { query, index: (index + 1) % found.length }
+      else if (event.key === 'ArrowUp') active.value = { query, index: (index - 1 + found.length) % found.length }
       else if (event.key === 'Enter' || event.key === 'Tab') insert(found[index]?.id ?? '')
       else return
       event.preventDefault()
