@@ -99,9 +99,14 @@ export class ConsoleStore {
       watch: (view) => this.connection?.watch(view) ?? false,
       pin: () => this.selected.value?.summary.id,
     })
-    // Selecting a chat opens its visitor's detail (while the visitor is listed); runs on selection changes only.
-    effect(() => {
+    // Selecting a chat opens its visitor's detail, once the visitor is listed (its summary may
+    // come after the chat); a computed, so it runs when that changes, not on every list update.
+    const listedChatVisitor = computed(() => {
       const visitor = this.chats.selectedVisitor.value
+      return visitor !== undefined && this.visitors.value.has(visitor) ? visitor : undefined
+    })
+    effect(() => {
+      const visitor = listedChatVisitor.value
       if (visitor !== undefined) untracked(() => this.select(visitor))
     })
     window.setInterval(() => (this.now.value = Date.now()), 1000)
