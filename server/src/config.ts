@@ -140,6 +140,13 @@ export interface TimelineConfig {
   invitationsPerVisit: number
   /** BECKON_TIMELINE_RETENTION_DAYS (90; 0 keeps forever): a visit not written for this long is deleted. */
   retentionDays: number
+  /**
+   * BECKON_TIMELINE_SAVE_SECONDS (60): a visit's page views and invitations reach the store at
+   * most this often while it goes on (a new visit and its last tab leaving are written at once);
+   * a node killed -9 loses at most that much of the timeline, and a visitor live on another node
+   * shows up to that much behind.
+   */
+  saveSeconds: number
 }
 
 export interface Config {
@@ -402,6 +409,7 @@ export function parseConfig(env: Env = process.env, openFiles = openFileLimit())
       pagesPerVisit: int(env, 'BECKON_TIMELINE_PAGES_PER_VISIT', 200, 1, 10_000),
       invitationsPerVisit: int(env, 'BECKON_TIMELINE_INVITATIONS_PER_VISIT', 50, 1, 1000),
       retentionDays: int(env, 'BECKON_TIMELINE_RETENTION_DAYS', 90, 0, 36_500),
+      saveSeconds: int(env, 'BECKON_TIMELINE_SAVE_SECONDS', 60, 0, 3600),
     },
   }
 }

@@ -55,7 +55,7 @@ export class VisitorHub {
     private readonly metrics: Metrics,
   ) {
     this.newVisitors = new NewVisitorQuota(config.newVisitorsPerIpPerMinute)
-    this.timeline = new VisitorTimeline(store, config.timeline, config.saveDelaySeconds * 1000, log)
+    this.timeline = new VisitorTimeline(store, config.timeline, log)
   }
 
   observe(observer: VisitorObserver): void {
@@ -229,6 +229,7 @@ export class VisitorHub {
       return
     }
     void this.saveNow(visitor)
+    this.timeline.writeNow(visitor)
     const key = profileKey(visitor.site, visitor.id)
     const linger = Math.min(this.config.lingerSeconds, this.config.visitGapSeconds) * 1000
     this.lingerTimers.set(

@@ -59,6 +59,28 @@ export function parseVisitTimeline(input: unknown): VisitTimeline {
   return result.data as VisitTimeline
 }
 
+/**
+ * A visit this timeline wrote, read back for a merge: the shape is checked, not every field
+ * (a full parse of every page on every write would cost more than the write itself);
+ * anything else goes through parseVisitTimeline().
+ */
+function storedVisit(input: unknown): VisitTimeline {
+  const v = input as Partial<VisitTimeline> | null
+  if (
+    typeof v === 'object' &&
+    v !== null &&
+    v.v === 1 &&
+    typeof v.n === 'number' &&
+    typeof v.endedAt === 'number' &&
+    typeof v.pageViews === 'number' &&
+    typeof v.invitationCount === 'number' &&
+    Array.isArray(v.pages) &&
+    Array.isArray(v.invitations)
+  )
+    return v as VisitTimeline
+  return parseVisitTimeline(input)
+}
+
 /** Zero-padded, so the keys of a visitor list in visit order. */
 const visitKey = (site: string, visitor: string, n: number) => `${site}.${visitor}.${String(n).padStart(8, '0')}`
 const visitorPrefix = (site: string, visitor: string) => `${site}.${visitor}.`
@@ -117,13 +139,13 @@ const MAX_ATTEMPTS = 5
 /**
  * A visitor's visits as operators read them: each visit's pages (URL, title, time on page),
  * referrer and landing page, and the invitations it was shown. Nothing of it stays in live
- * memory: a new visit is written at once, what happens later is buffered until the next write
- * (every BECKON_SAVE_DELAY_SECONDS, as the profile's navigation) and merged into the visit's
- * stored record.
+ * memory for long: a new visit and its last tab leaving are written at once; what happens in
+ * between is buffered for at most BECKON_TIMELINE_SAVE_SECONDS and merged into the visit's
+ * stored record (each merge reads and rewrites the record, so they are kept rare).
  *
  * Guarantees: writes of one visit are applied in order; a retried or concurrent write never
- * lists a page view or invitation twice. A node killed -9 loses at most the buffered delay,
- * as for the profile. Bounded by TimelineConfig; erasure (forget) removes every visit.
+ * lists a page view or invitation twice. A node killed -9 loses at most the last
+ * BECKON_TIMELINE_SAVE_SECONDS of a visit still going on. Bounded by TimelineConfig; erasure (forget) removes every visit.
  */
 export class VisitorTimeline {
   private readonly pending = new Map<string, Pending>()
@@ -133,7 +155,6 @@ export class VisitorTimeline {
   constructor(
     private readonly store: Store,
     private readonly limits: TimelineConfig,
-    private readonly delayMs: number,
     private readonly log: Logger,
   ) {}
 
@@ -151,7 +172,7 @@ export class VisitorTimeline {
     this.timer ??= setTimeout(() => {
       this.timer = undefined
       void this.flush()
-    }, this.delayMs)
+    }, this.limits.saveSeconds * 1000)
   }
 
   /** The visitor's current visit started at `at`. */
@@ -183,7 +204,7 @@ export class VisitorTimeline {
     this.add(visitor, h)
   }
 
-  /** Writes what is buffered of the visitor's current visit now (a new visit: an idle visitor then holds nothing here). */
+  /** Writes what is buffered of the visitor's current visit now (a new visit, the last tab gone: an idle visitor holds nothing here). */
   writeNow(visitor: Subject): void {
     if (visitor.ephemeral) return
     const key = visitKey(visitor.site, visitor.id, visitor.visit.n)
@@ -217,7 +238,7 @@ export class VisitorTimeline {
   private async merge(key: string, p: Pending): Promise<void> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const entry = await this.store.get<unknown>('timeline', key)
-      const next = applied(entry && parseVisitTimeline(entry.value), p, this.limits)
+      const next = applied(entry && storedVisit(entry.value), p, this.limits)
       const written = entry
         ? await this.store.update('timeline', key, next, entry.revision)
         : await this.store.create('timeline', key, next)
