@@ -1,5 +1,8 @@
 // Operators watching the visitor list: auth, watch, then the live stream of visitor upserts.
 // Run it next to visitors.js (or the Node generator) so the list has something to show.
+// Like the console, each watches the node's default window (`view: {}`, 200 rows) and gets
+// changes for that window only; WHOLE_LIST=1 watches without a view (every visitor of the
+// site and every change of any of them, the v1.0 list).
 //
 //   k6 run -e BASE_URL=http://127.0.0.1:8080 -e SITE=load -e OPERATOR_TOKEN=... -e VUS=20 loadtest/k6/operators.js
 import { check, sleep } from 'k6'
@@ -8,6 +11,7 @@ import { DURATION, ERROR_THRESHOLDS, OPERATOR_TOKEN, SITE, VUS, connect, ms, num
 
 /** How long one console session stays open before the operator reconnects. */
 const SESSION_SECONDS = number('SESSION_SECONDS', 60)
+const WHOLE_LIST = __ENV.WHOLE_LIST === '1'
 
 const snapshotLatency = new Trend('snapshot_latency', true)
 const snapshotSize = new Trend('snapshot_size')
@@ -44,14 +48,14 @@ export default function () {
       if (frame.t === 'ready') {
         ready = true
         watchSent = Date.now()
-        send({ t: 'watch', site: SITE })
+        send(WHOLE_LIST ? { t: 'watch', site: SITE } : { t: 'watch', site: SITE, view: {} })
       } else if (frame.t === 'visitors') {
         snapshot = true
         snapshots.add(1)
         snapshotLatency.add(Date.now() - watchSent)
         snapshotSize.add(Array.isArray(frame.list) ? frame.list.length : 0)
         check(frame, { 'snapshot is of the site': (f) => f.site === SITE && Array.isArray(f.list) })
-      } else if (frame.t === 'visitor' || frame.t === 'gone') {
+      } else if (frame.t === 'visitor' || frame.t === 'gone' || frame.t === 'window') {
         visitorUpdates.add(1)
       }
     },
