@@ -4,7 +4,7 @@
  * is bounded by --max-seconds and exits by itself.
  *
  *   node --import tsx loadtest/generator/cli.ts visitors --url ws://127.0.0.1:8080 --site demo --count 1000
- *   ... operators --url ws://127.0.0.1:8080 --site demo --token JWT --count 20 --duration 30
+ *   ... operators --url ws://127.0.0.1:8080 --site demo --token JWT --count 20 --duration 30 [--window 1]
  *   ... storm     --url ws://127.0.0.1:8080 --site demo --count 2000 --rounds 3 --jitter 2000
  *   ... chat      --url ws://127.0.0.1:8080 --visitor-url ws://127.0.0.1:8081 --site demo --token JWT --messages 200
  *   ... events    --url 'ws://127.0.0.1:8080/v1/visitor?site=demo' --site demo --count 1000 --frames 100 [--round-ms 1100]
@@ -57,6 +57,7 @@ const { positionals, values } = parseArgs({
     frames: { type: 'string', default: '100' },
     'round-ms': { type: 'string', default: '0' },
     concurrency: { type: 'string', default: '200' },
+    window: { type: 'string', default: '0' },
     'local-address': { type: 'string' },
     'max-seconds': { type: 'string', default: '600' },
   },
@@ -103,6 +104,7 @@ function scenario(): Scenario {
         count,
         concurrency,
         durationMs: num('duration') * 1000,
+        window: values.window === '1',
         ...local,
       })
     case 'storm':

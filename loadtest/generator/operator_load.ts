@@ -13,6 +13,8 @@ export interface OperatorLoadOptions {
   durationMs: number
   concurrency: number
   localAddress?: string
+  /** Watch the node's default window (`view: {}`, as the console does) rather than the whole list. */
+  window?: boolean
 }
 
 export interface OperatorRunReport {
@@ -20,6 +22,8 @@ export interface OperatorRunReport {
   snapshot: LatencySummary | undefined
   /** Mean visitors in the snapshots. */
   snapshotSize: number
+  /** Mean `total` of the snapshots: visitors matching, listed or not (the window's whole list). */
+  snapshotTotal: number
   /** Mean size of the operators' visitor lists at the end (snapshot + upserts - gone). */
   listedAtEnd: number
   /** `visitor` upserts and `gone` frames received per operator per second. */
@@ -53,6 +57,7 @@ export class OperatorLoad implements Scenario<OperatorRunReport> {
     const began = performance.now()
     const snapshot = new LatencyRecorder()
     let listed = 0
+    let totals = 0
     let updates = 0
     let closed = 0
     const lists: Array<Set<string>> = []
@@ -61,14 +66,18 @@ export class OperatorLoad implements Scenario<OperatorRunReport> {
         socket.onClose = () => void closed++
         const sent = performance.now()
         const reply = socket.next((f) => f.t === 'visitors' || f.t === 'error', 30_000)
-        socket.send({ t: 'watch', site: this.opts.site })
+        socket.send(
+          this.opts.window ? { t: 'watch', site: this.opts.site, view: {} } : { t: 'watch', site: this.opts.site },
+        )
         const frame = await reply
         if (frame?.t !== 'visitors') return
         snapshot.record(performance.now() - sent)
         const list = new Set(Array.isArray(frame.list) ? frame.list.map((v: { id: string }) => v.id) : [])
         lists.push(list)
         listed += list.size
+        totals += typeof frame.total === 'number' ? frame.total : list.size
         socket.onFrame = (f) => {
+          if (f.t === 'window') return void updates++
           if (f.t === 'visitor') list.add(String(f.id))
           else if (f.t === 'gone') list.delete(String(f.visitor))
           else return
@@ -82,6 +91,7 @@ export class OperatorLoad implements Scenario<OperatorRunReport> {
     return {
       snapshot: snapshot.summary(),
       snapshotSize: snapshot.count ? listed / snapshot.count : 0,
+      snapshotTotal: snapshot.count ? totals / snapshot.count : 0,
       listedAtEnd: lists.length ? lists.reduce((n, l) => n + l.size, 0) / lists.length : 0,
       updatesPerSecond: snapshot.count ? updates / snapshot.count / seconds : 0,
       closedByServer: closed,
