@@ -59,28 +59,6 @@ export function parseVisitTimeline(input: unknown): VisitTimeline {
   return result.data as VisitTimeline
 }
 
-/**
- * A visit this timeline wrote, read back for a merge: the shape is checked, not every field
- * (a full parse of every page on every write would cost more than the write itself);
- * anything else goes through parseVisitTimeline().
- */
-function storedVisit(input: unknown): VisitTimeline {
-  const v = input as Partial<VisitTimeline> | null
-  if (
-    typeof v === 'object' &&
-    v !== null &&
-    v.v === 1 &&
-    typeof v.n === 'number' &&
-    typeof v.endedAt === 'number' &&
-    typeof v.pageViews === 'number' &&
-    typeof v.invitationCount === 'number' &&
-    Array.isArray(v.pages) &&
-    Array.isArray(v.invitations)
-  )
-    return v as VisitTimeline
-  return parseVisitTimeline(input)
-}
-
 /** Zero-padded, so the keys of a visitor list in visit order. */
 const visitKey = (site: string, visitor: string, n: number) => `${site}.${visitor}.${String(n).padStart(8, '0')}`
 const visitorPrefix = (site: string, visitor: string) => `${site}.${visitor}.`
@@ -238,7 +216,7 @@ export class VisitorTimeline {
   private async merge(key: string, p: Pending): Promise<void> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const entry = await this.store.get<unknown>('timeline', key)
-      const next = applied(entry && storedVisit(entry.value), p, this.limits)
+      const next = applied(entry && parseVisitTimeline(entry.value), p, this.limits)
       const written = entry
         ? await this.store.update('timeline', key, next, entry.revision)
         : await this.store.create('timeline', key, next)
@@ -267,8 +245,8 @@ export class VisitorTimeline {
     }
     for (const p of this.pending.values()) {
       if (p.site !== site || p.visitor !== visitor) continue
-      const stored = byNumber.get(p.n)
-      byNumber.set(p.n, applied(stored && structuredClone(stored), p, this.limits))
+      // The stored visit was decoded for this call alone: merging into it in place is safe.
+      byNumber.set(p.n, applied(byNumber.get(p.n), p, this.limits))
     }
     return [...byNumber.values()]
       .sort((a, b) => b.n - a.n)
