@@ -1,6 +1,6 @@
 import t from 'tap'
-import { startNatsServer } from './support/nats_server.js'
 import { operatorRequest } from './support/operator_request.js'
+import { startTwoNodes } from './support/test_cluster.js'
 import { putCampaign, startNode, type TestNode } from './support/test_node.js'
 import { connectOperator } from './support/test_operator.js'
 import { until } from './support/until.js'
@@ -119,7 +119,7 @@ t.test('visitor timeline: visits, pages with time on page, invitations; scoped, 
 })
 
 t.test('an operator invitation is in the timeline; ephemeral visitors leave none', async (t) => {
-  const n = await startNode({ BECKON_SAVE_DELAY_SECONDS: '0', BECKON_NEW_VISITORS_PER_IP_PER_MINUTE: '1' })
+  const n = await startNode({ BECKON_NEW_VISITORS_PER_IP_PER_MINUTE: '1' })
   t.teardown(() => n.stop())
   await n.site()
   const kept = await n.visitor()
@@ -141,20 +141,7 @@ t.test('an operator invitation is in the timeline; ephemeral visitors leave none
 })
 
 t.test('cluster: one visit continued on another node is one record, read from any node', async (t) => {
-  const nats = await startNatsServer()
-  t.teardown(() => nats.close())
-  const env = {
-    BECKON_NATS_URL: nats.url,
-    BECKON_REFRESH_SECONDS: '1',
-    BECKON_LINGER_SECONDS: '0',
-    BECKON_SAVE_DELAY_SECONDS: '0',
-  }
-  const a = await startNode({ ...env, BECKON_NODE_ID: 'node-a' })
-  const b = await startNode({ ...env, BECKON_NODE_ID: 'node-b' })
-  t.teardown(async () => {
-    await a.stop()
-    await b.stop()
-  })
+  const { a, b } = await startTwoNodes(t, 'timeline', { BECKON_SAVE_DELAY_SECONDS: '0' })
   await a.site()
   await until('site on node B', () => b.node.sites.get('shop') !== undefined)
   const onA = await a.visitor({ page: { url: url('/from-a'), title: 'On A' } })
@@ -162,6 +149,8 @@ t.test('cluster: one visit continued on another node is one record, read from an
   onA.client.send({ t: 'page', url: url('/a2'), title: 'A2' })
   await onA.client.close()
   await until('node A let the visitor go', () => a.node.hub.get('shop', id) === undefined)
+  // Released only after its last writes: until then a tab on node B is relayed to A, its owner.
+  await until('node A released the lease', async () => (await a.node.store.get('owners', `shop.${id}`)) === undefined)
   await a.node.hub.flush()
 
   const onB = await b.visitor({ token: onA.welcome.token, page: { url: url('/on-b'), title: 'On B' } })

@@ -1,9 +1,7 @@
-import { readFile } from 'node:fs/promises'
-import { createRequire } from 'node:module'
 import { devices, type BrowserContextOptions, type Page } from 'playwright-core'
 import t from 'tap'
 import { signOperatorToken } from '../src/operator/operator_token.js'
-import { screenshot, widgetTestbed } from './support/browser.js'
+import { axeViolations, screenshot, widgetTestbed, type AxeViolation } from './support/browser.js'
 import { TestClient } from './support/test_client.js'
 import { until } from './support/until.js'
 
@@ -56,21 +54,9 @@ t.test('widget: offline form, leads, transcript, typing, phones and accessibilit
     return client
   }
 
-  async function axe(page: Page): Promise<Array<{ id: string; impact: string; nodes: string[] }>> {
-    const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
-    // Contrast is checked on final colours, not mid-animation (the widget's panel rises in with a fade).
-    await page.emulateMedia({ reducedMotion: 'reduce' })
-    await page.addScriptTag({ content: await readFile(axePath, 'utf8') })
-    const violations = await page.evaluate(async () => {
-      type Result = { violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }
-      const result = await (window as unknown as { axe: { run(): Promise<Result> } }).axe.run()
-      return result.violations.map((v) => ({
-        id: v.id,
-        impact: v.impact,
-        nodes: v.nodes.map((x) => x.target.join(' ')),
-      }))
-    })
-    const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+  /** Serious and critical axe violations of the whole page, commented when there are any. */
+  async function axe(page: Page): Promise<AxeViolation[]> {
+    const bad = await axeViolations(page)
     if (bad.length > 0) t.comment(`axe: ${JSON.stringify(bad)}`)
     return bad
   }
