@@ -41,6 +41,11 @@ export function host(url: string): string {
   }
 }
 
+/** Where a visit came from, as a short label: the referrer's host without `www.`, or `direct`. */
+export function referrerLabel(referrer: string | undefined): string {
+  return referrer ? host(referrer).replace(/^www\./, '') : 'direct'
+}
+
 /** Joins the present parts with a separator; `—` when none is present. */
 export function joined(parts: Array<string | undefined>, separator = ' / '): string {
   const present = parts.filter((p): p is string => Boolean(p))

@@ -1,10 +1,8 @@
 import { signal } from '@preact/signals'
 import type { TimelineInvitation, TimelinePage, TimelineVisit } from '../../../shared/src/protocol.js'
-import { apiRequest, describeError, isObject, str } from './api_request.js'
+import { apiRequest, describeError, isObject, num, str } from './api_request.js'
 
 export type { TimelineInvitation, TimelinePage, TimelineVisit }
-
-const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
 
 function parsePage(input: unknown): TimelinePage[] {
   if (!isObject(input)) return []

@@ -1,6 +1,6 @@
 import './visit_list.css'
 import type { TimelinePage, TimelineVisit } from '../../state/timeline_store.js'
-import { dateTime, duration, host, shortUrl } from '../../state/format.js'
+import { clock, dateTime, duration, referrerLabel, shortUrl } from '../../state/format.js'
 
 /** Time on a page: measured once left; "open" while a tab of the live visit still shows it. */
 function spent(page: TimelinePage, open: boolean): string {
@@ -14,7 +14,7 @@ function VisitEntry({ visit, live, expanded }: { visit: TimelineVisit; live: boo
     dateTime(visit.startedAt),
     live ? 'now' : duration(visit.endedAt - visit.startedAt),
     visit.pageViews === 1 ? '1 page' : `${visit.pageViews} pages`,
-    visit.referrer ? `from ${host(visit.referrer).replace(/^www\./, '')}` : 'direct',
+    visit.referrer ? `from ${referrerLabel(visit.referrer)}` : 'direct',
   ].join(' · ')
   return (
     <li data-testid="timeline-visit">
@@ -26,7 +26,7 @@ function VisitEntry({ visit, live, expanded }: { visit: TimelineVisit; live: boo
         <ol class="pages">
           {visit.pages.map((page) => (
             <li key={`${page.at}-${page.url}`} data-testid="timeline-page">
-              <span class="at">{dateTime(page.at).split(', ').pop()}</span>
+              <span class="at">{clock(page.at)}</span>
               <span class="page" title={page.url}>
                 <span class="title" data-testid="timeline-page-title">
                   {page.title || shortUrl(page.url)}

@@ -3,7 +3,7 @@ import { useSignal, useSignalEffect } from '@preact/signals'
 import { useEffect, useLayoutEffect, useRef } from 'preact/hooks'
 import type { VisitorSummary } from '../../../../shared/src/protocol.js'
 import { useConsole } from '../../state/console_context.js'
-import { duration, host, joined, shortUrl, visitorLabel } from '../../state/format.js'
+import { duration, joined, referrerLabel, shortUrl, visitorLabel } from '../../state/format.js'
 import { VisitorFilters } from '../VisitorFilters/visitor_filters.js'
 
 /** Column headers; VisitorRow fills the same columns. */
@@ -100,7 +100,7 @@ function VisitorRow({ v, index, now, selected }: { v: VisitorSummary; index: num
         {(v.utm.medium || v.utm.campaign) && <Sub text={joined([v.utm.medium, v.utm.campaign], ' · ')} />}
       </td>
       <td class="referrer" title={referrer ?? ''}>
-        {referrer ? host(referrer).replace(/^www\./, '') : 'direct'}
+        {referrerLabel(referrer)}
       </td>
       <td class={v.widgetOpen ? 'on' : undefined}>{v.widgetOpen ? 'open' : '—'}</td>
       <td
