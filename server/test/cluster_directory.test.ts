@@ -165,7 +165,10 @@ t.test('visitor directory across two nodes on one nats-server', async (t) => {
       'the remote visitor moves to the top',
     )
     t.match(await op.next('gone'), { visitor: onB.welcome.visitor }, 'and pushes the local one out of the window')
-    t.match(await op.next('visitor'), { id: onA[0]?.welcome.visitor, page: { url: 'https://shop.example/pricing/a2' } })
+    // The local visitor's own upserts (its summary settling after hello) may still be queued.
+    t.match(await op.next((f) => f.t === 'visitor' && f.id === onA[0]?.welcome.visitor), {
+      page: { url: 'https://shop.example/pricing/a2' },
+    })
     await Promise.all([op.close(), onB.client.close()])
   })
 
